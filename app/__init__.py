@@ -1,0 +1,1 @@
+"""The appeals hub: one place for every citizen appeal of a city."""

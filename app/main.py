@@ -1,0 +1,81 @@
+"""The FastAPI application: routers, error handlers, middleware, lifespan."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from app.config import Settings, get_settings
+from app.db import Database, resolve_database_url, stop_embedded_postgres
+from app.logging_setup import configure_logging
+from app.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
+from app.problems import install_problem_handlers
+from app.routers import directory, health, tickets
+
+log = logging.getLogger(__name__)
+
+DESCRIPTION = """
+One place for every citizen appeal of the city: tickets from «Платформа обратной связи»,
+«Инцидент Менеджмент», the chat-bot and staff, routed to departments, kept on the Russian
+working calendar, answered back where the citizen wrote.
+
+Every error is RFC 9457 `application/problem+json`. Authenticate with
+`Authorization: Bearer <api key>`.
+"""
+
+
+async def prepare_database(settings: Settings) -> Database:
+    """Resolve the URL (embedded when unset), migrate in dev, apply the city config."""
+    url = resolve_database_url(settings)
+    if settings.migrate_on_start:
+        from app.migrate import upgrade
+
+        await asyncio.to_thread(upgrade, url)
+    db = Database(url, settings)
+    if settings.city_config is not None:
+        from app.services.city_config import apply_city_config, read_city_config
+
+        async with db.sessionmaker() as session:
+            counts = await apply_city_config(session, read_city_config(settings.city_config))
+            await session.commit()
+        log.info("city configuration applied: %s", counts)
+    return db
+
+
+def create_app(*, db: Database | None = None, settings: Settings | None = None) -> FastAPI:
+    """Build the app; tests pass their own ``db`` (then no lifespan work is needed)."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owns_db = getattr(app.state, "db", None) is None
+        if owns_db:
+            configure_logging(settings.log_level, as_json=settings.log_json)
+            app.state.db = await prepare_database(settings)
+        try:
+            yield
+        finally:
+            if owns_db:
+                await app.state.db.dispose()
+                stop_embedded_postgres()
+
+    app = FastAPI(
+        title="Appeals hub",
+        version="1.0.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        openapi_url="/openapi.json",
+    )
+    if db is not None:
+        app.state.db = db
+    app.state.readiness_probes = {}
+    install_problem_handlers(app)
+    app.add_middleware(BodySizeLimitMiddleware, default_limit=settings.max_body_bytes)
+    app.add_middleware(RequestIdMiddleware)
+    for module in (health, tickets, directory):
+        app.include_router(module.router)
+    return app

@@ -1,0 +1,83 @@
+"""Enumerations and column helpers shared by the models."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import DateTime, String
+from sqlmodel import Field
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def ts_field(*, nullable: bool = True, index: bool = False, default_now: bool = False) -> Any:
+    """A timezone-aware timestamp column (stored as timestamptz, always UTC)."""
+    if default_now:
+        return Field(default_factory=utcnow, sa_type=DateTime(timezone=True), nullable=False)
+    return Field(default=None, sa_type=DateTime(timezone=True), nullable=nullable, index=index)
+
+
+def code_field(length: int = 32, **kw: Any) -> Any:
+    return Field(sa_type=String(length), **kw)
+
+
+class Source(StrEnum):
+    feedback_platform = "feedback_platform"
+    incident_management = "incident_management"
+    chatbot = "chatbot"
+    open311 = "open311"
+    api = "api"
+
+
+class Kind(StrEnum):
+    pos_message = "pos_message"
+    fz59_appeal = "fz59_appeal"
+    social_post = "social_post"
+    anonymous_report = "anonymous_report"
+    open311_request = "open311_request"
+    direct_request = "direct_request"  # recorded by staff: a phone call, a visit, a letter
+
+
+class Channel(StrEnum):
+    gosuslugi = "gosuslugi"
+    vk = "vk"
+    ok = "ok"
+    telegram = "telegram"
+    web = "web"
+    phone = "phone"
+    email = "email"
+    visit = "visit"
+    mail = "mail"
+    other = "other"
+
+
+class Priority(StrEnum):
+    low = "low"
+    normal = "normal"
+    high = "high"
+    critical = "critical"
+
+
+class Status(StrEnum):
+    new = "new"
+    routed = "routed"
+    in_progress = "in_progress"
+    on_hold = "on_hold"
+    answered = "answered"
+    closed = "closed"
+    rejected = "rejected"
+    merged = "merged"
+
+
+class Role(StrEnum):
+    operator = "operator"
+    manager = "manager"
+    admin = "admin"
+    integration = "integration"
+
+
+OPEN_STATUSES = frozenset({Status.new, Status.routed, Status.in_progress, Status.on_hold})

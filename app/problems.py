@@ -1,0 +1,109 @@
+"""RFC 9457 problem+json for every error: domain errors, FastAPI's own, and the unexpected."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.errors import AppError
+
+log = logging.getLogger("app.problems")
+
+PROBLEM = "application/problem+json"
+TYPE_BASE = "https://appeals.example/problems/"
+
+
+def problem_response(
+    status: int, title: str, detail: str, *, slug: str, request: Request | None = None,
+    headers: dict[str, str] | None = None, **extra: Any,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": TYPE_BASE + slug, "title": title, "status": status, "detail": detail,
+    }
+    if request is not None:
+        body["instance"] = request.url.path
+        request_id = getattr(request.state, "request_id", None)
+        if request_id:
+            body["request_id"] = request_id
+    body.update({k: v for k, v in extra.items() if v is not None})
+    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
+
+
+_HTTP_TITLES = {
+    400: ("Bad request", "bad-request"), 401: ("Unauthorized", "unauthorized"),
+    403: ("Forbidden", "forbidden"), 404: ("Not found", "not-found"),
+    405: ("Method not allowed", "method-not-allowed"), 406: ("Not acceptable", "not-acceptable"),
+    413: ("Payload too large", "payload-too-large"),
+    415: ("Unsupported media type", "unsupported-media-type"),
+}
+
+
+def _is_db_unavailable(exc: BaseException) -> bool:
+    if isinstance(exc, OSError | ConnectionError | TimeoutError):
+        return True
+    if isinstance(exc, OperationalError | InterfaceError):
+        return True
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    name = type(exc).__name__
+    return name in {"CannotConnectNowError", "ConnectionDoesNotExistError",
+                    "TooManyConnectionsError", "AdminShutdownError", "ConnectionFailureError"}
+
+
+def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+    errors = []
+    for err in exc.errors():
+        loc = [str(p) for p in err.get("loc", ())]
+        errors.append({"field": ".".join(loc), "message": err.get("msg", ""), "type": err.get("type")})
+    return errors
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    @app.exception_handler(AppError)
+    async def _app_error(request: Request, exc: AppError) -> JSONResponse:
+        return problem_response(
+            exc.status, exc.title, exc.detail, slug=exc.type_slug, request=request,
+            headers=exc.headers or None, **exc.extra,
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = _field_errors(exc)
+        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5]) or "invalid request"
+        return problem_response(
+            422, "Validation failed", detail, slug="validation-failed", request=request,
+            errors=errors,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        title, slug = _HTTP_TITLES.get(exc.status_code, ("Error", "http-error"))
+        detail = exc.detail if isinstance(exc.detail, str) else title
+        if exc.status_code == 404 and detail == "Not Found":
+            detail = f"no resource at {request.url.path}"
+        elif exc.status_code == 405:
+            detail = f"{request.method} is not allowed on {request.url.path}"
+        return problem_response(
+            exc.status_code, title, detail, slug=slug, request=request,
+            headers=getattr(exc, "headers", None),
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        if _is_db_unavailable(exc) or _is_db_unavailable(exc.__cause__ or exc):
+            log.warning("database unavailable: %s", type(exc).__name__)
+            return problem_response(
+                503, "Service unavailable", "the database is unavailable; retry later",
+                slug="service-unavailable", request=request, headers={"Retry-After": "5"},
+            )
+        log.exception("unhandled error")
+        return problem_response(
+            500, "Internal server error", "an unexpected error occurred; it has been logged",
+            slug="internal-error", request=request,
+        )

@@ -1,0 +1,81 @@
+"""Dependencies shared by the routers: the request session, the caller, the clock."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.errors import Forbidden
+from app.models.common import Role
+from app.services.auth import Principal, authenticate
+
+_bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer apk_…`")
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """One session per request; it commits once, after the endpoint returned, before the
+    response is sent (services only flush)."""
+    sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.db.sessionmaker
+    async with sessionmaker() as session:
+        try:
+            yield session
+        except BaseException:
+            await session.rollback()
+            raise
+        else:
+            await session.commit()
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+
+def get_sessionmaker(request: Request) -> async_sessionmaker[AsyncSession]:
+    return request.app.state.db.sessionmaker  # type: ignore[no-any-return]
+
+
+SessionmakerDep = Annotated[async_sessionmaker[AsyncSession], Depends(get_sessionmaker)]
+
+
+async def get_principal(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    sessionmaker = get_sessionmaker(request)
+    async with sessionmaker() as session:
+        principal = await authenticate(session, credentials.credentials if credentials else None)
+    request.state.principal = principal
+    return principal
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+def require_roles(*roles: Role) -> Callable[[Principal], Principal]:
+    def _check(principal: PrincipalDep) -> Principal:
+        if principal.role not in roles:
+            raise Forbidden(
+                f"role '{principal.role}' may not do this; needs one of "
+                + ", ".join(r.value for r in roles)
+            )
+        return principal
+
+    return _check
+
+
+AdminDep = Annotated[Principal, Depends(require_roles(Role.admin))]
+StaffDep = Annotated[Principal, Depends(require_roles(Role.operator, Role.manager, Role.admin))]
+
+
+def get_now(request: Request) -> datetime:
+    """The request's notion of now (tests may freeze it through ``app.state.clock``)."""
+    clock = getattr(request.app.state, "clock", None)
+    return clock() if clock else datetime.now(UTC)
+
+
+NowDep = Annotated[datetime, Depends(get_now)]

@@ -1,0 +1,1 @@
+"""The domain: ticket lifecycle, ingestion, routing, SLA, outbox, metrics."""

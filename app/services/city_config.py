@@ -1,0 +1,167 @@
+"""City configuration as code: a YAML file applied idempotently to the directory tables."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from sqlmodel import SQLModel, col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.errors import ValidationFailed
+from app.models.common import Source, utcnow
+from app.models.directory import Category, CategoryMapping, Department, District
+
+
+class DepartmentSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    code: str = Field(pattern=r"^[a-z0-9_]{1,64}$")
+    name: str
+    triage: bool = False
+    webhook_url: str | None = None
+
+
+class CategorySpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    code: str = Field(pattern=r"^[a-z0-9_]{1,64}$")
+    name: str
+    department: str | None = None
+    parent: str | None = None
+    fallback: bool = False
+    mappings: dict[Source, list[str]] = Field(default_factory=dict)
+
+
+class DistrictSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    code: str = Field(pattern=r"^[a-z0-9_]{1,64}$")
+    name: str
+    polygon: dict[str, Any] | None = None
+    streets: list[str] = Field(default_factory=list)
+
+
+class CityConfig(BaseModel):
+    model_config = ConfigDict(extra="allow")  # later sections (routing, SLA) are read by their owners
+    city: dict[str, Any] = Field(default_factory=dict)
+    departments: list[DepartmentSpec]
+    categories: list[CategorySpec]
+    districts: list[DistrictSpec] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> CityConfig:
+        dept_codes = {d.code for d in self.departments}
+        cat_codes = {c.code for c in self.categories}
+        if sum(d.triage for d in self.departments) != 1:
+            raise ValueError("exactly one department must have triage: true")
+        if sum(c.fallback for c in self.categories) != 1:
+            raise ValueError("exactly one category must have fallback: true")
+        for c in self.categories:
+            if c.department and c.department not in dept_codes:
+                raise ValueError(f"category {c.code}: unknown department {c.department}")
+            if c.parent and c.parent not in cat_codes:
+                raise ValueError(f"category {c.code}: unknown parent {c.parent}")
+        seen: Counter[tuple[str, str]] = Counter(
+            (src, name.strip().lower())
+            for c in self.categories for src, names in c.mappings.items() for name in names
+        )
+        dupes = [f"{s}:{n}" for (s, n), k in seen.items() if k > 1]
+        if dupes:
+            raise ValueError("a source category is mapped twice: " + ", ".join(dupes))
+        return self
+
+
+def read_city_config(path: Path) -> CityConfig:
+    """Parse and validate the YAML file (a 422-style error names what is wrong)."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return CityConfig.model_validate(raw)
+    except (yaml.YAMLError, ValidationError) as exc:
+        raise ValidationFailed(f"{path}: {exc}") from exc
+
+
+def _upsert(
+    session: AsyncSession, existing: SQLModel | None, new: SQLModel, counts: Counter[str]
+) -> None:
+    if existing is None:
+        session.add(new)
+        counts["created"] += 1
+        return
+    changed = False
+    for name, value in new.model_dump(exclude={"updated_at"}).items():
+        if getattr(existing, name) != value:
+            setattr(existing, name, value)
+            changed = True
+    if changed:
+        if hasattr(existing, "updated_at"):
+            existing.updated_at = utcnow()
+        counts["updated"] += 1
+    else:
+        counts["unchanged"] += 1
+
+
+async def apply_city_config(session: AsyncSession, config: CityConfig) -> dict[str, int]:
+    """Make the directory equal to the file; re-running it changes nothing."""
+    counts: Counter[str] = Counter()
+    depts = {d.code: d for d in (await session.exec(select(Department))).all()}
+    for d in config.departments:
+        _upsert(session, depts.get(d.code), Department(
+            code=d.code, name=d.name, is_triage=d.triage, webhook_url=d.webhook_url, active=True,
+        ), counts)
+    for code, dept in depts.items():
+        if code not in {d.code for d in config.departments} and dept.active:
+            dept.active, dept.is_triage = False, False
+            counts["deactivated"] += 1
+    await session.flush()
+
+    cats = {c.code: c for c in (await session.exec(select(Category))).all()}
+    # Parents first so the self-reference is satisfied within one flush.
+    ordered = sorted(config.categories, key=lambda c: c.parent is not None)
+    for c in ordered:
+        _upsert(session, cats.get(c.code), Category(
+            code=c.code, name=c.name, parent_code=c.parent, department_code=c.department,
+            is_fallback=c.fallback, active=True,
+        ), counts)
+        await session.flush()
+    for code, cat in cats.items():
+        if code not in {c.code for c in config.categories} and cat.active:
+            cat.active, cat.is_fallback = False, False
+            counts["deactivated"] += 1
+
+    wanted = {
+        (src.value, name.strip().lower()): c.code
+        for c in config.categories for src, names in c.mappings.items() for name in names
+    }
+    mappings = {(m.source, m.source_name): m for m in (await session.exec(select(CategoryMapping))).all()}
+    for key, mapping in mappings.items():
+        if key not in wanted:
+            await session.delete(mapping)
+            counts["mappings_removed"] += 1
+    for (src, name), code in wanted.items():
+        current = mappings.get((src, name))
+        if current is None:
+            session.add(CategoryMapping(source=src, source_name=name, category_code=code))
+            counts["mappings_created"] += 1
+        elif current.category_code != code:
+            current.category_code = code
+            counts["mappings_updated"] += 1
+
+    districts = {d.code: d for d in (await session.exec(select(District))).all()}
+    for s in config.districts:
+        _upsert(session, districts.get(s.code), District(
+            code=s.code, name=s.name, polygon=s.polygon, streets=s.streets,
+        ), counts)
+    await session.flush()
+    for hook in CONFIG_SECTION_HOOKS:
+        for key, value in (await hook(session, config)).items():
+            counts[key] += value
+    return dict(counts)
+
+
+# Later capabilities (routing rules, SLA policies) register an applier for their own section.
+CONFIG_SECTION_HOOKS: list[Any] = []
+
+
+async def department_codes(session: AsyncSession) -> set[str]:
+    return set((await session.exec(select(Department.code).where(col(Department.active)))).all())
