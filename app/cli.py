@@ -18,7 +18,8 @@ T = TypeVar("T")
 
 cli = typer.Typer(
     help="The appeals hub: one place for every citizen appeal of the city.",
-    no_args_is_help=True, rich_markup_mode=None,
+    no_args_is_help=True,
+    rich_markup_mode=None,
 )
 keys_cli = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
 cli.add_typer(keys_cli, name="api-keys")
@@ -112,7 +113,9 @@ def keys_list() -> None:
         async with db.sessionmaker() as session:
             for k in await list_api_keys(session):
                 state = "revoked" if k.revoked_at else "active"
-                typer.echo(f"{k.id}\t{k.prefix}\t{k.role}\t{k.department_code or '-'}\t{state}\t{k.name}")
+                typer.echo(
+                    f"{k.id}\t{k.prefix}\t{k.role}\t{k.department_code or '-'}\t{state}\t{k.name}"
+                )
 
     run_with_db(work)
 
@@ -133,7 +136,8 @@ def keys_revoke(key_id: int) -> None:
 
 @cli.command()
 def serve(
-    host: str = "127.0.0.1", port: int = 8000,
+    host: str = "127.0.0.1",
+    port: int = 8000,
     workers: Annotated[int, typer.Option(help="uvicorn worker processes")] = 1,
 ) -> None:
     """Serve the HTTP API with uvicorn.
@@ -149,12 +153,20 @@ def serve(
         upgrade(url)
     os.environ["APPEALS_MIGRATE_ON_START"] = "false"  # done once here, not in every worker
     uvicorn.run(
-        "app.asgi:app", host=host, port=port, workers=workers, log_config=None,
-        proxy_headers=True, timeout_graceful_shutdown=30,
+        "app.asgi:app",
+        host=host,
+        port=port,
+        workers=workers,
+        log_config=None,
+        proxy_headers=True,
+        timeout_graceful_shutdown=30,
     )
 
 
 def main() -> None:
+    # Subcommands living in their own modules register themselves on import.
+    import app.cli_demo  # noqa: F401
+
     cli()
 
 

@@ -30,7 +30,9 @@ class Settings(BaseSettings):
         default=None,
         description="postgresql+asyncpg:// URL; when unset an embedded PostgreSQL is started.",
     )
-    data_dir: Path = Field(default=Path("./var"), description="Embedded PostgreSQL data lives here.")
+    data_dir: Path = Field(
+        default=Path("./var"), description="Embedded PostgreSQL data lives here."
+    )
     db_pool_size: int = Field(default=10, ge=1, le=200)
     db_max_overflow: int = Field(default=20, ge=0, le=500)
     timezone: str = "Asia/Vladivostok"

@@ -23,7 +23,9 @@ class RequestIdMiddleware:
             await self.app(scope, receive, send)
             return
         incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
-        request_id = incoming if 0 < len(incoming) <= 64 and incoming.isprintable() else uuid.uuid4().hex
+        request_id = (
+            incoming if 0 < len(incoming) <= 64 and incoming.isprintable() else uuid.uuid4().hex
+        )
         scope.setdefault("state", {})["request_id"] = request_id
         token = request_id_var.set(request_id)
 
@@ -43,7 +45,9 @@ class RequestIdMiddleware:
 class BodySizeLimitMiddleware:
     """Refuse bodies above a limit with 413, whether announced or streamed."""
 
-    def __init__(self, app: ASGIApp, *, default_limit: int, limits: dict[str, int] | None = None) -> None:
+    def __init__(
+        self, app: ASGIApp, *, default_limit: int, limits: dict[str, int] | None = None
+    ) -> None:
         self.app = app
         self.default_limit = default_limit
         self.limits = limits or {}
@@ -80,7 +84,9 @@ class BodySizeLimitMiddleware:
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
         response: Any = problem_response(
-            413, "Payload too large", f"the request body exceeds {limit} bytes",
+            413,
+            "Payload too large",
+            f"the request body exceeds {limit} bytes",
             slug="payload-too-large",
         )
         await response(scope, receive, send)

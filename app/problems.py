@@ -20,11 +20,20 @@ TYPE_BASE = "https://appeals.example/problems/"
 
 
 def problem_response(
-    status: int, title: str, detail: str, *, slug: str, request: Request | None = None,
-    headers: dict[str, str] | None = None, **extra: Any,
+    status: int,
+    title: str,
+    detail: str,
+    *,
+    slug: str,
+    request: Request | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
 ) -> JSONResponse:
     body: dict[str, Any] = {
-        "type": TYPE_BASE + slug, "title": title, "status": status, "detail": detail,
+        "type": TYPE_BASE + slug,
+        "title": title,
+        "status": status,
+        "detail": detail,
     }
     if request is not None:
         body["instance"] = request.url.path
@@ -36,9 +45,12 @@ def problem_response(
 
 
 _HTTP_TITLES = {
-    400: ("Bad request", "bad-request"), 401: ("Unauthorized", "unauthorized"),
-    403: ("Forbidden", "forbidden"), 404: ("Not found", "not-found"),
-    405: ("Method not allowed", "method-not-allowed"), 406: ("Not acceptable", "not-acceptable"),
+    400: ("Bad request", "bad-request"),
+    401: ("Unauthorized", "unauthorized"),
+    403: ("Forbidden", "forbidden"),
+    404: ("Not found", "not-found"),
+    405: ("Method not allowed", "method-not-allowed"),
+    406: ("Not acceptable", "not-acceptable"),
     413: ("Payload too large", "payload-too-large"),
     415: ("Unsupported media type", "unsupported-media-type"),
 }
@@ -52,15 +64,22 @@ def _is_db_unavailable(exc: BaseException) -> bool:
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
         return True
     name = type(exc).__name__
-    return name in {"CannotConnectNowError", "ConnectionDoesNotExistError",
-                    "TooManyConnectionsError", "AdminShutdownError", "ConnectionFailureError"}
+    return name in {
+        "CannotConnectNowError",
+        "ConnectionDoesNotExistError",
+        "TooManyConnectionsError",
+        "AdminShutdownError",
+        "ConnectionFailureError",
+    }
 
 
 def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     errors = []
     for err in exc.errors():
         loc = [str(p) for p in err.get("loc", ())]
-        errors.append({"field": ".".join(loc), "message": err.get("msg", ""), "type": err.get("type")})
+        errors.append(
+            {"field": ".".join(loc), "message": err.get("msg", ""), "type": err.get("type")}
+        )
     return errors
 
 
@@ -68,8 +87,13 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     async def _app_error(request: Request, exc: AppError) -> JSONResponse:
         return problem_response(
-            exc.status, exc.title, exc.detail, slug=exc.type_slug, request=request,
-            headers=exc.headers or None, **exc.extra,
+            exc.status,
+            exc.title,
+            exc.detail,
+            slug=exc.type_slug,
+            request=request,
+            headers=exc.headers or None,
+            **exc.extra,
         )
 
     @app.exception_handler(RequestValidationError)
@@ -77,7 +101,11 @@ def install_problem_handlers(app: FastAPI) -> None:
         errors = _field_errors(exc)
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5]) or "invalid request"
         return problem_response(
-            422, "Validation failed", detail, slug="validation-failed", request=request,
+            422,
+            "Validation failed",
+            detail,
+            slug="validation-failed",
+            request=request,
             errors=errors,
         )
 
@@ -90,7 +118,11 @@ def install_problem_handlers(app: FastAPI) -> None:
         elif exc.status_code == 405:
             detail = f"{request.method} is not allowed on {request.url.path}"
         return problem_response(
-            exc.status_code, title, detail, slug=slug, request=request,
+            exc.status_code,
+            title,
+            detail,
+            slug=slug,
+            request=request,
             headers=getattr(exc, "headers", None),
         )
 
@@ -99,11 +131,18 @@ def install_problem_handlers(app: FastAPI) -> None:
         if _is_db_unavailable(exc) or _is_db_unavailable(exc.__cause__ or exc):
             log.warning("database unavailable: %s", type(exc).__name__)
             return problem_response(
-                503, "Service unavailable", "the database is unavailable; retry later",
-                slug="service-unavailable", request=request, headers={"Retry-After": "5"},
+                503,
+                "Service unavailable",
+                "the database is unavailable; retry later",
+                slug="service-unavailable",
+                request=request,
+                headers={"Retry-After": "5"},
             )
         log.exception("unhandled error")
         return problem_response(
-            500, "Internal server error", "an unexpected error occurred; it has been logged",
-            slug="internal-error", request=request,
+            500,
+            "Internal server error",
+            "an unexpected error occurred; it has been logged",
+            slug="internal-error",
+            request=request,
         )

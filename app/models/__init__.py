@@ -3,6 +3,7 @@
 from app.models.auth import ApiKey
 from app.models.directory import Category, CategoryMapping, Department, District
 from app.models.idempotency import IdempotencyRecord
+from app.models.metrics import MetricCounter
 from app.models.tickets import Applicant, Ticket, TicketAnswer, TicketEvent
 
 __all__ = [
@@ -13,6 +14,7 @@ __all__ = [
     "Department",
     "District",
     "IdempotencyRecord",
+    "MetricCounter",
     "Ticket",
     "TicketAnswer",
     "TicketEvent",

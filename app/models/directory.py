@@ -34,7 +34,9 @@ class CategoryBase(SQLModel):
     name: str = Field(sa_type=String(300))
     parent_code: str | None = Field(default=None, sa_type=String(64), foreign_key="categories.code")
     department_code: str | None = Field(
-        default=None, sa_type=String(64), foreign_key="departments.code",
+        default=None,
+        sa_type=String(64),
+        foreign_key="departments.code",
         description="Default department for this category",
     )
     is_fallback: bool = Field(default=False, description="Where unknown source categories land")

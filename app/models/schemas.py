@@ -52,7 +52,8 @@ class TicketCreate(BaseModel):
     lon: float | None = Field(default=None, ge=-180, le=180)
     district: str | None = Field(default=None, max_length=64)
     department: str | None = Field(
-        default=None, max_length=64,
+        default=None,
+        max_length=64,
         description="Admins may set it; others create in their own department",
     )
     applicant: ApplicantIn | None = None

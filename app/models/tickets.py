@@ -16,9 +16,7 @@ class Applicant(SQLModel, table=True):
     """Personal data (152-ФЗ): only what the answer needs; purged after closure."""
 
     __tablename__ = "applicants"
-    id: int | None = Field(
-        default=None, sa_column=Column(BigInteger, Identity(), primary_key=True)
-    )
+    id: int | None = Field(default=None, sa_column=Column(BigInteger, Identity(), primary_key=True))
     full_name: str | None = Field(default=None, sa_type=String(300))
     surname: str | None = Field(default=None, sa_type=String(120))
     name: str | None = Field(default=None, sa_type=String(120))
@@ -47,9 +45,7 @@ class Ticket(SQLModel, table=True):
         Index("ix_tickets_search", "search", postgresql_using="gin"),
     )
 
-    id: int | None = Field(
-        default=None, sa_column=Column(BigInteger, Identity(), primary_key=True)
-    )
+    id: int | None = Field(default=None, sa_column=Column(BigInteger, Identity(), primary_key=True))
     number: str = Field(sa_type=String(32), unique=True)
     source: str = Field(sa_type=String(32))
     source_id: str = Field(sa_type=String(128))
@@ -118,9 +114,7 @@ class TicketEvent(SQLModel, table=True):
 
     __tablename__ = "ticket_events"
     __table_args__ = (Index("ix_ticket_events_ticket", "ticket_id", "id"),)
-    id: int | None = Field(
-        default=None, sa_column=Column(BigInteger, Identity(), primary_key=True)
-    )
+    id: int | None = Field(default=None, sa_column=Column(BigInteger, Identity(), primary_key=True))
     ticket_id: int = Field(sa_type=BigInteger, foreign_key="tickets.id")
     at: datetime = ts_field(default_now=True)
     actor: str = Field(sa_type=String(200))
@@ -135,9 +129,7 @@ class TicketAnswer(SQLModel, table=True):
 
     __tablename__ = "ticket_answers"
     __table_args__ = (Index("ix_ticket_answers_ticket", "ticket_id", "id"),)
-    id: int | None = Field(
-        default=None, sa_column=Column(BigInteger, Identity(), primary_key=True)
-    )
+    id: int | None = Field(default=None, sa_column=Column(BigInteger, Identity(), primary_key=True))
     ticket_id: int = Field(sa_type=BigInteger, foreign_key="tickets.id")
     kind: str = Field(sa_type=String(16))
     text: str = Field(sa_type=Text)

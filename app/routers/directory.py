@@ -12,9 +12,7 @@ from app.services import directory
 router = APIRouter(prefix="/api/v1", tags=["directory"])
 
 
-@router.get(
-    "/departments", response_model=list[DepartmentPublic], responses=problems(401, 503)
-)
+@router.get("/departments", response_model=list[DepartmentPublic], responses=problems(401, 503))
 async def departments(session: SessionDep, _: PrincipalDep) -> list[DepartmentPublic]:
     """Every department of the city."""
     rows = await directory.list_departments(session)

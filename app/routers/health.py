@@ -30,7 +30,9 @@ async def readyz(request: Request) -> JSONResponse:
             current = await current_revisions(conn)
         heads = head_revisions()
         checks["database"] = "ok"
-        checks["migrations"] = "ok" if current == heads else f"at {sorted(current)}, head {sorted(heads)}"
+        checks["migrations"] = (
+            "ok" if current == heads else f"at {sorted(current)}, head {sorted(heads)}"
+        )
         ready = current == heads
     except Exception as exc:  # readiness reports; it never raises
         checks["database"] = f"unavailable: {type(exc).__name__}"

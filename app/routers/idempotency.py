@@ -26,9 +26,16 @@ IDEMPOTENCY_HEADER_DOC = (
 
 
 async def run_idempotent(
-    request: Request, *, key: str | None, principal: Principal, session: AsyncSession,
-    sessionmaker: async_sessionmaker[AsyncSession], status_code: int, now: Any,
-    action: Callable[[], Awaitable[BaseModel]], headers: dict[str, str] | None = None,
+    request: Request,
+    *,
+    key: str | None,
+    principal: Principal,
+    session: AsyncSession,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    status_code: int,
+    now: Any,
+    action: Callable[[], Awaitable[BaseModel]],
+    headers: dict[str, str] | None = None,
 ) -> JSONResponse:
     """Run ``action`` at most once per (principal, key); replay its stored response after."""
     if key is None:
@@ -40,20 +47,23 @@ async def run_idempotent(
     request_hash = hashlib.sha256(request.url.path.encode() + b"\n" + body).hexdigest()
     ttl = timedelta(hours=get_settings().idempotency_ttl_hours)
     claimed = await idempotency.claim(
-        sessionmaker, principal=principal.actor, key=key, request_hash=request_hash, now=now,
+        sessionmaker,
+        principal=principal.actor,
+        key=key,
+        request_hash=request_hash,
+        now=now,
         ttl=ttl,
     )
     if isinstance(claimed, idempotency.Replay):
         return JSONResponse(
-            claimed.body, status_code=claimed.status_code,
+            claimed.body,
+            status_code=claimed.status_code,
             headers={**(headers or {}), "Idempotent-Replayed": "true"},
         )
     try:
         result = await action()
         encoded = jsonable_encoder(result)
-        await idempotency.complete(
-            session, claimed, status_code=status_code, body=encoded, now=now
-        )
+        await idempotency.complete(session, claimed, status_code=status_code, body=encoded, now=now)
         await session.flush()
     except BaseException:
         await idempotency.release(sessionmaker, claimed)

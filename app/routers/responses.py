@@ -20,15 +20,22 @@ class Problem(BaseModel):
 
 def problems(*codes: int) -> dict[int | str, dict[str, Any]]:
     texts = {
-        400: "Bad request", 401: "Missing or invalid API key", 403: "Role not allowed",
-        404: "Not found (or another department's)", 409: "Conflict",
-        412: "If-Match does not match the current ETag", 413: "Body too large",
-        422: "Validation failed", 428: "If-Match is required", 429: "Rate limited",
+        400: "Bad request",
+        401: "Missing or invalid API key",
+        403: "Role not allowed",
+        404: "Not found (or another department's)",
+        409: "Conflict",
+        412: "If-Match does not match the current ETag",
+        413: "Body too large",
+        422: "Validation failed",
+        428: "If-Match is required",
+        429: "Rate limited",
         503: "Database unavailable",
     }
     return {
         code: {
-            "model": Problem, "description": texts.get(code, "Error"),
+            "model": Problem,
+            "description": texts.get(code, "Error"),
             "content": {"application/problem+json": {}},
         }
         for code in codes

@@ -41,7 +41,9 @@ IfMatch = Annotated[
 
 @router.get("", response_model=Page[TicketPublic], responses=problems(401, 403, 422, 503))
 async def list_(
-    session: SessionDep, principal: StaffDep, now: NowDep,
+    session: SessionDep,
+    principal: StaffDep,
+    now: NowDep,
     status: Annotated[list[Status] | None, Query()] = None,
     department: Annotated[str | None, Query(max_length=64)] = None,
     category: Annotated[str | None, Query(max_length=64)] = None,
@@ -53,22 +55,36 @@ async def list_(
     created_to: datetime | None = None,
     overdue: bool | None = None,
     at_risk: bool | None = None,
-    q: Annotated[str | None, Query(max_length=200, description="Full-text search (Russian)")] = None,
+    q: Annotated[
+        str | None, Query(max_length=200, description="Full-text search (Russian)")
+    ] = None,
     sort: Annotated[str, Query(pattern="^(-created_at|created_at|resolution_due_at)$")] = SORTS[0],
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
 ) -> Page[TicketPublic]:
     """Tickets visible to the caller, newest first by default; opaque cursor pagination."""
     filters = TicketFilters(
-        status=[s.value for s in status or []], department=department, category=category,
-        source=source.value if source else None, kind=kind.value if kind else None,
-        priority=priority.value if priority else None, district=district,
-        created_from=created_from, created_to=created_to, overdue=overdue, at_risk=at_risk,
+        status=[s.value for s in status or []],
+        department=department,
+        category=category,
+        source=source.value if source else None,
+        kind=kind.value if kind else None,
+        priority=priority.value if priority else None,
+        district=district,
+        created_from=created_from,
+        created_to=created_to,
+        overdue=overdue,
+        at_risk=at_risk,
         q=q.strip() if q and q.strip() else None,
     )
     rows, next_cursor = await list_tickets(
-        session, principal=principal, filters=filters, sort=sort,
-        limit=min(limit, get_settings().max_page_size), cursor=cursor, now=now,
+        session,
+        principal=principal,
+        filters=filters,
+        sort=sort,
+        limit=min(limit, get_settings().max_page_size),
+        cursor=cursor,
+        now=now,
     )
     return Page(
         items=[ticket_public(t, a, principal, now=now) for t, a in rows], next_cursor=next_cursor
@@ -76,12 +92,19 @@ async def list_(
 
 
 @router.post(
-    "", response_model=TicketPublic, status_code=201,
+    "",
+    response_model=TicketPublic,
+    status_code=201,
     responses=problems(401, 403, 404, 409, 422, 503),
 )
 async def create(
-    request: Request, data: TicketCreate, session: SessionDep, sessionmaker: SessionmakerDep,
-    principal: StaffDep, now: NowDep, idempotency_key: IdempotencyKey = None,
+    request: Request,
+    data: TicketCreate,
+    session: SessionDep,
+    sessionmaker: SessionmakerDep,
+    principal: StaffDep,
+    now: NowDep,
+    idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Record a ticket by hand (source `api`): a phone call, a visit, a letter."""
 
@@ -91,8 +114,14 @@ async def create(
         return ticket_public(ticket, applicant, principal, now=now)
 
     return await run_idempotent(
-        request, key=idempotency_key, principal=principal, session=session,
-        sessionmaker=sessionmaker, status_code=201, now=now, action=action,
+        request,
+        key=idempotency_key,
+        principal=principal,
+        session=session,
+        sessionmaker=sessionmaker,
+        status_code=201,
+        now=now,
+        action=action,
     )
 
 
@@ -112,12 +141,18 @@ async def get(
 
 
 @router.patch(
-    "/{ticket_id}", response_model=TicketPublic,
+    "/{ticket_id}",
+    response_model=TicketPublic,
     responses=problems(401, 403, 404, 412, 422, 428, 503),
 )
 async def update(
-    ticket_id: int, data: TicketUpdate, session: SessionDep, principal: StaffDep, now: NowDep,
-    response: Response, if_match: IfMatch = None,
+    ticket_id: int,
+    data: TicketUpdate,
+    session: SessionDep,
+    principal: StaffDep,
+    now: NowDep,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> TicketPublic:
     """Edit category, priority, address, point or district (`If-Match` required)."""
     ticket = await tickets.update_ticket(
@@ -127,12 +162,18 @@ async def update(
 
 
 @router.post(
-    "/{ticket_id}/transitions", response_model=TicketPublic,
+    "/{ticket_id}/transitions",
+    response_model=TicketPublic,
     responses=problems(401, 403, 404, 409, 412, 422, 503),
 )
 async def transition(
-    ticket_id: int, data: TransitionRequest, session: SessionDep, principal: StaffDep,
-    now: NowDep, response: Response, if_match: IfMatch = None,
+    ticket_id: int,
+    data: TransitionRequest,
+    session: SessionDep,
+    principal: StaffDep,
+    now: NowDep,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> TicketPublic:
     """Move the ticket along the state machine; an illegal move is a 409 listing the allowed."""
     ticket = await ticket_actions.transition_ticket(
@@ -142,12 +183,19 @@ async def transition(
 
 
 @router.post(
-    "/{ticket_id}/comments", response_model=EventPublic, status_code=201,
+    "/{ticket_id}/comments",
+    response_model=EventPublic,
+    status_code=201,
     responses=problems(401, 403, 404, 409, 422, 503),
 )
 async def comment(
-    request: Request, ticket_id: int, data: CommentCreate, session: SessionDep,
-    sessionmaker: SessionmakerDep, principal: StaffDep, now: NowDep,
+    request: Request,
+    ticket_id: int,
+    data: CommentCreate,
+    session: SessionDep,
+    sessionmaker: SessionmakerDep,
+    principal: StaffDep,
+    now: NowDep,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """An internal comment on the timeline (never sent to the citizen)."""
@@ -159,18 +207,31 @@ async def comment(
         return event_public(event)
 
     return await run_idempotent(
-        request, key=idempotency_key, principal=principal, session=session,
-        sessionmaker=sessionmaker, status_code=201, now=now, action=action,
+        request,
+        key=idempotency_key,
+        principal=principal,
+        session=session,
+        sessionmaker=sessionmaker,
+        status_code=201,
+        now=now,
+        action=action,
     )
 
 
 @router.post(
-    "/{ticket_id}/answers", response_model=AnswerPublic, status_code=201,
+    "/{ticket_id}/answers",
+    response_model=AnswerPublic,
+    status_code=201,
     responses=problems(401, 403, 404, 409, 422, 503),
 )
 async def answer(
-    request: Request, ticket_id: int, data: AnswerCreate, session: SessionDep,
-    sessionmaker: SessionmakerDep, principal: StaffDep, now: NowDep,
+    request: Request,
+    ticket_id: int,
+    data: AnswerCreate,
+    session: SessionDep,
+    sessionmaker: SessionmakerDep,
+    principal: StaffDep,
+    now: NowDep,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Answer the citizen (interim or final); it goes back through the ticket's source."""
@@ -182,13 +243,20 @@ async def answer(
         return AnswerPublic.model_validate(stored, from_attributes=True)
 
     return await run_idempotent(
-        request, key=idempotency_key, principal=principal, session=session,
-        sessionmaker=sessionmaker, status_code=201, now=now, action=action,
+        request,
+        key=idempotency_key,
+        principal=principal,
+        session=session,
+        sessionmaker=sessionmaker,
+        status_code=201,
+        now=now,
+        action=action,
     )
 
 
 @router.get(
-    "/{ticket_id}/answers", response_model=list[AnswerPublic],
+    "/{ticket_id}/answers",
+    response_model=list[AnswerPublic],
     responses=problems(401, 403, 404, 503),
 )
 async def answers(ticket_id: int, session: SessionDep, principal: StaffDep) -> list[AnswerPublic]:
@@ -198,12 +266,17 @@ async def answers(ticket_id: int, session: SessionDep, principal: StaffDep) -> l
 
 
 @router.put(
-    "/{ticket_id}/assignment", response_model=TicketPublic,
+    "/{ticket_id}/assignment",
+    response_model=TicketPublic,
     responses=problems(401, 403, 404, 422, 503),
 )
 async def assign(
-    ticket_id: int, data: AssignmentRequest, session: SessionDep, principal: StaffDep,
-    now: NowDep, response: Response,
+    ticket_id: int,
+    data: AssignmentRequest,
+    session: SessionDep,
+    principal: StaffDep,
+    now: NowDep,
+    response: Response,
 ) -> TicketPublic:
     """Set (or clear, with null) who works on the ticket."""
     ticket = await ticket_actions.assign_ticket(
@@ -213,7 +286,8 @@ async def assign(
 
 
 @router.get(
-    "/{ticket_id}/events", response_model=list[EventPublic],
+    "/{ticket_id}/events",
+    response_model=list[EventPublic],
     responses=problems(401, 403, 404, 503),
 )
 async def events(ticket_id: int, session: SessionDep, principal: StaffDep) -> list[EventPublic]:

@@ -62,8 +62,11 @@ async def create_api_key(
         raise NotFound(f"department '{department_code}' does not exist")
     token, prefix = generate_key()
     key = ApiKey(
-        prefix=prefix, key_hash=hash_key(token), role=role.value,
-        department_code=department_code, name=name,
+        prefix=prefix,
+        key_hash=hash_key(token),
+        role=role.value,
+        department_code=department_code,
+        name=name,
     )
     session.add(key)
     await session.flush()
@@ -74,9 +77,7 @@ async def authenticate(session: AsyncSession, token: str | None) -> Principal:
     """Resolve a bearer token to its principal or raise 401."""
     if not token:
         raise Unauthorized("an API key is required: send 'Authorization: Bearer <key>'")
-    key = (
-        await session.exec(select(ApiKey).where(ApiKey.key_hash == hash_key(token)))
-    ).first()
+    key = (await session.exec(select(ApiKey).where(ApiKey.key_hash == hash_key(token)))).first()
     if key is None or key.revoked_at is not None:
         raise Unauthorized("the API key is unknown or revoked")
     return Principal(key.id, Role(key.role), key.department_code, key.name)

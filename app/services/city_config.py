@@ -43,7 +43,9 @@ class DistrictSpec(BaseModel):
 
 
 class CityConfig(BaseModel):
-    model_config = ConfigDict(extra="allow")  # later sections (routing, SLA) are read by their owners
+    model_config = ConfigDict(
+        extra="allow"
+    )  # later sections (routing, SLA) are read by their owners
     city: dict[str, Any] = Field(default_factory=dict)
     departments: list[DepartmentSpec]
     categories: list[CategorySpec]
@@ -64,7 +66,9 @@ class CityConfig(BaseModel):
                 raise ValueError(f"category {c.code}: unknown parent {c.parent}")
         seen: Counter[tuple[str, str]] = Counter(
             (src, name.strip().lower())
-            for c in self.categories for src, names in c.mappings.items() for name in names
+            for c in self.categories
+            for src, names in c.mappings.items()
+            for name in names
         )
         dupes = [f"{s}:{n}" for (s, n), k in seen.items() if k > 1]
         if dupes:
@@ -106,9 +110,18 @@ async def apply_city_config(session: AsyncSession, config: CityConfig) -> dict[s
     counts: Counter[str] = Counter()
     depts = {d.code: d for d in (await session.exec(select(Department))).all()}
     for d in config.departments:
-        _upsert(session, depts.get(d.code), Department(
-            code=d.code, name=d.name, is_triage=d.triage, webhook_url=d.webhook_url, active=True,
-        ), counts)
+        _upsert(
+            session,
+            depts.get(d.code),
+            Department(
+                code=d.code,
+                name=d.name,
+                is_triage=d.triage,
+                webhook_url=d.webhook_url,
+                active=True,
+            ),
+            counts,
+        )
     for code, dept in depts.items():
         if code not in {d.code for d in config.departments} and dept.active:
             dept.active, dept.is_triage = False, False
@@ -119,10 +132,19 @@ async def apply_city_config(session: AsyncSession, config: CityConfig) -> dict[s
     # Parents first so the self-reference is satisfied within one flush.
     ordered = sorted(config.categories, key=lambda c: c.parent is not None)
     for c in ordered:
-        _upsert(session, cats.get(c.code), Category(
-            code=c.code, name=c.name, parent_code=c.parent, department_code=c.department,
-            is_fallback=c.fallback, active=True,
-        ), counts)
+        _upsert(
+            session,
+            cats.get(c.code),
+            Category(
+                code=c.code,
+                name=c.name,
+                parent_code=c.parent,
+                department_code=c.department,
+                is_fallback=c.fallback,
+                active=True,
+            ),
+            counts,
+        )
         await session.flush()
     for code, cat in cats.items():
         if code not in {c.code for c in config.categories} and cat.active:
@@ -131,9 +153,13 @@ async def apply_city_config(session: AsyncSession, config: CityConfig) -> dict[s
 
     wanted = {
         (src.value, name.strip().lower()): c.code
-        for c in config.categories for src, names in c.mappings.items() for name in names
+        for c in config.categories
+        for src, names in c.mappings.items()
+        for name in names
     }
-    mappings = {(m.source, m.source_name): m for m in (await session.exec(select(CategoryMapping))).all()}
+    mappings = {
+        (m.source, m.source_name): m for m in (await session.exec(select(CategoryMapping))).all()
+    }
     for key, mapping in mappings.items():
         if key not in wanted:
             await session.delete(mapping)
@@ -149,9 +175,17 @@ async def apply_city_config(session: AsyncSession, config: CityConfig) -> dict[s
 
     districts = {d.code: d for d in (await session.exec(select(District))).all()}
     for s in config.districts:
-        _upsert(session, districts.get(s.code), District(
-            code=s.code, name=s.name, polygon=s.polygon, streets=s.streets,
-        ), counts)
+        _upsert(
+            session,
+            districts.get(s.code),
+            District(
+                code=s.code,
+                name=s.name,
+                polygon=s.polygon,
+                streets=s.streets,
+            ),
+            counts,
+        )
     await session.flush()
     for hook in CONFIG_SECTION_HOOKS:
         for key, value in (await hook(session, config)).items():

@@ -35,18 +35,14 @@ async def list_districts(session: AsyncSession) -> list[District]:
 
 async def triage_department(session: AsyncSession) -> Department:
     """The department that receives what routing cannot place."""
-    row = (
-        await session.exec(select(Department).where(col(Department.is_triage)).limit(1))
-    ).first()
+    row = (await session.exec(select(Department).where(col(Department.is_triage)).limit(1))).first()
     if row is None:
         raise ValidationFailed("the city configuration has no triage department (is_triage)")
     return row
 
 
 async def fallback_category(session: AsyncSession) -> Category:
-    row = (
-        await session.exec(select(Category).where(col(Category.is_fallback)).limit(1))
-    ).first()
+    row = (await session.exec(select(Category).where(col(Category.is_fallback)).limit(1))).first()
     if row is None:
         raise ValidationFailed("the city configuration has no fallback category (is_fallback)")
     return row

@@ -26,8 +26,13 @@ class Replay:
 
 
 async def claim(
-    sessionmaker: async_sessionmaker[AsyncSession], *, principal: str, key: str,
-    request_hash: str, now: datetime, ttl: timedelta,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    *,
+    principal: str,
+    key: str,
+    request_hash: str,
+    now: datetime,
+    ttl: timedelta,
 ) -> int | Replay:
     """Claim the key in its own transaction; return the claim id or the stored outcome."""
     async with sessionmaker() as session:

@@ -30,7 +30,7 @@ def allowed_from(current: Status) -> list[str]:
 
 
 def check_transition(current: Status, target: Status) -> None:
-    """Raise ``IllegalTransition`` (listing the allowed targets) unless current → target is legal."""
+    """Raise ``IllegalTransition`` (listing the allowed targets) unless the move is legal."""
     if target not in TRANSITIONS[current]:
         allowed = allowed_from(current)
         raise IllegalTransition(

@@ -14,18 +14,27 @@ from app.services.personal_data import mask_address, mask_email, mask_name, mask
 def applicant_public(applicant: Applicant | None, *, full: bool) -> ApplicantPublic | None:
     if applicant is None or applicant.purged_at is not None:
         return None
-    name = applicant.full_name or " ".join(
-        p for p in (applicant.surname, applicant.name, applicant.patronymic) if p
-    ) or None
+    name = (
+        applicant.full_name
+        or " ".join(p for p in (applicant.surname, applicant.name, applicant.patronymic) if p)
+        or None
+    )
     if full:
         return ApplicantPublic(
-            full_name=name, email=applicant.email, phone=applicant.phone,
-            post_address=applicant.post_address, profile_url=applicant.profile_url, masked=False,
+            full_name=name,
+            email=applicant.email,
+            phone=applicant.phone,
+            post_address=applicant.post_address,
+            profile_url=applicant.profile_url,
+            masked=False,
         )
     return ApplicantPublic(
-        full_name=mask_name(name), email=mask_email(applicant.email),
-        phone=mask_phone(applicant.phone), post_address=mask_address(applicant.post_address),
-        profile_url=None, masked=True,
+        full_name=mask_name(name),
+        email=mask_email(applicant.email),
+        phone=mask_phone(applicant.phone),
+        post_address=mask_address(applicant.post_address),
+        profile_url=None,
+        masked=True,
     )
 
 
@@ -39,29 +48,52 @@ def ticket_public(
 ) -> TicketPublic:
     assert ticket.id is not None
     return TicketPublic(
-        id=ticket.id, number=ticket.number, source=ticket.source, source_id=ticket.source_id,  # type: ignore[arg-type]
-        source_url=ticket.source_url, source_status=ticket.source_status, kind=ticket.kind,  # type: ignore[arg-type]
-        channel=ticket.channel, category=ticket.category_code,  # type: ignore[arg-type]
-        source_category=ticket.source_category, text=ticket.text, address=ticket.address,
-        lat=ticket.lat, lon=ticket.lon, district=ticket.district_code,
-        priority=ticket.priority, status=ticket.status,  # type: ignore[arg-type]
-        status_reason=ticket.status_reason, redirect_to=ticket.redirect_to,
-        department=ticket.department_code, assignee=ticket.assignee,
+        id=ticket.id,
+        number=ticket.number,
+        source=ticket.source,
+        source_id=ticket.source_id,  # type: ignore[arg-type]
+        source_url=ticket.source_url,
+        source_status=ticket.source_status,
+        kind=ticket.kind,  # type: ignore[arg-type]
+        channel=ticket.channel,
+        category=ticket.category_code,  # type: ignore[arg-type]
+        source_category=ticket.source_category,
+        text=ticket.text,
+        address=ticket.address,
+        lat=ticket.lat,
+        lon=ticket.lon,
+        district=ticket.district_code,
+        priority=ticket.priority,
+        status=ticket.status,  # type: ignore[arg-type]
+        status_reason=ticket.status_reason,
+        redirect_to=ticket.redirect_to,
+        department=ticket.department_code,
+        assignee=ticket.assignee,
         attachments=ticket.attachments,
         applicant=applicant_public(applicant, full=principal.may_read_personal_data),
         first_response_due_at=ticket.first_response_due_at,
-        resolution_due_at=ticket.resolution_due_at, legal_due_at=ticket.legal_due_at,
-        control_due_at=ticket.control_due_at, extension_count=ticket.extension_count,
-        first_responded_at=ticket.first_responded_at, answered_at=ticket.answered_at,
-        closed_at=ticket.closed_at, duplicate_of=ticket.duplicate_of_id,
-        overdue=is_overdue(ticket, now), created_at=ticket.created_at,
-        updated_at=ticket.updated_at, version=ticket.version,
+        resolution_due_at=ticket.resolution_due_at,
+        legal_due_at=ticket.legal_due_at,
+        control_due_at=ticket.control_due_at,
+        extension_count=ticket.extension_count,
+        first_responded_at=ticket.first_responded_at,
+        answered_at=ticket.answered_at,
+        closed_at=ticket.closed_at,
+        duplicate_of=ticket.duplicate_of_id,
+        overdue=is_overdue(ticket, now),
+        created_at=ticket.created_at,
+        updated_at=ticket.updated_at,
+        version=ticket.version,
     )
 
 
 def event_public(event: TicketEvent) -> EventPublic:
     assert event.id is not None
     return EventPublic(
-        id=event.id, ticket_id=event.ticket_id, at=event.at, actor=event.actor,
-        type=event.type, data=event.data,
+        id=event.id,
+        ticket_id=event.ticket_id,
+        at=event.at,
+        actor=event.actor,
+        type=event.type,
+        data=event.data,
     )

@@ -26,7 +26,11 @@ def _require_staff(principal: Principal) -> None:
 
 
 def apply_status(
-    ticket: Ticket, target: Status, *, now: datetime, reason: str | None = None,
+    ticket: Ticket,
+    target: Status,
+    *,
+    now: datetime,
+    reason: str | None = None,
     redirect_to: str | None = None,
 ) -> str:
     """Set a checked status and its side effects (timestamps, SLA clock); returns the old one."""
@@ -51,8 +55,13 @@ def apply_status(
 
 
 async def transition_ticket(
-    session: AsyncSession, ticket_id: int, data: TransitionRequest, *, principal: Principal,
-    if_match: str | None, now: datetime,
+    session: AsyncSession,
+    ticket_id: int,
+    data: TransitionRequest,
+    *,
+    principal: Principal,
+    if_match: str | None,
+    now: datetime,
 ) -> Ticket:
     """Move a ticket along the state machine (409 with the allowed targets if illegal)."""
     from app.services.tickets import check_version
@@ -75,12 +84,16 @@ async def transition_ticket(
                 field="duplicate_of",
             )
         ticket.duplicate_of_id = main.id
-    before = apply_status(
-        ticket, target, now=now, reason=data.reason, redirect_to=data.redirect_to
-    )
+    before = apply_status(ticket, target, now=now, reason=data.reason, redirect_to=data.redirect_to)
     record_event(
-        session, ticket, actor=principal.actor, type="status_changed",
-        before=before, after=target.value, reason=data.reason, redirect_to=data.redirect_to,
+        session,
+        ticket,
+        actor=principal.actor,
+        type="status_changed",
+        before=before,
+        after=target.value,
+        reason=data.reason,
+        redirect_to=data.redirect_to,
         duplicate_of=ticket.duplicate_of_id,
     )
     return ticket
@@ -98,7 +111,11 @@ async def add_comment(
 
 
 async def add_answer(
-    session: AsyncSession, ticket_id: int, data: AnswerCreate, *, principal: Principal,
+    session: AsyncSession,
+    ticket_id: int,
+    data: AnswerCreate,
+    *,
+    principal: Principal,
     now: datetime,
 ) -> tuple[Ticket, TicketAnswer]:
     """Record an answer to the citizen; a final one moves the ticket to ``answered``."""
@@ -111,29 +128,46 @@ async def add_answer(
         raise ValidationFailed(
             f"an interim answer is for open tickets; this one is '{status}'", field="kind"
         )
+    assert ticket.id is not None
     answer = TicketAnswer(
-        ticket_id=ticket.id, kind=data.kind, text=data.text, author=principal.actor  # type: ignore[arg-type]
+        ticket_id=ticket.id,
+        kind=data.kind,
+        text=data.text,
+        author=principal.actor,  # type: ignore[arg-type]
     )
     session.add(answer)
     if data.kind == "final":
         before = apply_status(ticket, Status.answered, now=now)
         record_event(
-            session, ticket, actor=principal.actor, type="status_changed",
-            before=before, after=Status.answered.value, reason="final answer sent",
+            session,
+            ticket,
+            actor=principal.actor,
+            type="status_changed",
+            before=before,
+            after=Status.answered.value,
+            reason="final answer sent",
         )
     else:
         ticket.first_responded_at = ticket.first_responded_at or now
         touch(ticket, now)
     await session.flush()
     record_event(
-        session, ticket, actor=principal.actor, type="answer", answer_id=answer.id,
+        session,
+        ticket,
+        actor=principal.actor,
+        type="answer",
+        answer_id=answer.id,
         kind=data.kind,
     )
     return ticket, answer
 
 
 async def assign_ticket(
-    session: AsyncSession, ticket_id: int, data: AssignmentRequest, *, principal: Principal,
+    session: AsyncSession,
+    ticket_id: int,
+    data: AssignmentRequest,
+    *,
+    principal: Principal,
     now: datetime,
 ) -> Ticket:
     """Set or clear the person working on the ticket."""
@@ -141,8 +175,12 @@ async def assign_ticket(
     ticket = await get_visible_ticket(session, ticket_id, principal=principal, for_update=True)
     if ticket.assignee != data.assignee:
         record_event(
-            session, ticket, actor=principal.actor, type="assigned",
-            before=ticket.assignee, after=data.assignee,
+            session,
+            ticket,
+            actor=principal.actor,
+            type="assigned",
+            before=ticket.assignee,
+            after=data.assignee,
         )
         ticket.assignee = data.assignee
         touch(ticket, now)

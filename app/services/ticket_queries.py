@@ -47,8 +47,11 @@ def _conditions(f: TicketFilters, now: datetime) -> list[ColumnElement[bool]]:
     if f.status:
         conds.append(col(Ticket.status).in_(f.status))
     for value, column in (
-        (f.department, Ticket.department_code), (f.category, Ticket.category_code),
-        (f.source, Ticket.source), (f.kind, Ticket.kind), (f.priority, Ticket.priority),
+        (f.department, Ticket.department_code),
+        (f.category, Ticket.category_code),
+        (f.source, Ticket.source),
+        (f.kind, Ticket.kind),
+        (f.priority, Ticket.priority),
         (f.district, Ticket.district_code),
     ):
         if value is not None:
@@ -63,9 +66,9 @@ def _conditions(f: TicketFilters, now: datetime) -> list[ColumnElement[bool]]:
     elif f.overdue is False:
         conds.append(~overdue)
     # At risk: an open ticket that has used 75 % of its resolution window but is not overdue.
-    risk_point = col(Ticket.created_at) + (
-        col(Ticket.resolution_due_at) - col(Ticket.created_at)
-    ) * 0.75
+    risk_point = (
+        col(Ticket.created_at) + (col(Ticket.resolution_due_at) - col(Ticket.created_at)) * 0.75
+    )
     at_risk = and_(
         col(Ticket.status).in_(OPEN), col(Ticket.resolution_due_at) >= now, risk_point <= now
     )
@@ -74,9 +77,7 @@ def _conditions(f: TicketFilters, now: datetime) -> list[ColumnElement[bool]]:
     elif f.at_risk is False:
         conds.append(~at_risk)
     if f.q:
-        conds.append(
-            col(Ticket.search).op("@@")(func.websearch_to_tsquery("russian", f.q))
-        )
+        conds.append(col(Ticket.search).op("@@")(func.websearch_to_tsquery("russian", f.q)))
     return conds
 
 
@@ -85,13 +86,21 @@ _INFINITY = datetime.max.replace(year=9999).isoformat() + "+00:00"
 
 
 async def list_tickets(
-    session: AsyncSession, *, principal: Principal, filters: TicketFilters, sort: str,
-    limit: int, cursor: str | None, now: datetime,
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    filters: TicketFilters,
+    sort: str,
+    limit: int,
+    cursor: str | None,
+    now: datetime,
 ) -> tuple[list[tuple[Ticket, Applicant | None]], str | None]:
     """One page of visible tickets and the cursor of the next page."""
     if sort not in SORTS:
         raise ValidationFailed(f"sort must be one of {', '.join(SORTS)}", field="sort")
-    due_key = func.coalesce(col(Ticket.resolution_due_at), literal(datetime.fromisoformat(_INFINITY)))
+    due_key = func.coalesce(
+        col(Ticket.resolution_due_at), literal(datetime.fromisoformat(_INFINITY))
+    )
     key_col: Any = due_key if sort == "resolution_due_at" else col(Ticket.created_at)
     desc = sort.startswith("-")
     stmt = (
@@ -117,5 +126,3 @@ async def list_tickets(
         key = last.resolution_due_at if sort == "resolution_due_at" else last.created_at
         next_cursor = encode_cursor([(key.isoformat() if key else _INFINITY), last.id])
     return [(t, a) for t, a in rows], next_cursor
-
-

@@ -56,27 +56,53 @@ async def create_from_draft(
     status = draft.status or (Status.new if decision.is_triage else Status.routed)
     ticket = Ticket(
         number=await next_ticket_number(session, created_at=created_at),
-        source=draft.source, source_id=draft.source_id, source_url=draft.source_url,
-        source_status=draft.source_status, source_updated_at=draft.source_updated_at,
-        kind=draft.kind, channel=draft.channel, category_code=category.code,
-        source_category=draft.source_category, text=draft.text, address=draft.address,
-        lat=draft.lat, lon=draft.lon, district_code=draft.district_code,
-        priority=draft.priority, status=status, status_reason=draft.status_reason,
-        redirect_to=draft.redirect_to, applicant_id=applicant_id,
-        attachments=draft.attachments, extra=draft.extra,
-        department_code=decision.department_code, received_at=now, created_at=created_at,
+        source=draft.source,
+        source_id=draft.source_id,
+        source_url=draft.source_url,
+        source_status=draft.source_status,
+        source_updated_at=draft.source_updated_at,
+        kind=draft.kind,
+        channel=draft.channel,
+        category_code=category.code,
+        source_category=draft.source_category,
+        text=draft.text,
+        address=draft.address,
+        lat=draft.lat,
+        lon=draft.lon,
+        district_code=draft.district_code,
+        priority=draft.priority,
+        status=status,
+        status_reason=draft.status_reason,
+        redirect_to=draft.redirect_to,
+        applicant_id=applicant_id,
+        attachments=draft.attachments,
+        extra=draft.extra,
+        department_code=decision.department_code,
+        received_at=now,
+        created_at=created_at,
         updated_at=now,
     )
     apply_initial_deadlines(ticket, now=now)
     session.add(ticket)
     await session.flush()
     record_event(
-        session, ticket, actor=actor, type="created", source=draft.source,
-        source_id=draft.source_id, status=status, category=category.code,
+        session,
+        ticket,
+        actor=actor,
+        type="created",
+        source=draft.source,
+        source_id=draft.source_id,
+        status=status,
+        category=category.code,
     )
     record_event(
-        session, ticket, actor="system:routing", type="routed",
-        department=decision.department_code, method=decision.method, reason=decision.reason,
+        session,
+        ticket,
+        actor="system:routing",
+        type="routed",
+        department=decision.department_code,
+        method=decision.method,
+        reason=decision.reason,
     )
     return ticket
 
@@ -88,9 +114,12 @@ async def create_manual_ticket(
     if principal.role == Role.integration:
         raise Forbidden("integration keys cannot record tickets by hand")
     department = data.department
-    if department is not None and not principal.sees_all_departments:
-        if department != principal.department_code:
-            raise Forbidden("only admins may record a ticket for another department")
+    if (
+        department is not None
+        and not principal.sees_all_departments
+        and department != principal.department_code
+    ):
+        raise Forbidden("only admins may record a ticket for another department")
     if department is not None:
         await directory.get_department(session, department)
     elif not principal.sees_all_departments:
@@ -101,10 +130,19 @@ async def create_manual_ticket(
     if data.applicant is not None:
         applicant = ApplicantDraft(**data.applicant.model_dump())
     draft = TicketDraft(
-        source=Source.api, source_id=str(uuid.uuid4()), kind=data.kind, channel=data.channel,
-        text=data.text, category_code=data.category, address=data.address, lat=data.lat,
-        lon=data.lon, district_code=data.district, priority=data.priority,
-        department_code=department, applicant=applicant,
+        source=Source.api,
+        source_id=str(uuid.uuid4()),
+        kind=data.kind,
+        channel=data.channel,
+        text=data.text,
+        category_code=data.category,
+        address=data.address,
+        lat=data.lat,
+        lon=data.lon,
+        district_code=data.district,
+        priority=data.priority,
+        department_code=department,
+        applicant=applicant,
     )
     return await create_from_draft(session, draft, actor=principal.actor, now=now)
 
@@ -151,8 +189,13 @@ def touch(ticket: Ticket, now: datetime) -> None:
 
 
 async def update_ticket(
-    session: AsyncSession, ticket_id: int, data: TicketUpdate, *, principal: Principal,
-    if_match: str | None, now: datetime,
+    session: AsyncSession,
+    ticket_id: int,
+    data: TicketUpdate,
+    *,
+    principal: Principal,
+    if_match: str | None,
+    now: datetime,
 ) -> Ticket:
     """Change editable fields; every change lands on the timeline with before/after."""
     if principal.role not in (Role.operator, Role.manager, Role.admin):

@@ -1,0 +1,60 @@
+# Two commands matter: `make run` (the live demo) and `make test` (the whole suite).
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test lint format typecheck openapi bench bench-full fuzz test-deps clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+## Start embedded PostgreSQL, migrate, load the example city, print a demo admin key, serve on :8000
+run: $(STAMP)
+	$(BIN)/appeals demo
+
+## System packages the tests need (promtool and a Prometheus server; Chromium for the console)
+test-deps:
+	@./scripts/install-test-deps.sh
+
+## The whole suite against PostgreSQL (APPEALS_TEST_DATABASE_URL, else :5432, else embedded)
+test: $(STAMP) test-deps
+	$(BIN)/ruff check app tests bench
+	$(BIN)/ruff format --check app tests bench
+	$(BIN)/mypy
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check app tests bench
+	$(BIN)/ruff format --check app tests bench
+	$(BIN)/mypy
+
+format: $(STAMP)
+	$(BIN)/ruff format app tests bench
+	$(BIN)/ruff check --fix app tests bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+## Regenerate the published contract openapi/openapi.json
+openapi: $(STAMP)
+	$(BIN)/python -m app.openapi_export openapi/openapi.json
+
+## Short benchmarks with their baseline in the same run
+bench: $(STAMP)
+	$(BIN)/python -m bench.run --short
+
+bench-full: $(STAMP)
+	$(BIN)/python -m bench.run --full
+
+## Long fuzz and fault runs
+fuzz: $(STAMP) test-deps
+	APPEALS_FUZZ_EXAMPLES=500 $(BIN)/pytest -m slow tests
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,77 @@
+"""``appeals demo``: the living demo behind ``make run``."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from app.cli import cli, database_url, run_with_db
+from app.db import Database
+from app.models.common import Role
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE_CITY = ROOT / "config" / "city.example.yaml"
+
+# Background processes the demo runs beside the API (the worker, the simulators), each a
+# command line; later capabilities append theirs.
+DEMO_PROCESSES: list[list[str]] = []
+
+
+@cli.command()
+def demo(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    city: Annotated[Path, typer.Option(exists=True, dir_okay=False)] = EXAMPLE_CITY,
+) -> None:
+    """Embedded PostgreSQL, migrations, the example city, a demo admin key, the API on :8000.
+
+    Example: make run   (or: appeals demo --port 8000)
+    """
+    import uvicorn
+
+    from app.migrate import upgrade
+    from app.services.auth import create_api_key
+    from app.services.city_config import apply_city_config, read_city_config
+
+    url = database_url()
+    upgrade(url)
+    config = read_city_config(city)
+
+    async def work(db: Database) -> str:
+        async with db.sessionmaker() as session:
+            await apply_city_config(session, config)
+            _, token = await create_api_key(
+                session, role=Role.admin, department_code=None, name="demo admin"
+            )
+            await session.commit()
+            return token
+
+    token = run_with_db(work)
+    os.environ["APPEALS_MIGRATE_ON_START"] = "false"
+    os.environ.setdefault("APPEALS_DEMO_API_URL", f"http://{host}:{port}")
+    children = [subprocess.Popen(cmd, env=os.environ.copy()) for cmd in DEMO_PROCESSES]
+    base = f"http://{host}:{port}"
+    typer.echo(
+        "\nAppeals hub demo\n"
+        f"  API docs:   {base}/docs\n"
+        f"  Tickets:    curl -H 'Authorization: Bearer {token}' {base}/api/v1/tickets\n"
+        f"  Metrics:    {base}/metrics\n"
+        f"  Admin key:  {token}\n",
+        err=True,
+    )
+    try:
+        uvicorn.run("app.asgi:app", host=host, port=port, log_config=None)
+    finally:
+        for child in children:
+            child.terminate()
+        for child in children:
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+        sys.stdout.flush()

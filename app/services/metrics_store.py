@@ -1,0 +1,134 @@
+"""Durable counters and histograms in PostgreSQL, updated in the caller's transaction.
+
+Exact across any number of api and worker processes (the database is the only state) and
+across restarts; the scrape reads one small table whose size depends on the label sets,
+not on the number of tickets. Labels must be bounded sets: never ids or personal data.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Iterable, Mapping, Sequence
+
+from sqlalchemy import event, text
+from sqlalchemy.orm import Session
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+SHARDS = 16
+
+# Seconds: from minutes (IM first answers) to months (59-ФЗ with an extension).
+DURATION_BUCKETS: tuple[float, ...] = (
+    300,
+    900,
+    1800,
+    3600,
+    2 * 3600,
+    4 * 3600,
+    9 * 3600,
+    86400,
+    3 * 86400,
+    7 * 86400,
+    10 * 86400,
+    30 * 86400,
+    60 * 86400,
+)
+
+_UPSERT = text(
+    "INSERT INTO metric_counters (name, labels, shard, value) "
+    "VALUES (:name, :labels, :shard, :value) "
+    "ON CONFLICT (name, labels, shard) DO UPDATE SET value = metric_counters.value + EXCLUDED.value"
+)
+
+
+def encode_labels(labels: Mapping[str, str]) -> str:
+    """Canonical form of a label set (sorted keys) used as part of the row key."""
+    return json.dumps(
+        {k: str(v) for k, v in sorted(labels.items())}, ensure_ascii=False, separators=(",", ":")
+    )
+
+
+_BUFFER = "appeals_metric_updates"
+
+
+async def increment(
+    session: AsyncSession,
+    name: str,
+    labels: Mapping[str, str] | None = None,
+    value: float = 1.0,
+) -> None:
+    """Add ``value`` to a counter as part of the current transaction."""
+    await increment_many(session, [(name, labels or {}, value)])
+
+
+async def increment_many(
+    session: AsyncSession, updates: Iterable[tuple[str, Mapping[str, str], float]]
+) -> None:
+    """Buffer counter updates; they are written just before the transaction commits."""
+    buffer: dict[tuple[str, str], float] = session.sync_session.info.setdefault(_BUFFER, {})
+    for name, labels, value in updates:
+        key = (name, encode_labels(labels))
+        buffer[key] = buffer.get(key, 0.0) + value
+
+
+@event.listens_for(Session, "before_commit")
+def _write_buffered(session: Session) -> None:
+    # One statement, rows in a fixed order, one random shard per transaction: concurrent
+    # transactions never lock the same rows in opposite orders, and rarely the same rows.
+    buffer = session.info.pop(_BUFFER, None)
+    if not buffer:
+        return
+    shard = random.randrange(SHARDS)
+    rows = [
+        {"name": name, "labels": labels, "shard": shard, "value": value}
+        for (name, labels), value in sorted(buffer.items())
+    ]
+    session.execute(_UPSERT, rows)
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_buffered(session: Session) -> None:
+    session.info.pop(_BUFFER, None)
+
+
+def histogram_updates(
+    name: str,
+    labels: Mapping[str, str],
+    value: float,
+    buckets: Sequence[float] = DURATION_BUCKETS,
+) -> list[tuple[str, Mapping[str, str], float]]:
+    """The counter updates one observation makes: every bucket it falls in, _sum, _count."""
+    updates: list[tuple[str, Mapping[str, str], float]] = []
+    for bound in buckets:
+        if value <= bound:
+            updates.append((f"{name}_bucket", {**labels, "le": _le(bound)}, 1.0))
+    updates.append((f"{name}_bucket", {**labels, "le": "+Inf"}, 1.0))
+    updates.append((f"{name}_sum", labels, value))
+    updates.append((f"{name}_count", labels, 1.0))
+    return updates
+
+
+async def observe(
+    session: AsyncSession,
+    name: str,
+    labels: Mapping[str, str],
+    value: float,
+    buckets: Sequence[float] = DURATION_BUCKETS,
+) -> None:
+    """Record one histogram observation in the current transaction."""
+    await increment_many(session, histogram_updates(name, labels, value, buckets))
+
+
+def _le(bound: float) -> str:
+    return str(float(bound))
+
+
+async def read_all(session: AsyncSession) -> list[tuple[str, dict[str, str], float]]:
+    """Every series with its shards summed: (name, labels, value)."""
+    rows = await session.exec(  # type: ignore[call-overload]
+        text(
+            "SELECT name, labels, sum(value) FROM metric_counters GROUP BY name, labels "
+            "ORDER BY name, labels"
+        )
+    )
+    return [(r[0], json.loads(r[1]), float(r[2])) for r in rows.all()]

@@ -1,0 +1,28 @@
+"""durable metric counters
+
+Revision ID: 0002
+Revises: 0001
+"""
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0002"
+down_revision: str | Sequence[str] | None = "0001"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "metric_counters",
+        sa.Column("name", sa.String(120), primary_key=True),
+        sa.Column("labels", sa.String(500), primary_key=True),
+        sa.Column("shard", sa.SmallInteger(), primary_key=True, autoincrement=False),
+        sa.Column("value", sa.Float(), nullable=False),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("metric_counters")

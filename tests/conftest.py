@@ -1,0 +1,84 @@
+"""Shared fixtures: a real PostgreSQL database per test session, the app, an HTTP client."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+os.environ.setdefault("APPEALS_ENVIRONMENT", "test")
+os.environ.setdefault("APPEALS_LOG_JSON", "true")
+
+from app.config import get_settings
+from app.db import Database
+from app.main import create_app
+from app.migrate import upgrade
+from app.services.city_config import apply_city_config, read_city_config
+from tests.support.database import (
+    create_database,
+    drop_database,
+    server_url,
+    truncate_all,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+CITY_CONFIG = ROOT / "config" / "city.example.yaml"
+
+
+@pytest.fixture(scope="session")
+async def base_database_url() -> str:
+    return server_url()
+
+
+@pytest.fixture(scope="session")
+async def database_url(base_database_url: str) -> AsyncIterator[str]:
+    """A fresh, migrated database for this test session, dropped at the end."""
+    url = await create_database(base_database_url)
+    await asyncio.to_thread(upgrade, url)
+    try:
+        yield url
+    finally:
+        await drop_database(base_database_url, url)
+
+
+@pytest.fixture(scope="session")
+async def db(database_url: str) -> AsyncIterator[Database]:
+    database = Database(database_url, get_settings())
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture(scope="session")
+def city_config():
+    return read_city_config(CITY_CONFIG)
+
+
+@pytest.fixture(autouse=True)
+async def clean_database(request: pytest.FixtureRequest) -> AsyncIterator[None]:
+    """Every database test starts from the example city and no tickets."""
+    if "db" not in request.fixturenames and "database_url" not in request.fixturenames:
+        yield
+        return
+    database_url = request.getfixturevalue("database_url")
+    db: Database = request.getfixturevalue("db")
+    await truncate_all(database_url)
+    async with db.sessionmaker() as session:
+        await apply_city_config(session, request.getfixturevalue("city_config"))
+        await session.commit()
+    yield
+
+
+@pytest.fixture
+async def app(db: Database):
+    return create_app(db=db)
+
+
+@pytest.fixture
+async def client(app) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        yield c

@@ -1,0 +1,50 @@
+"""Async builders for test data (instead of factories)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from app.db import Database
+from app.models.common import Role
+from app.models.tickets import Ticket
+from app.services.auth import create_api_key
+from app.services.drafts import ApplicantDraft, TicketDraft
+from app.services.tickets import create_from_draft
+
+
+async def make_key(db: Database, role: Role | str, department: str | None = None) -> str:
+    """A new API key (clear token) with the given role and department."""
+    async with db.sessionmaker() as session:
+        _, token = await create_api_key(
+            session, role=Role(role), department_code=department, name=f"test-{role}"
+        )
+        await session.commit()
+    return token
+
+
+def auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def make_ticket(db: Database, **overrides: Any) -> Ticket:
+    """A stored ticket; fields of TicketDraft may be overridden (department, category, …)."""
+    applicant = overrides.pop(
+        "applicant", ApplicantDraft(full_name="Петрова Ольга Игоревна", phone="+79240000000")
+    )
+    now = overrides.pop("now", datetime.now(UTC))
+    fields: dict[str, Any] = {
+        "source": "api",
+        "source_id": str(uuid.uuid4()),
+        "kind": "direct_request",
+        "channel": "phone",
+        "text": "Яма на дороге у дома 5 по улице Ленина",
+        "category_code": "roads",
+        "applicant": applicant,
+    }
+    fields.update(overrides)
+    async with db.sessionmaker() as session:
+        ticket = await create_from_draft(session, TicketDraft(**fields), actor="test", now=now)
+        await session.commit()
+    return ticket
