@@ -1,0 +1,106 @@
+"""Real server processes for tests that need them (uvicorn, the worker, simulators)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Process:
+    """A child process with its output in a log file; killed at the end of the test."""
+
+    def __init__(self, args: Sequence[str], env: dict[str, str], log_path: Path) -> None:
+        self.log_path = log_path
+        self._log = log_path.open("wb")
+        self.proc = subprocess.Popen(
+            list(args),
+            env=env,
+            cwd=ROOT,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def signal(self, sig: int) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, sig)
+
+    def stop(self, timeout: float = 10) -> int | None:
+        self.signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.signal(signal.SIGKILL)
+            self.proc.wait(timeout=5)
+        self._log.close()
+        return self.proc.returncode
+
+
+def app_env(database_url: str, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("APPEALS_")}
+    env.update(
+        APPEALS_DATABASE_URL=database_url,
+        APPEALS_MIGRATE_ON_START="false",
+        APPEALS_ENVIRONMENT="test",
+        APPEALS_LOG_JSON="true",
+    )
+    env.update(extra)
+    return env
+
+
+def wait_http(url: str, timeout: float = 20.0, proc: Process | None = None) -> None:
+    """Wait until ``url`` answers (any status), or fail with the process log."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.proc.poll() is not None:
+            raise RuntimeError(f"process exited early:\n{proc.log()}")
+        try:
+            httpx.get(url, timeout=1.0)
+            return
+        except httpx.TransportError:
+            time.sleep(0.1)
+    raise TimeoutError(f"{url} did not answer in {timeout}s" + (f"\n{proc.log()}" if proc else ""))
+
+
+def start_api(
+    database_url: str, tmp_path: Path, *, workers: int = 1, **env: str
+) -> tuple[Process, str]:
+    """uvicorn serving the app on a free port; returns the process and its base URL."""
+    port = free_port()
+    args = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "app.asgi:app",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--log-level",
+        "warning",
+    ]
+    proc = Process(args, app_env(database_url, **env), tmp_path / f"api-{port}.log")
+    base = f"http://127.0.0.1:{port}"
+    wait_http(base + "/healthz", proc=proc)
+    return proc, base
