@@ -1,6 +1,7 @@
 """SQLModel tables and their API schemas; importing this package registers every table."""
 
 from app.models.auth import ApiKey
+from app.models.connector_health import ConnectorHealth
 from app.models.directory import Category, CategoryMapping, Department, District
 from app.models.idempotency import IdempotencyRecord
 from app.models.metrics import MetricCounter
@@ -11,6 +12,7 @@ __all__ = [
     "Applicant",
     "Category",
     "CategoryMapping",
+    "ConnectorHealth",
     "Department",
     "District",
     "IdempotencyRecord",

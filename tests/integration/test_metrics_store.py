@@ -26,3 +26,24 @@ async def test_concurrent_increments_are_exact(db):
         else True
     )
     assert series[("appeals_test_seconds_bucket", (("le", "1800.0"), ("source", "api")))] == 1
+
+
+async def test_connector_health_records_success_and_failures(db):
+    from datetime import UTC, datetime, timedelta
+
+    from app.services import connector_health
+
+    t0 = datetime(2026, 11, 20, tzinfo=UTC)
+    async with db.sessionmaker() as session:
+        await connector_health.record_success(session, "feedback_platform", now=t0)
+        await connector_health.record_success(session, "feedback_platform", now=t0 - timedelta(1))
+        await connector_health.record_failure(
+            session, "feedback_platform", reason="timeout", now=t0
+        )
+        await connector_health.record_failure(
+            session, "feedback_platform", reason="timeout", now=t0
+        )
+        await session.commit()
+        (row,) = await connector_health.all_health(session)
+    assert row.last_success_at == t0
+    assert row.failures == {"timeout": 2}

@@ -1,0 +1,47 @@
+"""Recording connector successes and failures (shown in /readyz and as metrics)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import text
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.models.connector_health import ConnectorHealth
+from app.services import metrics_store
+
+_SUCCESS = text(
+    "INSERT INTO connector_health (connector, last_success_at, failures) VALUES (:c, :now, '{}') "
+    "ON CONFLICT (connector) DO UPDATE SET last_success_at = GREATEST("
+    "connector_health.last_success_at, EXCLUDED.last_success_at)"
+)
+_FAILURE = text(
+    "INSERT INTO connector_health (connector, last_failure_at, last_failure_reason, failures) "
+    "VALUES (:c, :now, CAST(:reason AS text), jsonb_build_object(CAST(:reason AS text), 1)) "
+    "ON CONFLICT (connector) DO UPDATE SET last_failure_at = EXCLUDED.last_failure_at, "
+    "last_failure_reason = EXCLUDED.last_failure_reason, failures = connector_health.failures "
+    "|| jsonb_build_object(CAST(:reason AS text), "
+    "COALESCE((connector_health.failures ->> CAST(:reason AS text))::int, 0) + 1)"
+)
+
+
+async def record_success(session: AsyncSession, connector: str, *, now: datetime) -> None:
+    """The connector just did its job (a delivery stored, a poll answered, a send accepted)."""
+    await session.exec(_SUCCESS, params={"c": connector, "now": now})  # type: ignore[call-overload]
+
+
+async def record_failure(
+    session: AsyncSession, connector: str, *, reason: str, now: datetime
+) -> None:
+    """A failure by a bounded reason code (e.g. ``signature``, ``timeout``, ``http_5xx``)."""
+    await session.exec(  # type: ignore[call-overload]
+        _FAILURE, params={"c": connector, "now": now, "reason": reason}
+    )
+    await metrics_store.increment(
+        session, "appeals_connector_failures_total", {"connector": connector, "reason": reason}
+    )
+
+
+async def all_health(session: AsyncSession) -> list[ConnectorHealth]:
+    return list((await session.exec(select(ConnectorHealth))).all())

@@ -1,0 +1,1 @@
+"""Background loops run by ``appeals worker`` (outbox relay, SLA sweeper, pollers)."""
