@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint format typecheck openapi bench bench-full fuzz test-deps clean
+.PHONY: run test lint format typecheck openapi docs bench bench-full fuzz test-deps clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,10 @@ typecheck: $(STAMP)
 ## Regenerate the published contract openapi/openapi.json
 openapi: $(STAMP)
 	$(BIN)/python -m app.openapi_export openapi/openapi.json
+
+## Regenerate the configuration tables in README.md and docs/CONFIGURATION.md
+docs: $(STAMP)
+	$(BIN)/python -m app.config_doc README.md docs/CONFIGURATION.md
 
 ## Short benchmarks with their baseline in the same run
 bench: $(STAMP)

@@ -19,10 +19,10 @@ from app.main import create_app
 from app.migrate import upgrade
 from app.services.city_config import apply_city_config, read_city_config
 from tests.support.database import (
+    DatabaseReset,
     create_database,
     drop_database,
     server_url,
-    truncate_all,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,10 +46,8 @@ async def database_url(base_database_url: str) -> AsyncIterator[str]:
 
 
 @pytest.fixture(scope="session")
-async def db(database_url: str) -> AsyncIterator[Database]:
-    database = Database(database_url, get_settings())
-    yield database
-    await database.dispose()
+def city_config():
+    return read_city_config(CITY_CONFIG)
 
 
 @pytest.fixture(scope="session")
@@ -57,18 +55,27 @@ def city_config():
     return read_city_config(CITY_CONFIG)
 
 
+@pytest.fixture(scope="session")
+async def db(database_url: str, city_config) -> AsyncIterator[Database]:
+    """The app's Database on the test database, seeded with the example city."""
+    database = Database(database_url, get_settings())
+    async with database.sessionmaker() as session:
+        await apply_city_config(session, city_config)
+        await session.commit()
+    reset = DatabaseReset(database_url)
+    await reset.snapshot()
+    database.test_reset = reset  # type: ignore[attr-defined]
+    yield database
+    await reset.close()
+    await database.dispose()
+
+
 @pytest.fixture(autouse=True)
 async def clean_database(request: pytest.FixtureRequest) -> AsyncIterator[None]:
-    """Every database test starts from the example city and no tickets."""
-    if "db" not in request.fixturenames and "database_url" not in request.fixturenames:
-        yield
-        return
-    database_url = request.getfixturevalue("database_url")
-    db: Database = request.getfixturevalue("db")
-    await truncate_all(database_url)
-    async with db.sessionmaker() as session:
-        await apply_city_config(session, request.getfixturevalue("city_config"))
-        await session.commit()
+    """Every database test starts from the migrated schema, the example city, no tickets."""
+    if "db" in request.fixturenames:
+        db: Database = request.getfixturevalue("db")
+        await db.test_reset.reset()  # type: ignore[attr-defined]
     yield
 
 

@@ -61,17 +61,64 @@ async def drop_database(base_url: str, url: str) -> None:
         await conn.close()
 
 
-async def truncate_all(url: str) -> None:
-    """Empty every table but the migration marker; restart identities and sequences."""
-    conn = await asyncpg.connect(asyncpg_dsn(url))
-    try:
-        tables = await conn.fetch(
-            "SELECT tablename FROM pg_tables WHERE schemaname='public' "
-            "AND tablename <> 'alembic_version'"
+class DatabaseReset:
+    """Puts the test database back to "migrated + example city" before each test, fast.
+
+    After the seed data is applied once, a copy of every non-empty table is kept in schema
+    ``seed``; a reset deletes all rows (foreign-key triggers off), copies the seed back and
+    restarts the sequences, in one round trip.
+    """
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.conn: asyncpg.Connection | None = None
+        self.script = ""
+
+    async def snapshot(self) -> None:
+        self.conn = await asyncpg.connect(asyncpg_dsn(self.url))
+        tables = [
+            r["tablename"]
+            for r in await self.conn.fetch(
+                "SELECT tablename FROM pg_tables WHERE schemaname='public' "
+                "AND tablename <> 'alembic_version' ORDER BY tablename"
+            )
+        ]
+        await self.conn.execute("DROP SCHEMA IF EXISTS seed CASCADE; CREATE SCHEMA seed")
+        seeded = []
+        for table in tables:
+            if await self.conn.fetchval(f'SELECT EXISTS (SELECT 1 FROM public."{table}")'):
+                await self.conn.execute(
+                    f'CREATE TABLE seed."{table}" AS SELECT * FROM public."{table}"'
+                )
+                seeded.append(table)
+        sequences = await self.conn.fetch(
+            "SELECT s.relname AS seq, t.relname AS tbl, a.attname AS col "
+            "FROM pg_class s JOIN pg_namespace n ON n.oid = s.relnamespace "
+            "LEFT JOIN pg_depend d ON d.objid = s.oid AND d.deptype IN ('a', 'i') "
+            "LEFT JOIN pg_class t ON t.oid = d.refobjid "
+            "LEFT JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = d.refobjsubid "
+            "WHERE s.relkind = 'S' AND n.nspname = 'public'"
         )
-        if tables:
-            names = ", ".join(f'"{r["tablename"]}"' for r in tables)
-            await conn.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
-        await conn.execute("ALTER SEQUENCE ticket_number_seq RESTART")
-    finally:
-        await conn.close()
+        parts = ["SET session_replication_role = replica"]
+        parts += [f'DELETE FROM public."{t}"' for t in tables]
+        parts += [
+            f'INSERT INTO public."{t}" SELECT * FROM seed."{t}"' for t in seeded
+        ]
+        for r in sequences:
+            if r["tbl"] in seeded:
+                parts.append(
+                    f"SELECT setval('public.\"{r['seq']}\"', "
+                    f'COALESCE((SELECT max("{r["col"]}") FROM public."{r["tbl"]}"), 0) + 1, false)'
+                )
+            else:
+                parts.append(f'ALTER SEQUENCE public."{r["seq"]}" RESTART')
+        parts.append("SET session_replication_role = DEFAULT")
+        self.script = ";\n".join(parts)
+
+    async def reset(self) -> None:
+        assert self.conn is not None
+        await self.conn.execute(self.script)
+
+    async def close(self) -> None:
+        if self.conn is not None:
+            await self.conn.close()
