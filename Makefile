@@ -45,9 +45,10 @@ typecheck: $(STAMP)
 openapi: $(STAMP)
 	$(BIN)/python -m app.openapi_export openapi/openapi.json
 
-## Regenerate the configuration tables in README.md and docs/CONFIGURATION.md
+## Regenerate the configuration tables (README.md, docs/CONFIGURATION.md) and docs/CLI.md
 docs: $(STAMP)
 	$(BIN)/python -m app.config_doc README.md docs/CONFIGURATION.md
+	$(BIN)/python -m app.cli_doc docs/CLI.md
 
 ## Short benchmarks with their baseline in the same run
 bench: $(STAMP)

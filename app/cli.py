@@ -20,6 +20,7 @@ cli = typer.Typer(
     help="The appeals hub: one place for every citizen appeal of the city.",
     no_args_is_help=True,
     rich_markup_mode=None,
+    pretty_exceptions_enable=False,
 )
 keys_cli = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
 cli.add_typer(keys_cli, name="api-keys")
@@ -106,7 +107,10 @@ def keys_create(
 
 @keys_cli.command("list")
 def keys_list() -> None:
-    """List keys (prefix, role, department; never the key itself)."""
+    """List keys (prefix, role, department; never the key itself).
+
+    Example: appeals api-keys list
+    """
     from app.services.auth import list_api_keys
 
     async def work(db: Database) -> None:
@@ -122,7 +126,10 @@ def keys_list() -> None:
 
 @keys_cli.command("revoke")
 def keys_revoke(key_id: int) -> None:
-    """Revoke a key by id; it stops working at once."""
+    """Revoke a key by id; it stops working at once.
+
+    Example: appeals api-keys revoke 7
+    """
     from app.services.auth import revoke_api_key
 
     async def work(db: Database) -> None:
@@ -138,9 +145,11 @@ def keys_revoke(key_id: int) -> None:
 def serve(
     host: str = "127.0.0.1",
     port: int = 8000,
-    workers: Annotated[int, typer.Option(help="uvicorn worker processes")] = 1,
+    workers: Annotated[
+        int | None, typer.Option(help="uvicorn processes [default: APPEALS_WEB_CONCURRENCY]")
+    ] = None,
 ) -> None:
-    """Serve the HTTP API with uvicorn.
+    """Serve the HTTP API with uvicorn (SIGTERM: finish requests in flight, then stop).
 
     Example: appeals serve --host 0.0.0.0 --port 8000 --workers 2
     """
@@ -156,18 +165,49 @@ def serve(
         "app.asgi:app",
         host=host,
         port=port,
-        workers=workers,
+        workers=workers or get_settings().web_concurrency,
         log_config=None,
         proxy_headers=True,
         timeout_graceful_shutdown=30,
     )
 
 
-def main() -> None:
-    # Subcommands living in their own modules register themselves on import.
-    import app.cli_demo  # noqa: F401
+# Modules whose subcommands register themselves on ``cli`` when imported.
+COMMAND_MODULES = (
+    "app.cli_admin",
+    "app.cli_connectors",
+    "app.cli_demo",
+    "app.cli_outbox",
+    "app.cli_routing",
+    "app.cli_simulate",
+    "app.cli_sla",
+    "app.cli_worker",
+)
 
-    cli()
+
+def load_commands() -> None:
+    """Import every module of ``COMMAND_MODULES`` (main() and the CLI docs do)."""
+    import importlib
+
+    for name in COMMAND_MODULES:
+        importlib.import_module(name)
+
+
+def main() -> None:
+    load_commands()
+    from pydantic import ValidationError
+
+    from app.errors import AppError
+
+    try:
+        cli(standalone_mode=True)
+    except AppError as exc:
+        # A client-style error (bad input, unknown department…): one clear line, exit 1.
+        typer.echo(f"error: {exc.detail}", err=True)
+        raise SystemExit(1) from None
+    except ValidationError as exc:
+        typer.echo(f"configuration error: {exc}", err=True)
+        raise SystemExit(2) from None
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from app.cli import cli, database_url, run_with_db
+from app.config import get_settings
 from app.db import Database
 from app.models.common import Role
 
@@ -20,6 +21,30 @@ EXAMPLE_CITY = ROOT / "config" / "city.example.yaml"
 # Background processes the demo runs beside the API (the worker, the simulators), each a
 # command line; later capabilities append theirs.
 DEMO_PROCESSES: list[list[str]] = []
+
+# The answers-back loop on one laptop: the worker and fake ПОС (:9101) and IM (:9102) pushing a
+# few signed appeals a second to the demo API, with matching demo-only secrets and URLs.
+_APPEALS = [sys.executable, "-m", "app"]
+DEMO_PROCESSES += [
+    [*_APPEALS, "worker"],
+    [*_APPEALS, "simulate", "feedback-platform", "--port", "9101", "--rate", "1.5"],
+    [*_APPEALS, "simulate", "incident-management", "--port", "9102", "--rate", "1.5"],
+]
+_POS_DEMO_SECRET = "whsec_ZGVtby1mZWVkYmFjay1wbGF0Zm9ybS1zZWNyZXQhIQ=="
+_IM_DEMO_SECRET = "whsec_ZGVtby1pbmNpZGVudC1tYW5hZ2VtZW50LXNlY3JldCE="
+DEMO_ENV = {
+    "APPEALS_FEEDBACK_PLATFORM_WEBHOOK_SECRETS": _POS_DEMO_SECRET,
+    "APPEALS_INCIDENT_MANAGEMENT_WEBHOOK_SECRETS": _IM_DEMO_SECRET,
+    "APPEALS_FEEDBACK_PLATFORM_OUTBOUND_SECRET": _POS_DEMO_SECRET,
+    "APPEALS_INCIDENT_MANAGEMENT_OUTBOUND_SECRET": _IM_DEMO_SECRET,
+    "APPEALS_FEEDBACK_PLATFORM_URL": "http://127.0.0.1:9101",
+    "APPEALS_INCIDENT_MANAGEMENT_URL": "http://127.0.0.1:9102",
+    "APPEALS_FEEDBACK_PLATFORM_USERNAME": "demo-client",
+    "APPEALS_FEEDBACK_PLATFORM_PASSWORD": "demo-password",
+    "APPEALS_FEEDBACK_PLATFORM_CLIENT_ID": "appeals-hub",
+    "APPEALS_FEEDBACK_PLATFORM_CLIENT_SECRET": "demo-client-secret",
+    "APPEALS_FEEDBACK_PLATFORM_POLL_INTERVAL_SECONDS": "30",
+}
 
 
 @cli.command()
@@ -54,6 +79,9 @@ def demo(
     token = run_with_db(work)
     os.environ["APPEALS_MIGRATE_ON_START"] = "false"
     os.environ.setdefault("APPEALS_DEMO_API_URL", f"http://{host}:{port}")
+    for key, value in DEMO_ENV.items():
+        os.environ.setdefault(key, value)
+    get_settings.cache_clear()  # the API below reads the demo secrets too
     children = [subprocess.Popen(cmd, env=os.environ.copy()) for cmd in DEMO_PROCESSES]
     base = f"http://{host}:{port}"
     typer.echo(

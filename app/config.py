@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
@@ -33,24 +34,174 @@ class Settings(BaseSettings):
     data_dir: Path = Field(
         default=Path("./var"), description="Embedded PostgreSQL data lives here."
     )
-    db_pool_size: int = Field(default=10, ge=1, le=200)
-    db_max_overflow: int = Field(default=20, ge=0, le=500)
-    timezone: str = "Asia/Vladivostok"
-    environment: Literal["dev", "prod", "test"] = "dev"
+    db_pool_size: int = Field(default=10, ge=1, le=200, description="Connections kept per process.")
+    db_max_overflow: int = Field(
+        default=20, ge=0, le=500, description="Extra connections a process may open under load."
+    )
+    timezone: str = Field(
+        default="Asia/Vladivostok", description="The city's time zone (office hours, report days)."
+    )
+    environment: Literal["dev", "prod", "test"] = Field(
+        default="dev", description="dev, prod or test."
+    )
     migrate_on_start: bool = Field(default=True, description="Run migrations at start (dev).")
     city_config: Path | None = Field(default=None, description="City YAML applied at start.")
-    ticket_number_prefix: str = Field(default="SD", pattern=r"^[A-Z]{1,6}$")
-    log_level: str = "INFO"
-    log_json: bool = True
-    max_page_size: int = Field(default=200, ge=1, le=1000)
-    default_page_size: int = Field(default=50, ge=1, le=1000)
-    max_body_bytes: int = Field(default=1_048_576, ge=1024)
-    max_text_length: int = Field(default=20_000, ge=100)
-    idempotency_ttl_hours: int = Field(default=24, ge=1)
+    ticket_number_prefix: str = Field(
+        default="SD", pattern=r"^[A-Z]{1,6}$", description="Public ticket numbers: SD-2026-000123."
+    )
+    log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING or ERROR.")
+    log_json: bool = Field(default=True, description="Structured JSON logs (false: plain text).")
+    web_concurrency: int = Field(
+        default=1, ge=1, le=64, description="uvicorn worker processes of `appeals serve`."
+    )
+    # Assumption: 5 years, the usual archival term for citizens' appeals; the city decides.
+    personal_data_retention_days: int = Field(
+        default=1825,
+        ge=0,
+        description="`appeals purge` clears personal data this many days after closure.",
+    )
+    max_page_size: int = Field(
+        default=200, ge=1, le=1000, description="Upper bound for `limit` on list endpoints."
+    )
+    default_page_size: int = Field(default=50, ge=1, le=1000, description="Default `limit`.")
+    max_body_bytes: int = Field(
+        default=1_048_576, ge=1024, description="Largest JSON request body (larger → 413)."
+    )
+    max_text_length: int = Field(
+        default=20_000, ge=100, description="Longest appeal or answer text accepted."
+    )
+    rate_limit_per_minute: int = Field(
+        default=600, ge=0,
+        description="Requests a minute per API key and api process (0 disables); over → 429.",
+    )
+    idempotency_ttl_hours: int = Field(
+        default=24, ge=1, description="How long an Idempotency-Key outcome is kept."
+    )
+    routing_model_min_confidence: float = Field(
+        default=0.6, ge=0, le=1, description="A learned suggestion is used only at or above it."
+    )
+    dedup_merge_threshold: float = Field(
+        default=0.65, ge=0, le=1, description="Duplicate score that links a ticket as merged."
+    )
+    dedup_suggest_threshold: float = Field(
+        default=0.45, ge=0, le=1, description="Duplicate score that suggests a merge."
+    )
+    office_hours: str = Field(
+        default="09:00-18:00",
+        pattern=r"^\d{2}:\d{2}-\d{2}:\d{2}$",
+        description="Office hours in the city's time zone for working-time SLA targets.",
+    )
+    extra_days_off: Annotated[list[date], NoDecode] = Field(
+        default_factory=list,
+        description="Days off the installed production calendar does not know yet (ISO dates).",
+    )
+    extra_working_days: Annotated[list[date], NoDecode] = Field(
+        default_factory=list,
+        description="Working days (e.g. working Saturdays) the calendar does not know yet.",
+    )
+    sla_sweep_interval_seconds: float = Field(default=30.0, gt=0)
 
+    webhook_max_body_bytes: int = Field(
+        default=262_144, ge=1024, description="Largest inbound webhook body; larger → 413."
+    )
+    import_max_bytes: int = Field(
+        default=52_428_800, ge=1024, description="Largest .xlsx upload to /api/v1/imports."
+    )
+    import_batch_rows: int = Field(
+        default=500, ge=1, le=10_000, description="Rows per committed batch of an import."
+    )
     feedback_platform_webhook_secrets: Annotated[list[str], NoDecode] = Field(default_factory=list)
     incident_management_webhook_secrets: Annotated[list[str], NoDecode] = Field(
         default_factory=list
+    )
+
+    # Answers back and polling (the outbox relay and the ПОС poller in `appeals worker`).
+    feedback_platform_url: str | None = Field(
+        default=None, description="ПОС base URL: OAuth, item reads and answers back."
+    )
+    incident_management_url: str | None = Field(
+        default=None, description="Инцидент Менеджмент base URL for answers back."
+    )
+    feedback_platform_outbound_secret: str | None = Field(
+        default=None, pattern=r"^whsec_", description="Signs what the relay sends to ПОС."
+    )
+    incident_management_outbound_secret: str | None = Field(
+        default=None, pattern=r"^whsec_", description="Signs what the relay sends to IM."
+    )
+    department_webhook_secret: str | None = Field(
+        default=None, pattern=r"^whsec_", description="Signs notifications to departments."
+    )
+    feedback_platform_username: str | None = Field(
+        default=None, description="ПОС OAuth username (the client UUID) for polling."
+    )
+    feedback_platform_password: str | None = Field(
+        default=None, description="ПОС OAuth password for polling."
+    )
+    feedback_platform_client_id: str | None = Field(
+        default=None, description="ПОС OAuth client id (HTTP Basic on the token call)."
+    )
+    feedback_platform_client_secret: str | None = Field(
+        default=None, description="ПОС OAuth client secret (HTTP Basic on the token call)."
+    )
+    feedback_platform_poll_interval_seconds: float = Field(
+        default=300.0, gt=0, description="How often the worker re-reads open ПОС items."
+    )
+    feedback_platform_poll_batch: int = Field(
+        default=200, ge=1, le=5000, description="Open ПОС items re-read per poll pass."
+    )
+    outbox_interval_seconds: float = Field(
+        default=1.0, gt=0, description="How often each worker's relay looks for due messages."
+    )
+    outbox_batch_size: int = Field(
+        default=20, ge=1, le=500, description="Messages one relay claims and sends at once."
+    )
+    outbox_max_attempts: int = Field(
+        default=10, ge=1, le=100, description="Attempts before a message becomes a dead letter."
+    )
+    outbox_backoff_base_seconds: float = Field(
+        default=5.0, gt=0, description="First retry delay; doubles per attempt, with jitter."
+    )
+    outbox_backoff_cap_seconds: float = Field(
+        default=3600.0, gt=0, description="Longest wait between attempts (Retry-After too)."
+    )
+    outbox_http_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="Timeout of one outbound HTTP call (relay, poller)."
+    )
+    outbox_lease_seconds: float = Field(
+        default=60.0, gt=0, description="A claimed message whose relay died is retried after this."
+    )
+
+    # Channels (issue 9): Open311, the anonymous Telegram chat-bot, public figures, ratings.
+    open311_jurisdiction_id: str | None = Field(
+        default=None,
+        description="Open311 jurisdiction_id this hub answers for (unset: any is accepted).",
+    )
+    telegram_webhook_secret: str | None = Field(
+        default=None,
+        description="Expected X-Telegram-Bot-Api-Secret-Token on the chat-bot webhook.",
+    )
+    telegram_api_url: str = Field(
+        default="https://api.telegram.org", description="Telegram Bot API base URL."
+    )
+    telegram_bot_token: str | None = Field(
+        default=None, description="The chat-bot's Bot API token (sendMessage)."
+    )
+    telegram_chat_hash_key: str | None = Field(
+        default=None,
+        description="Secret key of the HMAC that links an anonymous chat's follow-up messages.",
+    )
+    telegram_chat_encryption_key: str | None = Field(
+        default=None,
+        description="Fernet key (urlsafe base64, 32 bytes) encrypting chat ids at rest.",
+    )
+    telegram_chat_retention_days: float = Field(
+        default=7.0, ge=0, description="Days after closure before a report's chat id is purged."
+    )
+    reopen_rating_threshold: int = Field(
+        default=2, ge=0, le=5, description="A citizen score (1–5) at or below it reopens."
+    )
+    public_stats_cache_seconds: float = Field(
+        default=60.0, ge=0, description="How long /public/v1/stats answers are cached."
     )
 
     @field_validator(
@@ -63,6 +214,11 @@ class Settings(BaseSettings):
             if not secret.startswith("whsec_"):
                 raise ValueError("every webhook secret must start with whsec_")
         return secrets
+
+    @field_validator("extra_days_off", "extra_working_days", mode="before")
+    @classmethod
+    def _dates(cls, value: object) -> list[str]:
+        return _split_secrets(value)
 
     @field_validator("timezone")
     @classmethod

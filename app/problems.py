@@ -139,10 +139,13 @@ def install_problem_handlers(app: FastAPI) -> None:
                 headers={"Retry-After": "5"},
             )
         log.exception("unhandled error")
+        # This response is sent outside the request-id middleware: echo the id here.
+        request_id = getattr(request.state, "request_id", None)
         return problem_response(
             500,
             "Internal server error",
             "an unexpected error occurred; it has been logged",
             slug="internal-error",
             request=request,
+            headers={"X-Request-ID": request_id} if request_id else None,
         )

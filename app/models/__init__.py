@@ -1,14 +1,21 @@
 """SQLModel tables and their API schemas; importing this package registers every table."""
 
 from app.models.auth import ApiKey
+from app.models.chatbot import ChatbotReport
 from app.models.connector_health import ConnectorHealth
 from app.models.directory import Category, CategoryMapping, Department, District
+from app.models.feedback import TicketFeedback
 from app.models.idempotency import IdempotencyRecord
+from app.models.inbound import InboundDelivery
 from app.models.metrics import MetricCounter
+from app.models.outbox import OutboxMessage
+from app.models.routing import DuplicateSuggestion, RoutingRule
+from app.models.sla import SlaMark, SlaPolicy
 from app.models.tickets import Applicant, Ticket, TicketAnswer, TicketEvent
 
 __all__ = [
     "ApiKey",
+    "ChatbotReport",
     "Applicant",
     "Category",
     "CategoryMapping",
@@ -16,8 +23,15 @@ __all__ = [
     "Department",
     "District",
     "IdempotencyRecord",
+    "InboundDelivery",
     "MetricCounter",
+    "SlaMark",
+    "SlaPolicy",
+    "OutboxMessage",
+    "DuplicateSuggestion",
+    "RoutingRule",
     "Ticket",
     "TicketAnswer",
     "TicketEvent",
+    "TicketFeedback",
 ]

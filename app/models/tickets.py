@@ -82,6 +82,13 @@ class Ticket(SQLModel, table=True):
     resolution_due_at: datetime | None = ts_field()
     legal_due_at: datetime | None = ts_field()
     control_due_at: datetime | None = ts_field()
+    # SLA (issue 5): the policy applied, a snapshot of its terms, the 75 % moments, and the next
+    # moment the sweeper must look at this ticket (NULL: nothing pending).
+    sla_policy: str | None = Field(default=None, sa_type=String(100))
+    sla_terms: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONB))
+    first_response_risk_at: datetime | None = ts_field()
+    resolution_risk_at: datetime | None = ts_field()
+    sla_next_check_at: datetime | None = ts_field()
     extension_count: int = 0
     first_responded_at: datetime | None = ts_field()
     answered_at: datetime | None = ts_field()
@@ -91,6 +98,13 @@ class Ticket(SQLModel, table=True):
     duplicate_of_id: int | None = Field(
         default=None, sa_type=BigInteger, foreign_key="tickets.id", index=True
     )
+    # Routing (issue 4): when it reached its current department, how often a department sent
+    # it on, whether it bounces, its normalised place, and the closed ticket it repeats.
+    routed_at: datetime | None = ts_field()
+    reroute_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    bouncing: bool = Field(default=False, sa_column_kwargs={"server_default": "false"})
+    address_key: str | None = Field(default=None, sa_type=String(200))
+    repeat_of_id: int | None = Field(default=None, sa_type=BigInteger, foreign_key="tickets.id")
     received_at: datetime = ts_field(default_now=True)
     created_at: datetime = ts_field(default_now=True)
     updated_at: datetime = ts_field(default_now=True)

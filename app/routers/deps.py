@@ -50,6 +50,9 @@ async def get_principal(
     async with sessionmaker() as session:
         principal = await authenticate(session, credentials.credentials if credentials else None)
     request.state.principal = principal
+    limiter = getattr(request.app.state, "rate_limiter", None)
+    if limiter is not None:
+        limiter.hit(principal.actor)
     return principal
 
 

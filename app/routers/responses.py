@@ -32,6 +32,9 @@ def problems(*codes: int) -> dict[int | str, dict[str, Any]]:
         429: "Rate limited",
         503: "Database unavailable",
     }
+    if 401 in codes:
+        # Every authenticated route is rate limited per key.
+        codes = (*codes, 429)
     return {
         code: {
             "model": Problem,

@@ -35,6 +35,8 @@ class TicketDraft:
     channel: str
     text: str
     source_category: str | None = None
+    # The source's category names, most specific first; ingestion maps them to category_code.
+    category_names: list[str] = field(default_factory=list)
     category_code: str | None = None
     source_url: str | None = None
     source_status: str | None = None
@@ -52,3 +54,5 @@ class TicketDraft:
     attachments: list[dict[str, Any]] = field(default_factory=list)
     created_at: datetime | None = None
     extra: dict[str, Any] = field(default_factory=dict)  # answerAt, fastTrack, …
+    # Answers already given inside the source: {"key", "at", "kind", "text"}; stored once each.
+    source_answers: list[dict[str, Any]] = field(default_factory=list)

@@ -65,7 +65,14 @@ async def increment_many(
     session: AsyncSession, updates: Iterable[tuple[str, Mapping[str, str], float]]
 ) -> None:
     """Buffer counter updates; they are written just before the transaction commits."""
-    buffer: dict[tuple[str, str], float] = session.sync_session.info.setdefault(_BUFFER, {})
+    buffer_updates(session.sync_session, updates)
+
+
+def buffer_updates(
+    session: Session, updates: Iterable[tuple[str, Mapping[str, str], float]]
+) -> None:
+    """The synchronous form, for ORM event hooks (e.g. ``before_flush``)."""
+    buffer: dict[tuple[str, str], float] = session.info.setdefault(_BUFFER, {})
     for name, labels, value in updates:
         key = (name, encode_labels(labels))
         buffer[key] = buffer.get(key, 0.0) + value
@@ -75,6 +82,9 @@ async def increment_many(
 def _write_buffered(session: Session) -> None:
     # One statement, rows in a fixed order, one random shard per transaction: concurrent
     # transactions never lock the same rows in opposite orders, and rarely the same rows.
+    # Flush first: commit's own flush comes after this hook, and flush hooks add updates.
+    if session.new or session.dirty or session.deleted:
+        session.flush()
     buffer = session.info.pop(_BUFFER, None)
     if not buffer:
         return

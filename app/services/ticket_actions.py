@@ -11,7 +11,7 @@ from app.errors import Forbidden, ValidationFailed
 from app.models.common import Role, Status
 from app.models.schemas import AnswerCreate, AssignmentRequest, TransitionRequest
 from app.models.tickets import Ticket, TicketAnswer, TicketEvent
-from app.services import sla
+from app.services import answers_back, dedup, sla
 from app.services.auth import Principal
 from app.services.events import record_event
 from app.services.lifecycle import check_transition, needs_reason
@@ -96,6 +96,7 @@ async def transition_ticket(
         redirect_to=data.redirect_to,
         duplicate_of=ticket.duplicate_of_id,
     )
+    await answers_back.on_status_change(session, ticket, before=before, now=now)
     return ticket
 
 
@@ -148,7 +149,10 @@ async def add_answer(
             reason="final answer sent",
         )
     else:
+        first = ticket.first_responded_at is None
         ticket.first_responded_at = ticket.first_responded_at or now
+        if first:
+            sla.on_first_response(ticket, now=now, interim=True)
         touch(ticket, now)
     await session.flush()
     record_event(
@@ -159,6 +163,8 @@ async def add_answer(
         answer_id=answer.id,
         kind=data.kind,
     )
+    await answers_back.on_answer(session, ticket, answer, now=now)
+    await dedup.answer_merged(session, ticket, answer, now=now)
     return ticket, answer
 
 

@@ -66,8 +66,10 @@ def _conditions(f: TicketFilters, now: datetime) -> list[ColumnElement[bool]]:
     elif f.overdue is False:
         conds.append(~overdue)
     # At risk: an open ticket that has used 75 % of its resolution window but is not overdue.
-    risk_point = (
-        col(Ticket.created_at) + (col(Ticket.resolution_due_at) - col(Ticket.created_at)) * 0.75
+    # The SLA engine stores that moment (working-time aware); older rows fall back to wall time.
+    risk_point = func.coalesce(
+        col(Ticket.resolution_risk_at),
+        col(Ticket.created_at) + (col(Ticket.resolution_due_at) - col(Ticket.created_at)) * 0.75,
     )
     at_risk = and_(
         col(Ticket.status).in_(OPEN), col(Ticket.resolution_due_at) >= now, risk_point <= now
@@ -126,3 +128,15 @@ async def list_tickets(
         key = last.resolution_due_at if sort == "resolution_due_at" else last.created_at
         next_cursor = encode_cursor([(key.isoformat() if key else _INFINITY), last.id])
     return [(t, a) for t, a in rows], next_cursor
+
+
+async def count_tickets(
+    session: AsyncSession, *, principal: Principal, filters: TicketFilters, now: datetime
+) -> int:
+    """How many visible tickets match ``filters`` (progress bars of exports)."""
+    stmt = (
+        select(func.count())
+        .select_from(Ticket)
+        .where(visible_to(principal), *_conditions(filters, now))
+    )
+    return int((await session.exec(stmt)).one())

@@ -13,12 +13,14 @@ from app.errors import Forbidden, NotFound, PreconditionFailed, PreconditionRequ
 from app.models.common import Role, Source, Status
 from app.models.schemas import TicketCreate, TicketUpdate
 from app.models.tickets import Applicant, Ticket
-from app.services import directory
+from app.services import directory, metrics_store, ticket_metrics
 from app.services.auth import Principal
+from app.services.dedup import check_new_ticket
 from app.services.drafts import ApplicantDraft, TicketDraft
 from app.services.events import record_event
 from app.services.routing import route_new_ticket
-from app.services.sla import apply_initial_deadlines
+from app.services.ru_text import address_key
+from app.services.sla import start_clock
 
 
 async def next_ticket_number(session: AsyncSession, *, created_at: datetime) -> str:
@@ -44,7 +46,7 @@ async def create_from_draft(
             session, source=draft.source, names=[draft.source_category]
         )
     decision = await route_new_ticket(
-        session, category=category, explicit_department=draft.department_code
+        session, category=category, explicit_department=draft.department_code, draft=draft
     )
     applicant_id = None
     if draft.applicant is not None and not draft.applicant.is_empty():
@@ -69,7 +71,8 @@ async def create_from_draft(
         address=draft.address,
         lat=draft.lat,
         lon=draft.lon,
-        district_code=draft.district_code,
+        district_code=draft.district_code or decision.district_code,
+        address_key=address_key(draft.address),
         priority=draft.priority,
         status=status,
         status_reason=draft.status_reason,
@@ -78,11 +81,11 @@ async def create_from_draft(
         attachments=draft.attachments,
         extra=draft.extra,
         department_code=decision.department_code,
+        routed_at=now,
         received_at=now,
         created_at=created_at,
         updated_at=now,
     )
-    apply_initial_deadlines(ticket, now=now)
     session.add(ticket)
     await session.flush()
     record_event(
@@ -100,10 +103,14 @@ async def create_from_draft(
         ticket,
         actor="system:routing",
         type="routed",
-        department=decision.department_code,
-        method=decision.method,
-        reason=decision.reason,
+        **decision.event_data(),
     )
+    await metrics_store.increment_many(
+        session,
+        [ticket_metrics.routed_update(department=decision.department_code, method=decision.method)],
+    )
+    await start_clock(session, ticket, now=now)
+    await check_new_ticket(session, ticket, now=now)
     return ticket
 
 

@@ -124,3 +124,21 @@ async def test_readyz_ok(client, db):
     r = await client.get("/readyz")
     assert r.status_code == 200, r.text
     assert r.json()["checks"]["migrations"] == "ok"
+
+
+async def test_429_per_key_with_retry_after(db):
+    from app.rate_limit import RateLimiter
+
+    app = create_app(db=db)
+    app.state.rate_limiter = RateLimiter(2)
+    token = await make_key(db, "operator", "roads")
+    other = await make_key(db, "operator", "roads")
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+        for _ in range(2):
+            assert (await c.get("/api/v1/tickets", headers=auth(token))).status_code == 200
+        r = await c.get("/api/v1/tickets", headers=auth(token))
+        assert_problem(r, 429)
+        assert int(r.headers["retry-after"]) >= 1
+        assert r.headers["ratelimit-limit"] == "2"
+        assert (await c.get("/api/v1/tickets", headers=auth(other))).status_code == 200

@@ -1,0 +1,5 @@
+"""``python -m app …`` is the ``appeals`` command (the demo starts its children this way)."""
+
+from app.cli import main
+
+main()

@@ -1,0 +1,133 @@
+"""The contract every inbound source implements, and Standard Webhooks verification."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+from pydantic import ValidationError
+from standardwebhooks.webhooks import Webhook
+
+from app.errors import SignatureInvalid
+from app.services.drafts import TicketDraft
+
+# Standard Webhooks: a delivery older or newer than this is refused (replay protection).
+TOLERANCE = timedelta(seconds=300)
+SIGNATURE_HEADERS = ("webhook-id", "webhook-timestamp", "webhook-signature")
+MAX_WEBHOOK_ID = 200
+
+
+class ConnectorPayloadError(Exception):
+    """The body is not a valid item of this source; ``errors`` name the fields."""
+
+    def __init__(self, message: str, errors: list[dict[str, Any]]) -> None:
+        super().__init__(message)
+        self.errors = errors
+
+    @classmethod
+    def from_validation(cls, exc: ValidationError) -> ConnectorPayloadError:
+        errors = [
+            {
+                "field": ".".join(str(p) for p in err.get("loc", ())) or "body",
+                "message": err.get("msg", ""),
+                "type": err.get("type"),
+            }
+            for err in exc.errors()
+        ]
+        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
+        return cls(detail or "invalid body", errors)
+
+
+class Connector(Protocol):
+    """An inbound source: verifies signed deliveries and maps its items to ``TicketDraft``."""
+
+    name: str  # the ticket source, e.g. ``feedback_platform``
+
+    @property
+    def secrets(self) -> Sequence[str]:
+        """The ``whsec_…`` secrets; every one is accepted, so a rotation never drops deliveries."""
+        ...
+
+    def parse(self, body: bytes) -> TicketDraft:
+        """Map one delivery body to a draft or raise ``ConnectorPayloadError``."""
+        ...
+
+    def verify(self, body: bytes, headers: Mapping[str, str], *, now: datetime) -> str:
+        """Check the signature; return the ``webhook-id`` or raise ``SignatureInvalid``."""
+        ...
+
+
+def verify_standard_webhook(
+    body: bytes, headers: Mapping[str, str], *, secrets: Sequence[str], now: datetime
+) -> str:
+    """Standard Webhooks check against every secret; any malformed part is a 401, never a 500.
+
+    The signing itself is ``standardwebhooks.Webhook.sign``; the header parsing and the clock are
+    ours, so a broken header cannot raise past us and tests can pass their own ``now``.
+    """
+    lowered = {k.lower(): v for k, v in headers.items()}
+    missing = [h for h in SIGNATURE_HEADERS if not lowered.get(h)]
+    if missing:
+        raise SignatureInvalid("missing signature headers: " + ", ".join(missing))
+    msg_id = lowered["webhook-id"]
+    if len(msg_id) > MAX_WEBHOOK_ID or not msg_id.isprintable():
+        raise SignatureInvalid("malformed webhook-id header")
+    raw_ts = lowered["webhook-timestamp"].strip()
+    if not raw_ts.isdigit() or len(raw_ts) > 12:
+        raise SignatureInvalid("webhook-timestamp must be whole seconds since the epoch")
+    timestamp = datetime.fromtimestamp(int(raw_ts), tz=UTC)
+    if timestamp < now - TOLERANCE:
+        raise SignatureInvalid("webhook-timestamp is too old")
+    if timestamp > now + TOLERANCE:
+        raise SignatureInvalid("webhook-timestamp is in the future")
+    passed = _passed_signatures(lowered["webhook-signature"])
+    if not passed:
+        raise SignatureInvalid("malformed webhook-signature header")
+    if not secrets:
+        raise SignatureInvalid("no webhook secret is configured for this source")
+    try:
+        data = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        # Signed bodies are UTF-8 JSON; the library signs text, so other bytes cannot match.
+        raise SignatureInvalid("the body is not UTF-8, so the signature cannot match") from exc
+    for secret in secrets:
+        expected = Webhook(secret).sign(msg_id=msg_id, timestamp=timestamp, data=data)
+        expected_bytes = base64.b64decode(expected.split(",", 1)[1])
+        if any(hmac.compare_digest(expected_bytes, sig) for sig in passed):
+            return msg_id
+    raise SignatureInvalid("no signature matches a configured secret")
+
+
+def _passed_signatures(header: str) -> list[bytes]:
+    """The ``v1`` signatures of a header like ``v1,abc= v1,def=``; anything odd is skipped."""
+    found = []
+    for item in header.split()[:10]:
+        version, _, value = item.partition(",")
+        if version != "v1" or not value:
+            continue
+        try:
+            found.append(base64.b64decode(value, validate=True))
+        except (binascii.Error, ValueError):
+            continue
+    return found
+
+
+def sign_standard_webhook(secret: str, *, msg_id: str, timestamp: datetime, body: bytes) -> str:
+    """The ``webhook-signature`` value for a body (simulators, tests and docs use it)."""
+    utc = datetime.fromtimestamp(int(timestamp.timestamp()), tz=UTC)
+    return Webhook(secret).sign(msg_id=msg_id, timestamp=utc, data=body.decode("utf-8"))
+
+
+def signed_headers(secret: str, *, msg_id: str, timestamp: datetime, body: bytes) -> dict[str, str]:
+    """All three Standard Webhooks headers for one delivery."""
+    return {
+        "webhook-id": msg_id,
+        "webhook-timestamp": str(int(timestamp.timestamp())),
+        "webhook-signature": sign_standard_webhook(
+            secret, msg_id=msg_id, timestamp=timestamp, body=body
+        ),
+    }

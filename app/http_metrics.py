@@ -1,0 +1,69 @@
+"""HTTP request durations per process (a technical series: each replica is scraped itself).
+
+Labelled by the route *template* (``/api/v1/tickets/{ticket_id}``), never the raw path, so the
+label set stays bounded whatever callers send; requests that match no route share one label.
+"""
+
+from __future__ import annotations
+
+import time
+
+from prometheus_client import CollectorRegistry, Histogram, disable_created_metrics
+from prometheus_client.exposition import generate_latest
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+# ``*_created`` series are not part of the text format promtool expects from us.
+disable_created_metrics()
+
+UNMATCHED = "unmatched"
+
+REGISTRY = CollectorRegistry(auto_describe=True)
+REQUEST_DURATION = Histogram(
+    "appeals_http_request_duration_seconds",
+    "HTTP request duration by method, route template and status code.",
+    ["method", "route", "status"],
+    registry=REGISTRY,
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+)
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
+def process_exposition() -> str:
+    """This process's technical series in the text format."""
+    return generate_latest(REGISTRY).decode()
+
+
+def route_label(scope: Scope) -> str:
+    route = scope.get("route")
+    path = getattr(route, "path", None)
+    return path if isinstance(path, str) else UNMATCHED
+
+
+class HttpMetricsMiddleware:
+    """Time every HTTP request, whatever its outcome (an unhandled error counts as 500)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def send_capturing(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_capturing)
+        finally:
+            method = scope.get("method", "GET")
+            REQUEST_DURATION.labels(
+                method=method if method in _METHODS else "OTHER",
+                route=route_label(scope),
+                status=str(status),
+            ).observe(time.perf_counter() - started)

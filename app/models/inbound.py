@@ -1,0 +1,104 @@
+"""The archive of every inbound delivery, raw, with its outcome; invalid ones are quarantined."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import BigInteger, Column, Identity, Index, LargeBinary, String, Text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlmodel import Field, SQLModel
+
+from app.models.common import ts_field
+
+
+class DeliveryOutcome(StrEnum):
+    created = "created"
+    updated = "updated"
+    unchanged = "unchanged"
+    stale = "stale"
+    duplicate = "duplicate"  # the same webhook-id again: answered 2xx, no effect
+    invalid = "invalid"  # quarantined until replayed
+
+
+class InboundDelivery(SQLModel, table=True):
+    __tablename__ = "inbound_deliveries"
+    __table_args__ = (
+        # One effective delivery per webhook-id; repeats are archived as ``duplicate``.
+        Index(
+            "uq_inbound_webhook_id",
+            "source",
+            "webhook_id",
+            unique=True,
+            postgresql_where="webhook_id IS NOT NULL AND outcome <> 'duplicate'",
+        ),
+        Index(
+            "ix_inbound_quarantine",
+            "id",
+            postgresql_where="outcome = 'invalid' AND replayed_at IS NULL",
+        ),
+        Index("ix_inbound_received", "received_at"),
+    )
+
+    id: int | None = Field(default=None, sa_column=Column(BigInteger, Identity(), primary_key=True))
+    source: str = Field(sa_type=String(32))
+    webhook_id: str | None = Field(default=None, sa_type=String(200))
+    source_item_id: str | None = Field(default=None, sa_type=String(128))
+    received_at: datetime = ts_field(default_now=True)
+    body: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    headers: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JSONB, nullable=False, server_default="{}")
+    )
+    outcome: str = Field(sa_type=String(16))
+    error_detail: str | None = Field(default=None, sa_type=Text)
+    errors: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSONB, nullable=False, server_default="[]")
+    )
+    ticket_id: int | None = Field(default=None, sa_type=BigInteger, foreign_key="tickets.id")
+    replayed_at: datetime | None = ts_field()
+    replayed_by: str | None = Field(default=None, sa_type=String(200))
+    replay_outcome: str | None = Field(default=None, sa_type=String(16))
+    corrected_body: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
+
+
+class DeliveryPublic(BaseModel):
+    """An archived delivery as admins see it (the body as text; signature headers never kept)."""
+
+    id: int
+    source: str
+    webhook_id: str | None
+    source_item_id: str | None
+    received_at: datetime
+    outcome: str
+    error_detail: str | None
+    errors: list[dict[str, Any]]
+    headers: dict[str, Any]
+    body: str
+    ticket_id: int | None
+    replayed_at: datetime | None
+    replayed_by: str | None
+    replay_outcome: str | None
+
+
+class WebhookAccepted(BaseModel):
+    """The answer to an accepted (or repeated) delivery."""
+
+    delivery_id: int
+    outcome: DeliveryOutcome
+    ticket_id: int | None = None
+    ticket_number: str | None = None
+
+
+class ReplayRequest(BaseModel):
+    """Optionally a corrected body (the JSON the source should have sent); else the original."""
+
+    body: dict[str, Any] | None = None
+
+
+class ReplayResult(BaseModel):
+    delivery_id: int
+    outcome: str
+    ticket_id: int
+    ticket_number: str

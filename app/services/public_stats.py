@@ -1,0 +1,166 @@
+"""Open data for residents: per department and month, appeals received, answered, on time,
+and the share of positive ratings. Aggregates only: no texts, no addresses, no people."""
+
+from __future__ import annotations
+
+import csv
+import io
+import time
+from dataclasses import asdict, dataclass
+from datetime import date, datetime
+
+from sqlalchemy import bindparam, text
+from sqlalchemy.types import DateTime
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.config import Settings
+from app.errors import ValidationFailed
+
+MAX_MONTHS = 36
+
+
+@dataclass(frozen=True)
+class MonthFigures:
+    month: str
+    department: str
+    department_name: str
+    received: int
+    answered: int
+    answered_on_time: int
+    on_time_percent: float | None
+    ratings: int
+    positive_percent: float | None
+
+
+# Months are the city's calendar months. Received counts tickets created in the month;
+# answered and on time count tickets answered in the month (against their resolution deadline).
+_STATS = text(
+    """
+WITH months AS (
+    SELECT generate_series(
+        CAST(:start AS timestamp), CAST(:end AS timestamp) - interval '1 month',
+        interval '1 month'
+    ) AS m
+), received AS (
+    SELECT date_trunc('month', created_at AT TIME ZONE CAST(:tz AS text)) AS m, department_code AS d,
+           count(*) AS n
+    FROM tickets WHERE created_at >= :start_at AND created_at < :end_at AND status <> 'merged'
+    GROUP BY 1, 2
+), answered AS (
+    SELECT date_trunc('month', answered_at AT TIME ZONE CAST(:tz AS text)) AS m, department_code AS d,
+           count(*) AS n,
+           count(*) FILTER (
+               WHERE resolution_due_at IS NOT NULL AND answered_at <= resolution_due_at
+           ) AS on_time,
+           count(*) FILTER (WHERE resolution_due_at IS NOT NULL) AS judged
+    FROM tickets WHERE answered_at >= :start_at AND answered_at < :end_at AND status <> 'merged'
+    GROUP BY 1, 2
+), rated AS (
+    SELECT date_trunc('month', created_at AT TIME ZONE CAST(:tz AS text)) AS m, department_code AS d,
+           count(*) AS n, count(*) FILTER (WHERE sentiment = 'positive') AS positive
+    FROM ticket_feedback WHERE created_at >= :start_at AND created_at < :end_at
+    GROUP BY 1, 2
+)
+SELECT to_char(months.m, 'YYYY-MM'), dp.code, dp.name,
+       coalesce(r.n, 0), coalesce(a.n, 0), coalesce(a.on_time, 0), coalesce(a.judged, 0),
+       coalesce(f.n, 0), coalesce(f.positive, 0)
+FROM months CROSS JOIN departments dp
+LEFT JOIN received r ON r.m = months.m AND r.d = dp.code
+LEFT JOIN answered a ON a.m = months.m AND a.d = dp.code
+LEFT JOIN rated f ON f.m = months.m AND f.d = dp.code
+WHERE dp.active OR r.n IS NOT NULL OR a.n IS NOT NULL
+ORDER BY 1, 2
+"""
+).bindparams(
+    bindparam("start_at", type_=DateTime(timezone=True)),
+    bindparam("end_at", type_=DateTime(timezone=True)),
+)
+
+
+def parse_month(value: str, name: str) -> date:
+    try:
+        return datetime.strptime(value, "%Y-%m").date()
+    except ValueError:
+        raise ValidationFailed(f"{name} must look like 2026-01", field=name) from None
+
+
+def _add_months(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def month_range(
+    start: str | None, end: str | None, *, settings: Settings, now: datetime
+) -> tuple[date, date]:
+    """[first month, month after the last); default: the last twelve months up to this one."""
+    this_month = now.astimezone(settings.tz).date().replace(day=1)
+    last = parse_month(end, "to") if end else this_month
+    first = parse_month(start, "from") if start else _add_months(last, -11)
+    if first > last:
+        raise ValidationFailed("'from' is after 'to'", field="from")
+    if _add_months(first, MAX_MONTHS) <= last:
+        raise ValidationFailed(f"at most {MAX_MONTHS} months at once", field="from")
+    return first, _add_months(last, 1)
+
+
+async def monthly_figures(
+    session: AsyncSession, *, first: date, after: date, settings: Settings
+) -> list[MonthFigures]:
+    """Per department and month: received, answered, on-time %, positive-rating %."""
+    tz = settings.tz
+    start_at = datetime(first.year, first.month, 1, tzinfo=tz)
+    end_at = datetime(after.year, after.month, 1, tzinfo=tz)
+    rows = await session.exec(  # type: ignore[call-overload]
+        _STATS,
+        params={
+            "start": datetime(first.year, first.month, 1),
+            "end": datetime(after.year, after.month, 1),
+            "start_at": start_at,
+            "end_at": end_at,
+            "tz": settings.timezone,
+        },
+    )
+    out = []
+    for month, code, name, received, answered, on_time, judged, rated, positive in rows.all():
+        out.append(
+            MonthFigures(
+                month=month,
+                department=code,
+                department_name=name,
+                received=int(received),
+                answered=int(answered),
+                answered_on_time=int(on_time),
+                on_time_percent=round(100.0 * on_time / judged, 1) if judged else None,
+                ratings=int(rated),
+                positive_percent=round(100.0 * positive / rated, 1) if rated else None,
+            )
+        )
+    return out
+
+
+def to_csv(rows: list[MonthFigures]) -> str:
+    buffer = io.StringIO()
+    names = list(MonthFigures.__dataclass_fields__)
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(names)
+    for row in rows:
+        writer.writerow(["" if v is None else v for v in asdict(row).values()])
+    return buffer.getvalue()
+
+
+class TtlCache:
+    """A small per-process cache: public figures change slowly and the endpoint is open."""
+
+    def __init__(self) -> None:
+        self._items: dict[object, tuple[float, object]] = {}
+
+    def get(self, key: object, ttl: float) -> object | None:
+        hit = self._items.get(key)
+        if hit is None or time.monotonic() - hit[0] > ttl:
+            return None
+        return hit[1]
+
+    def put(self, key: object, value: object) -> None:
+        if len(self._items) > 256:
+            self._items.clear()
+        self._items[key] = (time.monotonic(), value)

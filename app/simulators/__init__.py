@@ -1,0 +1,1 @@
+"""Fake ПОС and Инцидент Менеджмент servers: push signed items, serve what the hub calls."""

@@ -1,0 +1,26 @@
+"""Purging the chat-bot's sealed chat ids after closure (idempotent; any worker may run it)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from app.config import get_settings
+from app.db import Database
+from app.services.chatbot_privacy import purge_closed
+from app.workers.registry import register_loop
+
+log = logging.getLogger(__name__)
+
+
+@register_loop("chatbot_purge", interval=3600.0, singleton=True)
+async def run_chatbot_purge(db: Database, now: datetime) -> None:
+    """Forget chat ids of anonymous reports closed longer than the retention."""
+    settings = get_settings()
+    async with db.sessionmaker() as session:
+        purged = await purge_closed(
+            session, now=now, retention_days=settings.telegram_chat_retention_days
+        )
+        await session.commit()
+    if purged:
+        log.info("chat-bot chat ids purged: %d", purged)

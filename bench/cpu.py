@@ -1,0 +1,169 @@
+"""CPU cost per request, in-process (app vs baseline): robust on a shared, noisy machine.
+
+Wall-clock throughput depends on what else the machine runs; the CPU seconds this process
+spends per request (``time.process_time``) hardly do. Requests go through httpx's ASGI
+transport to the real app and to the baseline app, one at a time, against the same database.
+
+    python -m bench.cpu --database bench_x [--profile list|detail|ingest|search]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import time
+from collections.abc import Callable
+from typing import Any
+
+import asyncpg
+import httpx
+
+from bench import pg
+from bench.bodies import SECRET, pos_message
+from bench.scenarios import SEARCHES
+
+
+def _signed(pos_id: int, rng: random.Random) -> tuple[bytes, dict[str, str]]:
+    import uuid
+    from datetime import UTC, datetime
+
+    from standardwebhooks.webhooks import Webhook
+
+    now = datetime.now(UTC)
+    body = json.dumps(pos_message(pos_id, rng, now), ensure_ascii=False)
+    msg_id = f"msg_{uuid.uuid4().hex}"
+    headers = {
+        "content-type": "application/json",
+        "webhook-id": msg_id,
+        "webhook-timestamp": str(int(now.timestamp())),
+        "webhook-signature": Webhook(SECRET).sign(msg_id, now, body),
+    }
+    return body.encode(), headers
+
+
+async def measure(
+    client: httpx.AsyncClient, make: Callable[[int], tuple[str, str, Any, dict[str, str]]], n: int
+) -> dict[str, float]:
+    for i in range(5):
+        method, url, body, headers = make(i)
+        (await client.request(method, url, content=body, headers=headers)).raise_for_status()
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    for i in range(5, n + 5):
+        method, url, body, headers = make(i)
+        r = await client.request(method, url, content=body, headers=headers)
+        if r.status_code >= 400:
+            raise RuntimeError(f"{url}: {r.status_code} {r.text[:300]}")
+    cpu = (time.process_time() - cpu0) / n * 1000
+    wall = (time.perf_counter() - wall0) / n * 1000
+    return {"cpu_ms": round(cpu, 2), "wall_ms": round(wall, 2)}
+
+
+async def run(
+    name: str, n: int, total: int, profile: str | None = None, only: str | None = None
+) -> dict[str, Any]:
+    os.environ.setdefault("APPEALS_FEEDBACK_PLATFORM_WEBHOOK_SECRETS", SECRET)
+    from app.config import get_settings
+    from app.db import Database
+    from app.main import create_app
+    from app.models.common import Role
+    from app.services.auth import create_api_key
+    from bench import baseline_app
+
+    get_settings.cache_clear()
+    db = Database(pg.app_url(name), get_settings())
+    if os.environ.get("BENCH_PRE_PING") in ("0", "1"):  # A/B of the pool's pre-ping
+        from sqlalchemy.ext.asyncio import create_async_engine
+
+        from app.db import make_sessionmaker
+
+        await db.engine.dispose()
+        db.engine = create_async_engine(
+            pg.app_url(name),
+            pool_size=10,
+            max_overflow=20,
+            pool_pre_ping=os.environ["BENCH_PRE_PING"] == "1",
+            connect_args={"server_settings": {"application_name": "appeals", "timezone": "UTC"}},
+        )
+        db.sessionmaker = make_sessionmaker(db.engine)
+    async with db.sessionmaker() as session:
+        _, admin = await create_api_key(session, role=Role.admin, department_code=None)
+        _, oper = await create_api_key(session, role=Role.operator, department_code="zhkh")
+        await session.commit()
+    app = create_app(db=db)
+    baseline_app.app.state.pool = await asyncpg.create_pool(pg.dsn(name), min_size=2, max_size=4)
+    async with baseline_app.app.state.pool.acquire() as conn:
+        await conn.execute(baseline_app.DDL)
+    rng = random.Random(9)
+    auth = {"Authorization": f"Bearer {admin}"}
+    oauth = {"Authorization": f"Bearer {oper}"}
+    pos = iter(range(800_000_000, 900_000_000))
+    cases: dict[str, tuple[Any, Callable[[int], Any]]] = {
+        "baseline_select": (baseline_app.app, lambda i: ("GET", "/items", None, {})),
+        "list": (app, lambda i: ("GET", "/api/v1/tickets?limit=50", None, auth)),
+        "list_filtered": (
+            app, lambda i: ("GET", "/api/v1/tickets?status=in_progress", None, oauth)
+        ),  # fmt: skip
+        "search": (
+            app, lambda i: ("GET", f"/api/v1/tickets?q={SEARCHES[i % len(SEARCHES)]}", None, auth)
+        ),  # fmt: skip
+        "baseline_item": (
+            baseline_app.app, lambda i: ("GET", f"/items/{rng.randint(1, total)}", None, {})
+        ),  # fmt: skip
+        "detail": (
+            app, lambda i: ("GET", f"/api/v1/tickets/{rng.randint(1, total)}", None, auth)
+        ),  # fmt: skip
+        "baseline_insert": (
+            baseline_app.app, lambda i: ("POST", "/ingest", *_signed(next(pos), rng))
+        ),  # fmt: skip
+        "ingest": (
+            app,
+            lambda i: ("POST", "/api/v1/webhooks/feedback-platform", *_signed(next(pos), rng)),
+        ),
+    }
+    out: dict[str, Any] = {}
+    for key, (target, make) in cases.items():
+        if (profile and key != profile) or (only and key != only):
+            continue
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=target), base_url="http://bench"
+        ) as client:
+            if profile:
+                from pyinstrument import Profiler
+
+                prof = Profiler(interval=0.001, async_mode="enabled")
+                prof.start()
+                out[key] = await measure(client, make, n)
+                prof.stop()
+                print(prof.output_text(color=False, show_all=False))
+            else:
+                out[key] = await measure(client, make, n)
+    await baseline_app.app.state.pool.close()
+    await db.dispose()
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database", required=True)
+    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--total", type=int, default=None, help="ticket ids 1..total exist")
+    parser.add_argument("--profile", default=None, help="pyinstrument one case")
+    parser.add_argument("--only", default=None, help="run one case (e.g. under py-spy)")
+    args = parser.parse_args()
+
+    async def _total() -> int:
+        conn = await asyncpg.connect(pg.dsn(args.database))
+        try:
+            return int(await conn.fetchval("SELECT max(id) FROM tickets WHERE id < 700000000"))
+        finally:
+            await conn.close()
+
+    total = args.total or asyncio.run(_total())
+    print(json.dumps(asyncio.run(run(args.database, args.requests, total, args.profile, args.only)), indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,100 @@
+"""Signature checks through a real uvicorn process and PostgreSQL."""
+
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+
+from tests.support.webhooks import (
+    IM_URL,
+    NEW_SECRET,
+    OLD_SECRET,
+    POS_URL,
+    PROBLEM,
+    encode,
+    sample,
+    signed,
+    start_webhook_api,
+)
+
+
+@pytest.fixture(scope="module")
+def server(database_url, tmp_path_factory):
+    proc, base = start_webhook_api(database_url, tmp_path_factory.mktemp("api"))
+    yield base
+    proc.stop()
+
+
+@pytest.fixture
+async def http(server, db):
+    async with httpx.AsyncClient(base_url=server, timeout=30) as client:
+        yield client
+
+
+BODY = encode(sample("im_incident.json"))
+
+
+@pytest.mark.parametrize("secret", [NEW_SECRET, OLD_SECRET], ids=["new", "old"])
+async def test_both_secrets_of_a_rotation_are_accepted(http, secret):
+    r = await http.post(IM_URL, content=BODY, headers=signed(BODY, secret=secret))
+    assert r.status_code == 202, r.text
+    assert r.json()["outcome"] == "created"
+
+
+def _wrong_secret():
+    return BODY, signed(BODY, secret="whsec_" + "d3Jvbmctc2VjcmV0LXdyb25nLXNlY3JldA==")
+
+
+def _changed_byte():
+    headers = signed(BODY)
+    return BODY.replace(b"vk.com/wall", b"vk.com/walL", 1), headers
+
+
+def _missing_headers():
+    headers = signed(BODY)
+    del headers["webhook-signature"]
+    return BODY, headers
+
+
+def _no_headers():
+    return BODY, {"content-type": "application/json"}
+
+
+def _malformed_signature():
+    return BODY, {**signed(BODY), "webhook-signature": "v1;;not base64 at all,,,"}
+
+
+def _malformed_timestamp():
+    return BODY, {**signed(BODY), "webhook-timestamp": "2026-11-20T10:00:00Z"}
+
+
+def _too_old():
+    return BODY, signed(BODY, at=datetime.now(UTC) - timedelta(seconds=301))
+
+
+def _in_the_future():
+    return BODY, signed(BODY, at=datetime.now(UTC) + timedelta(seconds=301))
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        _wrong_secret,
+        _changed_byte,
+        _missing_headers,
+        _no_headers,
+        _malformed_signature,
+        _malformed_timestamp,
+        _too_old,
+        _in_the_future,
+    ],
+)
+@pytest.mark.parametrize("url", [IM_URL, POS_URL])
+async def test_refused_with_401_problem(http, make, url):
+    body, headers = make()
+    r = await http.post(url, content=body, headers=headers)
+    assert r.status_code == 401, r.text
+    assert r.headers["content-type"] == PROBLEM
+    problem = r.json()
+    assert problem["status"] == 401
+    assert problem["type"].endswith("/invalid-signature")

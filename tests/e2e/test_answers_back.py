@@ -1,0 +1,209 @@
+"""The whole loop on real processes: both simulators push signed items to a real api, the
+worker relays operators' answers back, and every answer reaches its source exactly once per
+answer id, even when the worker is SIGKILLed mid-delivery and started again."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from app.models.common import Role
+from tests.support.builders import auth, make_key
+from tests.support.servers import Process, app_env, free_port, start_api, wait_http
+
+POS_SECRET = "whsec_" + "cG9zLXNpbXVsYXRvci1zZWNyZXQtZm9yLXRlc3Rz"
+IM_SECRET = "whsec_" + "aW0tc2ltdWxhdG9yLXNlY3JldC1mb3ItdGVzdHM="
+ITEMS = 8
+APPEALS = str(Path(sys.executable).parent / "appeals")
+OPEN = {"new", "routed", "in_progress", "on_hold"}
+
+
+def simulator(source: str, target: str, secret: str, tmp_path: Path, env: dict[str, str]):  # type: ignore[no-untyped-def]
+    port = free_port()
+    args = [
+        APPEALS, "simulate", source, "--target", target, "--rate", "40", "--secret", secret,
+        "--port", str(port), "--count", str(ITEMS), "--seed", "3",
+    ]  # fmt: skip
+    proc = Process(args, env, tmp_path / f"{source}.log")
+    base = f"http://127.0.0.1:{port}"
+    wait_http(base + "/healthz", proc=proc)
+    return proc, base
+
+
+def worker(database_url: str, pos: str, im: str, tmp_path: Path, n: int) -> Process:
+    env = app_env(
+        database_url,
+        APPEALS_FEEDBACK_PLATFORM_URL=pos,
+        APPEALS_INCIDENT_MANAGEMENT_URL=im,
+        APPEALS_FEEDBACK_PLATFORM_OUTBOUND_SECRET=POS_SECRET,
+        APPEALS_INCIDENT_MANAGEMENT_OUTBOUND_SECRET=IM_SECRET,
+        APPEALS_FEEDBACK_PLATFORM_USERNAME="demo-client",
+        APPEALS_FEEDBACK_PLATFORM_PASSWORD="demo-password",
+        APPEALS_FEEDBACK_PLATFORM_CLIENT_ID="appeals-hub",
+        APPEALS_FEEDBACK_PLATFORM_CLIENT_SECRET="demo-client-secret",
+        APPEALS_FEEDBACK_PLATFORM_POLL_INTERVAL_SECONDS="1",
+        APPEALS_OUTBOX_INTERVAL_SECONDS="0.2",
+        APPEALS_OUTBOX_BACKOFF_BASE_SECONDS="0.5",
+        APPEALS_OUTBOX_BACKOFF_CAP_SECONDS="3",
+        APPEALS_OUTBOX_HTTP_TIMEOUT_SECONDS="5",
+        APPEALS_OUTBOX_LEASE_SECONDS="5",
+    )
+    return Process([APPEALS, "worker"], env, tmp_path / f"worker-{n}.log")
+
+
+async def until(check, what: str, limit: float = 90.0) -> Any:  # type: ignore[no-untyped-def]
+    """Poll ``check`` until it returns something truthy (a bound on waiting, not an assertion)."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        value = await check()
+        if value:
+            return value
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"gave up waiting for {what}")
+
+
+async def all_tickets(c: httpx.AsyncClient, source: str) -> list[dict]:
+    items, cursor = [], None
+    while True:
+        params: dict[str, Any] = {"source": source, "limit": 200}
+        if cursor:
+            params["cursor"] = cursor
+        page = (await c.get("/api/v1/tickets", params=params)).json()
+        items += page["items"]
+        cursor = page.get("next_cursor")
+        if not cursor:
+            return items
+
+
+async def test_every_answer_reaches_its_source_exactly_once_across_a_relay_kill(
+    db, database_url, tmp_path
+):
+    api, base = start_api(
+        database_url,
+        tmp_path,
+        APPEALS_FEEDBACK_PLATFORM_WEBHOOK_SECRETS=POS_SECRET,
+        APPEALS_INCIDENT_MANAGEMENT_WEBHOOK_SECRETS=IM_SECRET,
+    )
+    env = app_env(database_url)
+    pos, pos_url = simulator(
+        "feedback-platform", base + "/api/v1/webhooks/feedback-platform", POS_SECRET, tmp_path, env
+    )
+    im, im_url = simulator(
+        "incident-management", base + "/api/v1/webhooks/incident-management", IM_SECRET,
+        tmp_path, env,
+    )  # fmt: skip
+    workers: list[Process] = []
+    admin = await make_key(db, Role.admin)
+    try:
+        async with (
+            httpx.AsyncClient(base_url=base, headers=auth(admin), timeout=30) as hub,
+            httpx.AsyncClient(timeout=30) as sims,
+        ):
+
+            async def pushed() -> bool:
+                stats = [(await sims.get(u + "/simulator/stats")).json() for u in (pos_url, im_url)]
+                return all(s["done"] for s in stats)
+
+            await until(pushed, "both simulators to push every item")
+            pos_stats = (await sims.get(pos_url + "/simulator/stats")).json()
+            # Every push was accepted (repeats and late old snapshots too: 202, no effect).
+            for url in (pos_url, im_url):
+                responses = (await sims.get(url + "/simulator/stats")).json()["responses"]
+                assert set(responses) == {"202"}, responses
+            pos_tickets = await all_tickets(hub, "feedback_platform")
+            im_tickets = await all_tickets(hub, "incident_management")
+            # One ticket per source item, however many deliveries carried it.
+            assert sorted(t["source_id"] for t in pos_tickets) == sorted(pos_stats["items"])
+            assert len(im_tickets) == ITEMS
+
+            workers.append(worker(database_url, pos_url, im_url, tmp_path, 1))
+            await sims.post(pos_url + "/simulator/control", json={"hold": True})
+
+            tokens: dict[str, str] = {}
+
+            async def answer(ticket: dict, kind: str) -> int:
+                dept = ticket["department"]
+                if dept not in tokens:
+                    tokens[dept] = await make_key(db, Role.operator, dept)
+                r = await hub.post(
+                    f"/api/v1/tickets/{ticket['id']}/answers",
+                    json={
+                        "text": f"Ответ по обращению {ticket['number']}: работы выполнены.",
+                        "kind": kind,
+                    },
+                    headers=auth(tokens[dept]),
+                )
+                assert r.status_code == 201, r.text
+                assert r.json()["delivery_status"] == "queued"
+                return int(r.json()["id"])
+
+            async def open_tickets(source: str) -> list[dict]:
+                return [t for t in await all_tickets(hub, source) if t["status"] in OPEN]
+
+            expected: dict[str, set[int]] = {
+                "feedback_platform": set(),
+                "incident_management": set(),
+            }
+            first_pos = (await open_tickets("feedback_platform"))[0]
+            expected["feedback_platform"].add(await answer(first_pos, "final"))
+
+            async def held() -> bool:
+                got = (await sims.get(pos_url + "/simulator/received")).json()
+                return got["deliveries"] >= 1
+
+            await until(held, "the first answer to be in flight")
+            workers[0].signal(
+                signal.SIGKILL
+            )  # mid-delivery: ПОС got it, the relay never heard back
+            workers[0].proc.wait(timeout=10)
+            await sims.post(pos_url + "/simulator/control", json={"hold": False})
+
+            for source in expected:
+                for i, ticket in enumerate(await open_tickets(source)):
+                    if i % 3 == 0:
+                        expected[source].add(await answer(ticket, "interim"))
+                    expected[source].add(await answer(ticket, "final"))
+
+            workers.append(worker(database_url, pos_url, im_url, tmp_path, 2))
+
+            async def delivered() -> dict[str, list[dict]] | None:
+                got = {
+                    "feedback_platform": (await sims.get(pos_url + "/simulator/received")).json(),
+                    "incident_management": (await sims.get(im_url + "/simulator/received")).json(),
+                }
+                for source, ids in expected.items():
+                    seen = {a["answer_id"] for a in got[source]["answers"] if a["answer_id"]}
+                    if not ids <= seen:
+                        return None
+                return {s: g["answers"] for s, g in got.items()}
+
+            received = await until(delivered, "every answer at its source")
+            for source, ids in expected.items():
+                answer_ids = [a["answer_id"] for a in received[source] if a["answer_id"]]
+                assert sorted(answer_ids) == sorted(ids), source  # each exactly once
+            async def outbox_settled() -> bool:
+                r = await hub.get("/api/v1/outbox", params={"limit": 200})
+                return all(m["state"] == "sent" for m in r.json()["items"])
+
+            await until(outbox_settled, "every outbox message to be marked sent")
+            pos_got = (await sims.get(pos_url + "/simulator/received")).json()
+            # The killed delivery was sent again once its claim ran out, and deduplicated by id.
+            assert pos_got["duplicates"] >= 1
+            assert pos_got["rejected_signatures"] == 0
+            r = await hub.get(f"/api/v1/tickets/{first_pos['id']}/answers")
+            assert [a["delivery_status"] for a in r.json()] == ["delivered"]
+            r = await hub.get(f"/api/v1/tickets/{first_pos['id']}/events")
+            attempts = [e["data"] for e in r.json() if e["type"] == "delivery_attempt"]
+            assert attempts[-1]["outcome"] == "sent" and attempts[-1]["attempt"] == 2
+
+            # SIGTERM: the worker finishes its pass and exits cleanly.
+            assert workers[1].stop() == 0
+    finally:
+        for proc in [*workers, pos, im, api]:
+            proc.stop()

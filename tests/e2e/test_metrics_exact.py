@@ -1,0 +1,193 @@
+"""Business metrics are exact with two api processes and worker-like writers at the same time,
+and survive a restart: the scrape of either replica equals the operations performed."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import text
+
+from app.services import connector_health, metrics_store
+from tests.support.builders import auth, make_key, make_ticket
+from tests.support.servers import Process, app_env, start_api
+
+TICKETS_PER_API = 30
+WORKER_WRITERS = 4
+WORKER_OPS = 25
+
+
+def business(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    out = {}
+    for family in text_string_to_metric_families(text):
+        for s in family.samples:
+            out[(s.name, tuple(sorted(s.labels.items())))] = s.value
+    return out
+
+
+async def scrape(base: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    async with httpx.AsyncClient(base_url=base, timeout=30) as c:
+        r = await c.get("/metrics", params={"scope": "business"})
+        assert r.status_code == 200, r.text
+        return business(r.text)
+
+
+async def drive_api(base: str, token: str) -> None:
+    """Create tickets; move every second one to work, answer every third one finally."""
+    sem = asyncio.Semaphore(8)
+    async with httpx.AsyncClient(base_url=base, headers=auth(token), timeout=30) as c:
+
+        async def one(i: int) -> None:
+            async with sem:
+                r = await c.post("/api/v1/tickets", json={"text": f"Яма №{i}", "category": "roads"})
+                assert r.status_code == 201, r.text
+                ticket_id = r.json()["id"]
+                if i % 2 == 0:
+                    r = await c.post(
+                        f"/api/v1/tickets/{ticket_id}/transitions", json={"to": "in_progress"}
+                    )
+                    assert r.status_code == 200, r.text
+                if i % 3 == 0:
+                    r = await c.post(
+                        f"/api/v1/tickets/{ticket_id}/answers", json={"text": "Готово"}
+                    )
+                    assert r.status_code == 201, r.text
+
+        await asyncio.gather(*(one(i) for i in range(TICKETS_PER_API)))
+
+
+async def drive_worker(db, n: int) -> None:
+    """Worker-like writers in this process: connector failures, outbox deliveries."""
+    now = datetime.now(UTC)
+    for _ in range(n):
+        async with db.sessionmaker() as session:
+            await connector_health.record_failure(
+                session, "incident_management", reason="timeout", now=now
+            )
+            await metrics_store.increment(
+                session,
+                "appeals_outbox_deliveries_total",
+                {"target": "telegram", "outcome": "sent"},
+            )
+            await session.commit()
+
+
+OVERDUE_TICKETS = 40
+
+
+def start_sla_worker(database_url: str, tmp_path: Path, n: int) -> Process:
+    """A real ``appeals worker`` process running the SLA sweeper often."""
+    args = [sys.executable, "-c", "from app.cli import main; main()", "worker"]
+    env = app_env(database_url, APPEALS_SLA_SWEEP_INTERVAL_SECONDS="0.2")
+    return Process([*args, "--loop", "sla_sweeper"], env, tmp_path / f"worker-{n}.log")
+
+
+async def sql(db, query: str) -> list[tuple]:
+    async with db.sessionmaker() as session:
+        return [tuple(r) for r in (await session.exec(text(query))).all()]  # type: ignore[call-overload]
+
+
+async def wait_swept(db, workers: list[Process]) -> None:
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        for w in workers:
+            assert w.proc.poll() is None, w.log()
+        due = await sql(db, "SELECT count(*) FROM tickets WHERE sla_next_check_at <= now()")
+        if due[0][0] == 0:
+            return
+        await asyncio.sleep(0.3)
+    raise TimeoutError("the SLA workers did not finish:\n" + workers[0].log())
+
+
+async def sla_marks(db) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    metric = {"at_risk": "appeals_sla_at_risk_total", "breached": "appeals_sla_breaches_total"}
+    rows = await sql(
+        db,
+        "SELECT level, department_code, target, count(*) FROM sla_marks "
+        "GROUP BY level, department_code, target",
+    )
+    return {
+        (metric[level], (("department", dept), ("target", target))): float(n)
+        for level, dept, target, n in rows
+    }
+
+
+def without_ages(series: dict) -> dict:
+    return {k: v for k, v in series.items() if not k[0].endswith("_age_seconds")}
+
+
+def expected() -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    total = 2 * TICKETS_PER_API
+    per_api = range(TICKETS_PER_API)
+    answered = 2 * sum(1 for i in per_api if i % 3 == 0)
+    in_progress = 2 * sum(1 for i in per_api if i % 2 == 0 and i % 3 != 0)
+    routed = total - answered - in_progress
+    road = (("department", "roads"),)
+    return {
+        ("appeals_tickets_routed_total", (*road, ("method", "explicit"))): total,
+        ("appeals_tickets_open", (*road, ("status", "routed"))): routed,
+        ("appeals_tickets_open", (*road, ("status", "in_progress"))): in_progress,
+        ("appeals_resolution_seconds_count", (*road, ("source", "api"))): answered,
+        ("appeals_resolution_seconds_bucket", (*road, ("le", "+Inf"), ("source", "api"))): answered,
+        ("appeals_first_response_seconds_count", (*road, ("source", "api"))): answered,
+        (
+            "appeals_connector_failures_total",
+            (("connector", "incident_management"), ("reason", "timeout")),
+        ): WORKER_WRITERS * WORKER_OPS,
+        (
+            "appeals_outbox_deliveries_total",
+            (("outcome", "sent"), ("target", "telegram")),
+        ): WORKER_WRITERS * WORKER_OPS,
+    }
+
+
+async def test_two_apis_and_workers_count_exactly_and_survive_restart(db, database_url, tmp_path):
+    token = await make_key(db, "operator", "roads")
+    long_ago = datetime.now(UTC) - timedelta(days=40)
+    for i in range(OVERDUE_TICKETS):  # 59-ФЗ appeals past their 30 days: the sweepers mark them
+        await make_ticket(
+            db,
+            now=long_ago,
+            kind="fz59_appeal",
+            category_code="heating",
+            text=f"Холодные батареи, заявка {i}",  # no address: not merged as duplicates
+        )
+    api_a, base_a = await asyncio.to_thread(start_api, database_url, tmp_path)
+    api_b, base_b = await asyncio.to_thread(start_api, database_url, tmp_path)
+    workers = [start_sla_worker(database_url, tmp_path, n) for n in (1, 2)]
+    try:
+        await asyncio.gather(
+            drive_api(base_a, token),
+            drive_api(base_b, token),
+            *(drive_worker(db, WORKER_OPS) for _ in range(WORKER_WRITERS)),
+        )
+        await wait_swept(db, workers)
+        for w in workers:
+            w.stop()
+        from_a, from_b = await scrape(base_a), await scrape(base_b)
+    finally:
+        for w in workers:
+            w.stop()
+        api_a.stop()
+        api_b.stop()
+    marks = await sla_marks(db)
+    assert sum(marks.values()) >= OVERDUE_TICKETS
+    for key, value in marks.items():  # each mark counted once, whichever worker made it
+        assert from_a.get(key) == value, key
+    # Every replica serves the same numbers (ages move with the clock, so they are left out).
+    assert without_ages(from_a) == without_ages(from_b)
+    for key, value in expected().items():
+        assert from_a.get(key) == value, key
+
+    api_c, base_c = await asyncio.to_thread(start_api, database_url, tmp_path)
+    try:
+        after_restart = await scrape(base_c)
+    finally:
+        api_c.stop()
+    for key, value in expected().items():
+        assert after_restart.get(key) == value, key

@@ -1,0 +1,73 @@
+"""Applying the city configuration: idempotent, and edits update the directory."""
+
+from pathlib import Path
+
+import pytest
+import yaml
+from sqlmodel import select
+
+from app.errors import ValidationFailed
+from app.models.directory import Category, CategoryMapping, Department
+from app.services.city_config import CityConfig, apply_city_config, read_city_config
+from app.services.directory import resolve_category
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "config" / "city.example.yaml"
+
+
+async def test_reapplying_changes_nothing(db, city_config):
+    async with db.sessionmaker() as session:
+        counts = await apply_city_config(session, city_config)
+        await session.commit()
+    changed = {k: v for k, v in counts.items() if k != "unchanged" and v}
+    assert changed == {}
+    assert counts["unchanged"] > 0
+
+
+async def test_edit_and_reapply_updates(db):
+    raw = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+    raw["departments"][1]["name"] = "Отдел ЖКХ и энергетики"
+    raw["departments"] = [d for d in raw["departments"] if d["code"] != "construction"]
+    for c in raw["categories"]:
+        if c["code"] == "construction":
+            c["department"] = None
+        if c["code"] == "roads":
+            c["mappings"]["feedback_platform"].append("Остановки")
+    config = CityConfig.model_validate(raw)
+    async with db.sessionmaker() as session:
+        counts = await apply_city_config(session, config)
+        await session.commit()
+        zhkh = await session.get(Department, "zhkh")
+        construction = await session.get(Department, "construction")
+        stops = (await session.exec(select(CategoryMapping).where(
+            CategoryMapping.source_name == "остановки"))).one()
+    assert zhkh.name == "Отдел ЖКХ и энергетики"
+    assert construction.active is False
+    assert stops.category_code == "roads"
+    assert counts["updated"] >= 2 and counts["mappings_created"] == 1
+    assert counts["deactivated"] == 1
+
+
+async def test_mapping_resolves_and_unknown_falls_back(db):
+    async with db.sessionmaker() as session:
+        pits = await resolve_category(session, source="feedback_platform",
+                                      names=["Ямы, выбоины", "Автомобильные дороги"])
+        unknown = await resolve_category(session, source="incident_management",
+                                         names=["Неизвестная тема"])
+        fallback = (await session.exec(select(Category).where(Category.is_fallback))).one()
+    assert pits.code == "roads"
+    assert unknown.code == fallback.code == "other"
+
+
+def test_invalid_config_is_rejected_with_a_reason(tmp_path):
+    raw = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+    raw["categories"][0]["department"] = "nope"
+    path = tmp_path / "city.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ValidationFailed) as info:
+        read_city_config(path)
+    assert "unknown department nope" in info.value.detail
+
+
+def test_example_config_is_valid():
+    config = read_city_config(EXAMPLE)
+    assert sum(d.triage for d in config.departments) == 1

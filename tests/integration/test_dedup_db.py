@@ -1,0 +1,169 @@
+"""Duplicates and repeats on real PostgreSQL: detection at creation, merge, answers, API."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlmodel import col, select
+
+from app.models.outbox import OutboxMessage
+from app.models.tickets import Ticket, TicketAnswer
+from app.services.dedup_eval import score_links
+from app.services.drafts import ApplicantDraft
+from app.simulators.routing_corpus import generate
+from tests.support.builders import auth, make_key, make_ticket
+
+NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
+POS = {"source": "feedback_platform", "kind": "pos_message", "channel": "gosuslugi"}
+VK = {"source": "incident_management", "kind": "social_post", "channel": "vk"}
+
+
+async def _get(db, ticket_id: int) -> Ticket:
+    async with db.sessionmaker() as session:
+        ticket = await session.get(Ticket, ticket_id)
+        assert ticket is not None
+        return ticket
+
+
+async def test_clear_duplicate_is_merged_keeping_its_source_and_citizen(db):
+    main = await make_ticket(
+        db, **POS, text="Огромная яма на дороге у дома 5", address="ул. Ленина, д. 5", now=NOW
+    )
+    dup = await make_ticket(
+        db,
+        **VK,
+        text="На Ленина у пятого дома яма на дороге, пробил колесо",
+        address="Ленина ул., 5",
+        applicant=ApplicantDraft(full_name="Иван", profile_url="https://vk.com/id1"),
+        now=NOW + timedelta(hours=3),
+    )
+    stored = await _get(db, dup.id)
+    assert (stored.status, stored.duplicate_of_id) == ("merged", main.id)
+    assert stored.source == "incident_management" and stored.applicant_id is not None
+    assert stored.applicant_id != (await _get(db, main.id)).applicant_id
+
+
+async def test_answer_on_main_goes_to_every_merged_ticket_through_its_source(client, db):
+    main = await make_ticket(
+        db, **POS, text="Не вывозят мусор, контейнеры переполнены", address="ул. Советская, 12",
+        category_code="waste", now=NOW,
+    )  # fmt: skip
+    dup = await make_ticket(
+        db, **VK, text="Мусор не вывозят неделю, контейнеры переполнены", category_code="waste",
+        address="улица Советская 12", now=NOW + timedelta(hours=1),
+    )  # fmt: skip
+    assert (await _get(db, dup.id)).status == "merged"
+    token = await make_key(db, "operator", "blago")
+    r = await client.post(
+        f"/api/v1/tickets/{main.id}/answers",
+        json={"text": "Мусор вывезен, график восстановлен", "kind": "final"},
+        headers=auth(token),
+    )
+    assert r.status_code == 201, r.text
+    async with db.sessionmaker() as session:
+        answers = (
+            await session.exec(select(TicketAnswer).where(TicketAnswer.ticket_id == dup.id))
+        ).all()
+        assert [a.text for a in answers] == ["Мусор вывезен, график восстановлен"]
+        outbox = (
+            await session.exec(
+                select(OutboxMessage).where(
+                    col(OutboxMessage.ticket_id).in_([main.id, dup.id])
+                )
+            )
+        ).all()
+    targets = {(m.ticket_id, m.target) for m in outbox if m.kind == "answer"}
+    assert targets == {(main.id, "feedback_platform"), (dup.id, "incident_management")}
+
+
+async def test_likely_duplicate_is_suggested_then_merged_and_unmerged_by_api(client, db):
+    main = await make_ticket(
+        db, **POS, text="Не работает светофор на перекрёстке", address="ул. Ленина, 9", now=NOW
+    )
+    maybe = await make_ticket(
+        db, **VK, text="Разбит тротуар, после дождя лужи", address="Ленина ул, 9",
+        now=NOW + timedelta(hours=2),
+    )  # fmt: skip
+    assert (await _get(db, maybe.id)).status != "merged"
+    token = auth(await make_key(db, "operator", "roads"))
+    r = await client.get("/api/v1/duplicate-suggestions", headers=token)
+    assert r.status_code == 200
+    [suggestion] = r.json()
+    assert (suggestion["ticket_id"], suggestion["candidate_id"]) == (maybe.id, main.id)
+    assert 0.45 <= suggestion["score"] < 0.65 and suggestion["reasons"]["place_by"] == "address"
+
+    r = await client.post(f"/api/v1/tickets/{maybe.id}/merge", json={"into": main.id}, headers=token)
+    assert r.status_code == 200, r.text
+    assert (r.json()["status"], r.json()["duplicate_of"]) == ("merged", main.id)
+    r = await client.get("/api/v1/duplicate-suggestions?status=merged", headers=token)
+    assert [s["id"] for s in r.json()] == [suggestion["id"]]
+
+    r = await client.post(f"/api/v1/tickets/{maybe.id}/unmerge", json={}, headers=token)
+    assert r.status_code == 200, r.text
+    assert (r.json()["status"], r.json()["duplicate_of"]) == ("routed", None)
+    r = await client.post(f"/api/v1/tickets/{maybe.id}/unmerge", json={}, headers=token)
+    assert r.status_code == 422
+    r = await client.post(f"/api/v1/tickets/{main.id}/merge", json={"into": main.id}, headers=token)
+    assert r.status_code == 422
+
+
+async def test_suggestion_can_be_dismissed(client, db):
+    await make_ticket(db, **POS, text="Светофор не работает", address="ул. Ленина, 9", now=NOW)
+    await make_ticket(
+        db, **VK, text="Разбит тротуар, после дождя лужи", address="Ленина 9", now=NOW
+    )
+    token = auth(await make_key(db, "operator", "roads"))
+    [suggestion] = (await client.get("/api/v1/duplicate-suggestions", headers=token)).json()
+    r = await client.post(
+        f"/api/v1/duplicate-suggestions/{suggestion['id']}/dismiss", headers=token
+    )
+    assert r.status_code == 200 and r.json()["status"] == "dismissed"
+    assert (await client.get("/api/v1/duplicate-suggestions", headers=token)).json() == []
+
+
+async def test_new_ticket_at_a_place_closed_recently_is_a_repeat(db):
+    old = await make_ticket(db, text="Яма у дома 3", address="ул. Советская, 3", now=NOW)
+    async with db.sessionmaker() as session:
+        stored = await session.get(Ticket, old.id)
+        assert stored is not None
+        stored.status, stored.closed_at = "closed", NOW + timedelta(days=2)
+        await session.commit()
+    again = await make_ticket(
+        db, text="Опять яма на том же месте", address="Советская улица, 3",
+        now=NOW + timedelta(days=40),
+    )  # fmt: skip
+    stored = await _get(db, again.id)
+    assert stored.repeat_of_id == old.id and stored.status == "routed"
+    elsewhere = await make_ticket(
+        db, text="Яма", address="ул. Советская, 30", now=NOW + timedelta(days=40)
+    )
+    assert (await _get(db, elsewhere.id)).repeat_of_id is None
+
+
+async def test_corpus_through_the_database_keeps_precision_and_recall(db):
+    """The same corpus check as the unit test, through create_from_draft and PostgreSQL."""
+    corpus = generate(incidents=90, seed=5)
+    key_of: dict[int, str] = {}
+    for item in corpus:
+        ticket = await make_ticket(
+            db,
+            source=item.source if item.source != "api" else "api",
+            kind=item.kind,
+            channel=item.channel,
+            text=item.text,
+            category_code=item.category,
+            address=item.address,
+            lat=item.lat,
+            lon=item.lon,
+            created_at=item.created_at,
+            now=item.created_at,
+            applicant=None,
+        )
+        assert ticket.id is not None
+        key_of[ticket.id] = item.key
+    async with db.sessionmaker() as session:
+        rows = (await session.exec(select(Ticket.id, Ticket.duplicate_of_id))).all()
+    merges = {key_of[i]: key_of[d] for i, d in rows if d is not None}
+    report = score_links(corpus, merges, {})
+    assert report.precision >= 0.9, report.lines()
+    assert report.recall >= 0.7, report.lines()

@@ -1,0 +1,95 @@
+"""``appeals import`` and ``appeals quarantine`` as an operator runs them."""
+
+import asyncio
+import subprocess
+import sys
+
+from sqlmodel import func, select
+
+from app.models.inbound import InboundDelivery
+from app.models.tickets import Ticket
+from tests.support.servers import ROOT, app_env
+from tests.support.xlsx import header, workbook_bytes
+
+
+def appeals(database_url, *args):
+    return subprocess.run(
+        [sys.executable, "-c", "from app.cli import main; main()", *args],
+        env=app_env(database_url),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def im_rows(n):
+    return [
+        {
+            "Дата создания": "19.11.2026",
+            "Группа тем": "Благоустройство",
+            "Тема": "Освещение",
+            "Текст": f"Не горит фонарь у дома {i}",
+            "Важность": "Обычная",
+            "Урл блога": f"https://vk.com/wall-1_{i}",
+        }
+        for i in range(n)
+    ] + [{"Дата создания": "вчера", "Урл блога": "https://vk.com/wall-1_bad"}]
+
+
+async def count(db, model):
+    async with db.sessionmaker() as session:
+        return (await session.exec(select(func.count()).select_from(model))).one()
+
+
+async def test_cli_import_is_idempotent(db, database_url, tmp_path):
+    path = tmp_path / "detalizaciya.xlsx"
+    path.write_bytes(workbook_bytes([("Детализация", header("im"), im_rows(30))]))
+    first = await asyncio.to_thread(
+        appeals, database_url, "import", "incident-management", str(path)
+    )
+    assert first.returncode == 0, first.stderr
+    assert "created: 30" in first.stdout and "rejected: 1" in first.stdout
+    assert "row 32: Дата создания" in first.stderr
+    again = await asyncio.to_thread(
+        appeals, database_url, "import", "incident-management", str(path)
+    )
+    assert "created: 0" in again.stdout and "unchanged: 30" in again.stdout
+    assert await count(db, Ticket) == 30
+
+
+async def test_cli_quarantine_list_and_replay(db, database_url, tmp_path):
+    async with db.sessionmaker() as session:
+        session.add(
+            InboundDelivery(
+                source="incident_management",
+                webhook_id="msg_cli",
+                body=b'{"id": "im-1", "text": "Fix me"}',
+                outcome="invalid",
+                error_detail="post_url: Field required",
+            )
+        )
+        await session.commit()
+    listed = await asyncio.to_thread(appeals, database_url, "quarantine", "list")
+    assert listed.returncode == 0, listed.stderr
+    assert "msg_cli" in listed.stdout and "quarantined" in listed.stdout
+    fixed = tmp_path / "fixed.json"
+    fixed.write_text(
+        '{"id": "im-1", "created_at": "2026-11-19T09:12:00+10:00", "network": "vk",'
+        ' "post_url": "https://vk.com/wall-1_1", "text": "Не работает светофор",'
+        ' "theme_group": "Дороги", "theme": "Светофоры", "importance": "Обычная"}',
+        encoding="utf-8",
+    )
+    replayed = await asyncio.to_thread(
+        appeals, database_url, "quarantine", "replay", "1", "--body", str(fixed)
+    )
+    assert replayed.returncode == 0, replayed.stderr
+    assert "created ticket SD-" in replayed.stdout
+    assert await count(db, Ticket) == 1
+
+
+async def test_cli_errors_are_messages(db, database_url):
+    missing = await asyncio.to_thread(appeals, database_url, "quarantine", "replay", "999")
+    assert missing.returncode == 1
+    assert "no quarantined delivery 999" in missing.stderr
+    assert "Traceback" not in missing.stderr

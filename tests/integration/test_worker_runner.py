@@ -1,0 +1,76 @@
+"""The worker runner: loops keep running after errors; singletons run one at a time."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime
+
+from app.workers.registry import LOOPS, Loop
+from app.workers.runner import import_loop_modules, run_pass, run_worker
+
+
+async def test_a_failing_pass_is_logged_and_retried(db, caplog, monkeypatch):
+    monkeypatch.setattr("app.workers.runner.ERROR_PAUSE_SECONDS", 0.01)
+    calls: list[str] = []
+    stop = asyncio.Event()
+
+    async def flaky(db_, now: datetime) -> None:
+        calls.append("flaky")
+        if calls.count("flaky") < 3:
+            raise RuntimeError("boom")
+        stop.set()
+
+    async def steady(db_, now: datetime) -> None:
+        calls.append("steady")
+
+    loops = [Loop("flaky", 0.01, flaky), Loop("steady", 0.01, steady)]
+    with caplog.at_level(logging.ERROR, logger="app.workers.runner"):
+        await asyncio.wait_for(run_worker(db, loops=loops, stop=stop), timeout=30)
+    assert calls.count("flaky") == 3
+    assert "steady" in calls
+    failures = [r for r in caplog.records if "loop flaky failed" in r.getMessage()]
+    assert len(failures) == 2
+
+
+async def test_singleton_pass_runs_in_one_worker_at_a_time(db):
+    entered = asyncio.Event()
+    release = asyncio.Event()
+    runs: list[int] = []
+
+    async def long_pass(db_, now: datetime) -> None:
+        runs.append(1)
+        entered.set()
+        await release.wait()
+
+    loop = Loop("test_singleton", 1.0, long_pass, singleton=True)
+    first = asyncio.create_task(run_pass(db, loop, datetime.now()))
+    await entered.wait()
+    # Another worker (here: another connection) finds the lock taken and skips the pass.
+    assert await run_pass(db, loop, datetime.now()) is False
+    release.set()
+    assert await first is True
+    # Released: the next pass runs.
+    release.set()
+    assert await run_pass(db, loop, datetime.now()) is True
+    assert len(runs) == 2
+
+
+async def test_stop_lets_the_pass_in_flight_finish(db):
+    stop = asyncio.Event()
+    finished: list[bool] = []
+
+    async def slow(db_, now: datetime) -> None:
+        stop.set()  # SIGTERM arrives mid-pass
+        await asyncio.sleep(0.05)
+        finished.append(True)
+
+    await asyncio.wait_for(run_worker(db, loops=[Loop("slow", 0.01, slow)], stop=stop), timeout=30)
+    assert finished == [True]
+
+
+def test_every_capability_loop_is_found():
+    loops = import_loop_modules()
+    assert {"outbox_relay", "feedback_platform_poller"} <= set(loops)
+    assert loops["feedback_platform_poller"].singleton is True
+    assert LOOPS["outbox_relay"].singleton is False
