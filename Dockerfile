@@ -40,10 +40,14 @@ ENV PATH=/opt/venv/bin:$PATH \
     APPEALS_ENVIRONMENT=prod \
     APPEALS_MIGRATE_ON_START=false \
     APPEALS_LOG_JSON=true \
-    APPEALS_WEB_CONCURRENCY=2
+    APPEALS_WEB_CONCURRENCY=2 \
+    APPEALS_DATA_DIR=/app/var
+# /app/var is the only writable place (the learned routing model); mount a volume there.
 RUN groupadd --system --gid 10001 appeals \
     && useradd --system --uid 10001 --gid appeals --home-dir /app --no-create-home \
-       --shell /usr/sbin/nologin appeals
+       --shell /usr/sbin/nologin appeals \
+    && mkdir -p /app/var/routing \
+    && chown -R appeals:appeals /app/var
 WORKDIR /app
 COPY --from=builder /opt/venv /opt/venv
 COPY pyproject.toml README.md alembic.ini ./

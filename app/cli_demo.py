@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -92,6 +93,9 @@ def demo(
         f"  Admin key:  {token}\n",
         err=True,
     )
+    # uvicorn re-raises SIGTERM after its graceful shutdown; as SystemExit it still reaches the
+    # `finally` below, which stops the worker and the simulators (else they outlive the demo).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         uvicorn.run("app.asgi:app", host=host, port=port, log_config=None)
     finally:

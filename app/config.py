@@ -99,7 +99,9 @@ class Settings(BaseSettings):
         default_factory=list,
         description="Working days (e.g. working Saturdays) the calendar does not know yet.",
     )
-    sla_sweep_interval_seconds: float = Field(default=30.0, gt=0)
+    sla_sweep_interval_seconds: float = Field(
+        default=30.0, gt=0, description="How often a worker runs the SLA sweeper (seconds)."
+    )
 
     webhook_max_body_bytes: int = Field(
         default=262_144, ge=1024, description="Largest inbound webhook body; larger → 413."

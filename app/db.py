@@ -58,7 +58,11 @@ def make_engine(url: str, settings: Settings) -> AsyncEngine:
         url,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
-        pool_pre_ping=True,
+        # No pre-ping: it is one extra round trip on every checkout (two per request: the
+        # principal's session and the request's), 10-25 % of a read's time in bench/ (see
+        # docs/PERFORMANCE.md). A connection PostgreSQL dropped fails one request (503, the
+        # pool is invalidated and reconnects); pool_recycle retires idle ones.
+        pool_pre_ping=False,
         pool_recycle=1800,
         connect_args={"server_settings": {"application_name": "appeals", "timezone": "UTC"}},
     )

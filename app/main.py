@@ -19,6 +19,7 @@ from app.rate_limit import RateLimiter
 from app.routers import directory, health, tickets
 from app.routers import metrics as metrics_router
 from app.routers import outbox as outbox_router
+from app.services.connector_readiness import connectors_probe
 from app.routers import imports as imports_router
 from app.routers import quarantine as quarantine_router
 from app.routers import routing as routing_router
@@ -86,7 +87,7 @@ def create_app(*, db: Database | None = None, settings: Settings | None = None) 
     )
     if db is not None:
         app.state.db = db
-    app.state.readiness_probes = {}
+    app.state.readiness_probes = {"connectors": connectors_probe(app)}
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
     install_problem_handlers(app)
     app.state.settings = settings

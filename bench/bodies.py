@@ -61,9 +61,7 @@ def pos_message(pos_id: int, rng: random.Random, now: datetime) -> dict[str, obj
     }
 
 
-def signed_lines(
-    path: str, count: int, *, start_id: int, url_path: str, seed: int = 7
-) -> None:
+def signed_lines(path: str, count: int, *, start_id: int, url_path: str, seed: int = 7) -> None:
     """Write ``count`` deliveries with unique webhook ids and posIds, signed now."""
     rng = random.Random(seed)
     hook = Webhook(SECRET)

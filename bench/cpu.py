@@ -104,20 +104,25 @@ async def run(
         "baseline_select": (baseline_app.app, lambda i: ("GET", "/items", None, {})),
         "list": (app, lambda i: ("GET", "/api/v1/tickets?limit=50", None, auth)),
         "list_filtered": (
-            app, lambda i: ("GET", "/api/v1/tickets?status=in_progress", None, oauth)
-        ),  # fmt: skip
+            app,
+            lambda i: ("GET", "/api/v1/tickets?status=in_progress", None, oauth),
+        ),
         "search": (
-            app, lambda i: ("GET", f"/api/v1/tickets?q={SEARCHES[i % len(SEARCHES)]}", None, auth)
-        ),  # fmt: skip
+            app,
+            lambda i: ("GET", f"/api/v1/tickets?q={SEARCHES[i % len(SEARCHES)]}", None, auth),
+        ),
         "baseline_item": (
-            baseline_app.app, lambda i: ("GET", f"/items/{rng.randint(1, total)}", None, {})
-        ),  # fmt: skip
+            baseline_app.app,
+            lambda i: ("GET", f"/items/{rng.randint(1, total)}", None, {}),
+        ),
         "detail": (
-            app, lambda i: ("GET", f"/api/v1/tickets/{rng.randint(1, total)}", None, auth)
-        ),  # fmt: skip
+            app,
+            lambda i: ("GET", f"/api/v1/tickets/{rng.randint(1, total)}", None, auth),
+        ),
         "baseline_insert": (
-            baseline_app.app, lambda i: ("POST", "/ingest", *_signed(next(pos), rng))
-        ),  # fmt: skip
+            baseline_app.app,
+            lambda i: ("POST", "/ingest", *_signed(next(pos), rng)),
+        ),
         "ingest": (
             app,
             lambda i: ("POST", "/api/v1/webhooks/feedback-platform", *_signed(next(pos), rng)),
@@ -162,7 +167,11 @@ def main() -> None:
             await conn.close()
 
     total = args.total or asyncio.run(_total())
-    print(json.dumps(asyncio.run(run(args.database, args.requests, total, args.profile, args.only)), indent=1))
+    print(
+        json.dumps(
+            asyncio.run(run(args.database, args.requests, total, args.profile, args.only)), indent=1
+        )
+    )
 
 
 if __name__ == "__main__":

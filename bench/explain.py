@@ -98,6 +98,17 @@ async def explain_all(dsn: str, extra: dict[str, tuple[str, list[Any]]] | None =
             queries[name] = await list_sql(principal, filters, columns=columns)
         queries["detail"] = ("SELECT * FROM tickets WHERE id = $1", [12345])
         queries["api_key"] = ("SELECT * FROM api_keys WHERE key_hash = $1", ["0" * 64])
+        queries["metrics_counters"] = (
+            "SELECT name, labels, sum(value) FROM metric_counters GROUP BY name, labels "
+            "ORDER BY name, labels",
+            [],
+        )
+        queries["metrics_overdue"] = (
+            "SELECT department_code, count(*) FROM tickets "
+            "WHERE status IN ('new','routed','in_progress') AND resolution_due_at < now() "
+            "GROUP BY department_code ORDER BY department_code",
+            [],
+        )
         queries.update(extra or {})
         for name, (sql, params) in queries.items():
             await conn.fetch(f"EXPLAIN ANALYZE {sql}", *params)  # warm the cache

@@ -26,9 +26,20 @@ def uvicorn(
     """Serve ``target`` with uvicorn (as `appeals serve` does) on a free port."""
     port = free_port()
     args = [
-        sys.executable, "-m", "uvicorn", target, "--host", "127.0.0.1", "--port", str(port),
-        "--workers", str(workers), "--log-level", "warning", "--no-access-log",
-    ]  # fmt: skip
+        sys.executable,
+        "-m",
+        "uvicorn",
+        target,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--log-level",
+        "warning",
+        "--no-access-log",
+    ]
     full_env = {**os.environ, **env}
     proc = Process(args, full_env, RESULTS / f"{name}-{port}.log")
     base = f"http://127.0.0.1:{port}"
@@ -111,9 +122,20 @@ def wrk(
 ) -> dict[str, Any]:
     """Run wrk against ``base`` replaying ``request_file``; throughput and latency (ms)."""
     args = [
-        "wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--timeout", "10s",
-        "-s", str(LUA), base, "--", str(request_file), mode, str(threads),
-    ]  # fmt: skip
+        "wrk",
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{duration}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(LUA),
+        base,
+        "--",
+        str(request_file),
+        mode,
+        str(threads),
+    ]
     sampler = RssSampler(pid) if pid else None
     if sampler:
         sampler.__enter__()
@@ -149,10 +171,21 @@ def profile(pid: int, seconds: int, out: Path) -> subprocess.Popen[bytes]:
     """Start py-spy sampling ``pid`` (and its children) into collapsed stacks."""
     return subprocess.Popen(
         [
-            str(Path(sys.executable).parent / "py-spy"), "record", "-p", str(pid),
-            "-d", str(seconds), "-r", "200", "--subprocesses", "--format", "raw",
-            "-o", str(out), "--nonblocking",
-        ],  # fmt: skip
+            str(Path(sys.executable).parent / "py-spy"),
+            "record",
+            "-p",
+            str(pid),
+            "-d",
+            str(seconds),
+            "-r",
+            "200",
+            "--subprocesses",
+            "--format",
+            "raw",
+            "-o",
+            str(out),
+            "--nonblocking",
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

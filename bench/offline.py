@@ -25,14 +25,31 @@ from bench.bodies import POS_SUBJECTS
 from bench.texts import person
 
 POS_EXPORT_COLUMNS = [
-    "Номер", "Номер ЕПГУ", "Источник", "Верхнеуровневый ЛКО", "Категория", "Подкатегория",
-    "Факт", "Организация, в которую поступило сообщение",
-    "Организация, в которой находится сообщение", "Дата поступления",
-    "Дата планируемого завершения работ", "Дата фактического завершения работ", "Стадия",
-    "Статус", "Просрочено", "Фаст-трек", "ФЗ", "Заявитель выбрал подачу по 59-ФЗ",
-    "Тип решения", "Оценка ответа заявителем", "Повторное рассмотрение", "ФИО координатора",
-    "ФИО исполнителя", "ФИО руководителя",
-]  # fmt: skip
+    "Номер",
+    "Номер ЕПГУ",
+    "Источник",
+    "Верхнеуровневый ЛКО",
+    "Категория",
+    "Подкатегория",
+    "Факт",
+    "Организация, в которую поступило сообщение",
+    "Организация, в которой находится сообщение",
+    "Дата поступления",
+    "Дата планируемого завершения работ",
+    "Дата фактического завершения работ",
+    "Стадия",
+    "Статус",
+    "Просрочено",
+    "Фаст-трек",
+    "ФЗ",
+    "Заявитель выбрал подачу по 59-ФЗ",
+    "Тип решения",
+    "Оценка ответа заявителем",
+    "Повторное рассмотрение",
+    "ФИО координатора",
+    "ФИО исполнителя",
+    "ФИО руководителя",
+]
 STATUSES = [
     ("Назначен исполнитель", "В работе"),
     ("Отправлен ответ заявителю", "Завершено"),
@@ -56,15 +73,34 @@ def pos_export(rows: int, *, start: int, seed: int = 11) -> bytes:
         status, stage = rng.choice(STATUSES)
         done = status.startswith("Отправлен")
         fio = " ".join(person(rng))
-        ws.append([
-            str(start + i), str(rng.randint(10**9, 10**10)), "ЕПГУ", "Приморский край",
-            subject, subsubject, "", org, org, received.strftime("%d.%m.%Y"),
-            (received + timedelta(days=10)).strftime("%d.%m.%Y"),
-            (received + timedelta(days=rng.randint(1, 9))).strftime("%d.%m.%Y") if done else "",
-            stage, status, "Нет", "Нет", "Обычное сообщение", "Нет",
-            "Разъяснено" if done else "", str(rng.randint(1, 5)) if done else "-", "Нет",
-            fio, fio, fio,
-        ])  # fmt: skip
+        ws.append(
+            [
+                str(start + i),
+                str(rng.randint(10**9, 10**10)),
+                "ЕПГУ",
+                "Приморский край",
+                subject,
+                subsubject,
+                "",
+                org,
+                org,
+                received.strftime("%d.%m.%Y"),
+                (received + timedelta(days=10)).strftime("%d.%m.%Y"),
+                (received + timedelta(days=rng.randint(1, 9))).strftime("%d.%m.%Y") if done else "",
+                stage,
+                status,
+                "Нет",
+                "Нет",
+                "Обычное сообщение",
+                "Нет",
+                "Разъяснено" if done else "",
+                str(rng.randint(1, 5)) if done else "-",
+                "Нет",
+                fio,
+                fio,
+                fio,
+            ]
+        )
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
@@ -85,9 +121,13 @@ async def excel_import(ctx: Any, rows: int) -> dict[str, Any]:
         async with db.sessionmaker() as session:
             t0 = time.perf_counter()
             report = await import_workbook(
-                session, io.BytesIO(data), source="feedback_platform", tz=settings.tz,
-                now=datetime.now(UTC), batch_rows=settings.import_batch_rows,
-            )  # fmt: skip
+                session,
+                io.BytesIO(data),
+                source="feedback_platform",
+                tz=settings.tz,
+                now=datetime.now(UTC),
+                batch_rows=settings.import_batch_rows,
+            )
             await session.commit()
             seconds = time.perf_counter() - t0
     finally:
@@ -100,11 +140,14 @@ async def excel_import(ctx: Any, rows: int) -> dict[str, Any]:
         "rows_per_s": round(rows / seconds, 1),
         "baseline_rows_per_s": round(parsed / baseline_s, 1),
         "table": [
-            {"figure": f"Excel import rows/s (ПОС export, {rows} rows)",
-             "value": round(rows / seconds, 1), "baseline": round(parsed / baseline_s, 1),
-             "ratio": round((rows / seconds) / (parsed / baseline_s), 3),
-             "target": "≥ 2000 rows/s"},
-        ],  # fmt: skip
+            {
+                "figure": f"Excel import rows/s (ПОС export, {rows} rows)",
+                "value": round(rows / seconds, 1),
+                "baseline": round(parsed / baseline_s, 1),
+                "ratio": round((rows / seconds) / (parsed / baseline_s), 3),
+                "target": "≥ 2000 rows/s",
+            },
+        ],
     }
 
 
@@ -133,9 +176,7 @@ async def sla_sweep(ctx: Any) -> dict[str, Any]:
         open_n = await conn.fetchval(
             "SELECT count(*) FROM tickets WHERE status IN ('new','routed','in_progress','on_hold')"
         )
-        due_n = await conn.fetchval(
-            "SELECT count(*) FROM tickets WHERE sla_next_check_at <= now()"
-        )
+        due_n = await conn.fetchval("SELECT count(*) FROM tickets WHERE sla_next_check_at <= now()")
     finally:
         await conn.close()
     db = Database(pg.app_url(ctx.name), get_settings())
@@ -159,13 +200,21 @@ async def sla_sweep(ctx: Any) -> dict[str, Any]:
         "steady_s": round(steady, 4),
         "steady_picked": idle.picked,
         "table": [
-            {"figure": f"SLA sweep catch-up s ({open_n} open, {due_n} due)",
-             "value": round(catch_up, 2), "baseline": round(prep_s, 2),
-             "ratio": round(catch_up / prep_s, 2) if prep_s else "-",
-             "target": "≤ 2 s (baseline: one UPDATE of all rows)"},
-            {"figure": f"SLA sweep steady state s ({open_n} open, 1 min later)",
-             "value": round(steady, 4), "baseline": "-", "ratio": "-", "target": "≤ 2 s"},
-        ],  # fmt: skip
+            {
+                "figure": f"SLA sweep catch-up s ({open_n} open, {due_n} due)",
+                "value": round(catch_up, 2),
+                "baseline": round(prep_s, 2),
+                "ratio": round(catch_up / prep_s, 2) if prep_s else "-",
+                "target": "≤ 2 s (baseline: one UPDATE of all rows)",
+            },
+            {
+                "figure": f"SLA sweep steady state s ({open_n} open, 1 min later)",
+                "value": round(steady, 4),
+                "baseline": "-",
+                "ratio": "-",
+                "target": "≤ 2 s",
+            },
+        ],
     }
 
 

@@ -188,7 +188,8 @@ async def main(open_tickets: int, tickets: int) -> None:
         conn = await asyncpg.connect(dsn)
         version = await conn.fetchval("SHOW server_version")
         await conn.close()
-        print(f"PostgreSQL {version}; {os.cpu_count()} CPUs")
+        load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+        print(f"PostgreSQL {version}; {os.cpu_count()} CPUs; load average {load}")
         await _measure(db, 20)  # warm caches and prepared statements
         times = await _measure(db, tickets)
         for step in ("route", "dedup", "create"):

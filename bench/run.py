@@ -31,7 +31,12 @@ from bench.seed import prepare, seed
 MODES = {
     "short": {"n": 100_000, "small": 10_000, "duration": 10, "import_rows": 3000},
     "full": {"n": 1_000_000, "small": 10_000, "duration": 30, "import_rows": 20000},
-    "smoke": {"n": 20_000, "small": 5_000, "duration": 3, "import_rows": 500},  # checks the harness itself
+    "smoke": {
+        "n": 20_000,
+        "small": 5_000,
+        "duration": 3,
+        "import_rows": 500,
+    },  # checks the harness itself
 }
 
 
@@ -128,9 +133,7 @@ def cli() -> None:
     args = parser.parse_args()
     mode = args.mode or "short"
     t0 = time.perf_counter()
-    report = asyncio.run(
-        main(mode, profile=args.profile, keep=args.keep, database=args.database)
-    )
+    report = asyncio.run(main(mode, profile=args.profile, keep=args.keep, database=args.database))
     report["wall_seconds"] = round(time.perf_counter() - t0, 1)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     out = harness.RESULTS / f"{mode}-{stamp}.json"

@@ -58,7 +58,9 @@ async def make_keys(ctx: Context) -> None:
     db = Database(pg.app_url(ctx.name), get_settings())
     try:
         async with db.sessionmaker() as session:
-            _, ctx.keys["admin"] = await create_api_key(session, role=Role.admin, department_code=None)
+            _, ctx.keys["admin"] = await create_api_key(
+                session, role=Role.admin, department_code=None
+            )
             for dept in DEPARTMENTS:
                 _, ctx.keys[dept] = await create_api_key(
                     session, role=Role.operator, department_code=dept
@@ -77,15 +79,29 @@ async def seed_metric_counters(ctx: Context) -> None:
         depts = [r[0] for r in await conn.fetch("SELECT code FROM departments")]
         sources = ["feedback_platform", "incident_management", "chatbot", "api"]
         series: list[tuple[str, str]] = []
-        for src, ch in [("feedback_platform", "gosuslugi"), ("incident_management", "vk"),
-                        ("incident_management", "ok"), ("incident_management", "telegram"),
-                        ("chatbot", "telegram"), ("api", "phone")]:  # fmt: skip
-            series.append(("appeals_tickets_received_total", encode_labels({"source": src, "channel": ch})))
+        for src, ch in [
+            ("feedback_platform", "gosuslugi"),
+            ("incident_management", "vk"),
+            ("incident_management", "ok"),
+            ("incident_management", "telegram"),
+            ("chatbot", "telegram"),
+            ("api", "phone"),
+        ]:
+            series.append(
+                ("appeals_tickets_received_total", encode_labels({"source": src, "channel": ch}))
+            )
         for d in depts:
             for method in ("category", "rule", "triage", "explicit"):
-                series.append(("appeals_tickets_routed_total", encode_labels({"department": d, "method": method})))
+                series.append(
+                    (
+                        "appeals_tickets_routed_total",
+                        encode_labels({"department": d, "method": method}),
+                    )
+                )
             for st in ("new", "routed", "in_progress", "on_hold"):
-                series.append(("appeals_tickets_open", encode_labels({"status": st, "department": d})))
+                series.append(
+                    ("appeals_tickets_open", encode_labels({"status": st, "department": d}))
+                )
             for src in sources:
                 for hist in ("appeals_first_response_seconds", "appeals_resolution_seconds"):
                     labels = {"source": src, "department": d}
@@ -93,7 +109,9 @@ async def seed_metric_counters(ctx: Context) -> None:
                         series.append((f"{hist}_bucket", encode_labels({**labels, "le": le})))
                     series.append((f"{hist}_sum", encode_labels(labels)))
                     series.append((f"{hist}_count", encode_labels(labels)))
-        rows = [(n, lab, s, float(ctx.rng.randint(1, 5000))) for n, lab in series for s in range(SHARDS)]
+        rows = [
+            (n, lab, s, float(ctx.rng.randint(1, 5000))) for n, lab in series for s in range(SHARDS)
+        ]
         await conn.execute("DELETE FROM metric_counters")
         await conn.copy_records_to_table(
             "metric_counters", records=rows, columns=("name", "labels", "shard", "value")
@@ -103,8 +121,8 @@ async def seed_metric_counters(ctx: Context) -> None:
 
 
 @contextlib.contextmanager
-def served_app(ctx: Context, workers: int = 1) -> Iterator[tuple[Process, str]]:
-    proc, base = harness.uvicorn("app.asgi:app", ctx.env(), workers=workers, name="api")
+def served_app(ctx: Context, workers: int = 1, **env: str) -> Iterator[tuple[Process, str]]:
+    proc, base = harness.uvicorn("app.asgi:app", {**ctx.env(), **env}, workers=workers, name="api")
     try:
         yield proc, base
     finally:
@@ -179,15 +197,29 @@ def _ingest_file(ctx: Context, url_path: str, count: int) -> Path:
     return path
 
 
-def _load(ctx: Context, base: str, file: Path, pid: int, *, mode: str = "cycle",
-          name: str = "", connections: int = 32, threads: int = 2) -> dict[str, Any]:  # fmt: skip
+def _load(
+    ctx: Context,
+    base: str,
+    file: Path,
+    pid: int,
+    *,
+    mode: str = "cycle",
+    name: str = "",
+    connections: int = 32,
+    threads: int = 2,
+) -> dict[str, Any]:
     spy = None
     if ctx.profile and name and connections > 1:
         spy = harness.profile(pid, ctx.duration, harness.RESULTS / f"profile-{name}.txt")
     result = harness.wrk(
-        base, file, duration=ctx.duration if connections > 1 else max(5, ctx.duration // 2),
-        connections=connections, threads=threads, mode=mode, pid=pid,
-    )  # fmt: skip
+        base,
+        file,
+        duration=ctx.duration if connections > 1 else max(5, ctx.duration // 2),
+        connections=connections,
+        threads=threads,
+        mode=mode,
+        pid=pid,
+    )
     if spy is not None:
         spy.wait(timeout=ctx.duration + 30)
         result["profile_top"] = harness.summarise_profile(
@@ -217,9 +249,13 @@ async def http_suite(ctx: Context) -> dict[str, Any]:
                 ctx, bbase, _ingest_file(ctx, "/ingest", unique), bproc.proc.pid, mode="once"
             )
             out["ingest"] = _load(
-                ctx, abase, _ingest_file(ctx, WEBHOOK, unique), aproc.proc.pid,
-                mode="once", name="ingest",
-            )  # fmt: skip
+                ctx,
+                abase,
+                _ingest_file(ctx, WEBHOOK, unique),
+                aproc.proc.pid,
+                mode="once",
+                name="ingest",
+            )
         else:
             out["ingest"] = {"status": "not available (no webhook route yet)"}
         out["baseline_select"] = _load(ctx, bbase, files["b_list"], bproc.proc.pid)
@@ -249,6 +285,18 @@ async def http_suite(ctx: Context) -> dict[str, Any]:
                 ctx, abase, _ingest_file(ctx, WEBHOOK, unique), aproc.proc.pid, mode="once"
             )
         out["list_filtered_w2"] = _load(ctx, abase, files["filtered"], aproc.proc.pid)
+    # The pool sized for the 32 connections (default 10 + 20 overflow: overflow connections
+    # are closed on return and reopened, which the profiles show as Pool._create_connection).
+    with served_app(ctx, APPEALS_DB_POOL_SIZE="32", APPEALS_DB_MAX_OVERFLOW="8") as (
+        aproc,
+        abase,
+    ):
+        harness.wrk(abase, files["list"], duration=2)
+        if ingest_ok:
+            out["ingest_pool32"] = _load(
+                ctx, abase, _ingest_file(ctx, WEBHOOK, unique), aproc.proc.pid, mode="once"
+            )
+        out["list_filtered_pool32"] = _load(ctx, abase, files["filtered"], aproc.proc.pid)
     return out
 
 
@@ -280,41 +328,112 @@ def table(report: dict[str, Any]) -> list[dict[str, Any]]:
         return f.get(key, {}).get("rps")
 
     def add(figure: str, value: Any, baseline: Any, ratio: Any, target: str) -> None:
-        rows.append({"figure": figure, "value": value, "baseline": baseline, "ratio": ratio,
-                     "target": target})  # fmt: skip
+        rows.append(
+            {
+                "figure": figure,
+                "value": value,
+                "baseline": baseline,
+                "ratio": ratio,
+                "target": target,
+            }
+        )
 
     b_sel = max(filter(None, [rps("baseline_select"), rps("baseline_select_again")]), default=None)
     if "rps" in f.get("ingest", {}):
-        add("ingest rps (signed ПОС webhook)", rps("ingest"), rps("baseline_insert"),
-            _ratio(rps("ingest"), rps("baseline_insert")), "≥ 0.5")  # fmt: skip
-        add("ingest p99 ms", f["ingest"]["p99_ms"], f["baseline_insert"]["p99_ms"],
-            _ratio(f["ingest"]["p99_ms"], f["baseline_insert"]["p99_ms"]), "≤ 100 ms")  # fmt: skip
+        add(
+            "ingest rps (signed ПОС webhook)",
+            rps("ingest"),
+            rps("baseline_insert"),
+            _ratio(rps("ingest"), rps("baseline_insert")),
+            "≥ 0.5",
+        )
+        add(
+            "ingest p99 ms",
+            f["ingest"]["p99_ms"],
+            f["baseline_insert"]["p99_ms"],
+            _ratio(f["ingest"]["p99_ms"], f["baseline_insert"]["p99_ms"]),
+            "≤ 100 ms",
+        )
     else:
         add("ingest rps", "n/a", "-", "-", f.get("ingest", {}).get("status", ""))
-    for key, label in (("list", "list newest 50 rps"), ("list_filtered", "list with filters rps"),
-                       ("search", "full-text search rps")):  # fmt: skip
+    for key, label in (
+        ("list", "list newest 50 rps"),
+        ("list_filtered", "list with filters rps"),
+        ("search", "full-text search rps"),
+    ):
         add(f"{label} @N", rps(key), b_sel, _ratio(rps(key), b_sel), "≥ 0.7")
-        add(f"{label.replace(' rps', '')} p95 ms (32 conn)", f[key]["p95_ms"],
-            f["baseline_select"]["p95_ms"], "-", "")  # fmt: skip
+        add(
+            f"{label.replace(' rps', '')} p95 ms (32 conn)",
+            f[key]["p95_ms"],
+            f["baseline_select"]["p95_ms"],
+            "-",
+            "",
+        )
     for key, label in (("list_filtered_c1", "list with filters"), ("search_c1", "search")):
-        add(f"{label} server p95 ms (1 conn)", f[key]["p95_ms"], f["baseline_select_c1"]["p95_ms"],
-            _ratio(f[key]["p95_ms"], f["baseline_select_c1"]["p95_ms"]), "≤ 30 ms")  # fmt: skip
-    add("ticket detail rps", rps("detail"), rps("baseline_item"),
-        _ratio(rps("detail"), rps("baseline_item")), "")  # fmt: skip
+        add(
+            f"{label} server p95 ms (1 conn)",
+            f[key]["p95_ms"],
+            f["baseline_select_c1"]["p95_ms"],
+            _ratio(f[key]["p95_ms"], f["baseline_select_c1"]["p95_ms"]),
+            "≤ 30 ms",
+        )
+    add(
+        "ticket detail rps",
+        rps("detail"),
+        rps("baseline_item"),
+        _ratio(rps("detail"), rps("baseline_item")),
+        "",
+    )
     small, large = f.get("metrics_small", {}), f.get("metrics_large", {})
     if "median_ms" in large:
-        add(f"/metrics scrape median ms @{report['n']} (vs @{report['small_n']})",
-            large["median_ms"], small.get("median_ms"),
-            _ratio(large["median_ms"], small.get("median_ms")), "≤ 50 ms, ≤ 1.2×")  # fmt: skip
-    rss = max([f[k].get("rss_mb", 0) for k in ("ingest", "list", "list_filtered", "search", "detail") if k in f])  # fmt: skip
+        add(
+            f"/metrics scrape median ms @{report['n']} (vs @{report['small_n']})",
+            large["median_ms"],
+            small.get("median_ms"),
+            _ratio(large["median_ms"], small.get("median_ms")),
+            "≤ 50 ms, ≤ 1.2×",
+        )
+    rss = max(
+        [
+            f[k].get("rss_mb", 0)
+            for k in ("ingest", "list", "list_filtered", "search", "detail")
+            if k in f
+        ]
+    )
     b_rss = max([f[k].get("rss_mb", 0) for k in ("baseline_insert", "baseline_select") if k in f])
     add("api RSS MB under load (1 process)", rss, b_rss, _ratio(rss, b_rss), "≤ 250 MB")
     if "ingest_w2" in f:
-        add("ingest rps --workers 2 vs 1", rps("ingest_w2"), rps("ingest"),
-            _ratio(rps("ingest_w2"), rps("ingest")), "")  # fmt: skip
-    add("list with filters rps --workers 2 vs 1", rps("list_filtered_w2"), rps("list_filtered"),
-        _ratio(rps("list_filtered_w2"), rps("list_filtered")), "")  # fmt: skip
-    for key, row in f.items():
+        add(
+            "ingest rps --workers 2 vs 1",
+            rps("ingest_w2"),
+            rps("ingest"),
+            _ratio(rps("ingest_w2"), rps("ingest")),
+            "",
+        )
+    add(
+        "list with filters rps --workers 2 vs 1",
+        rps("list_filtered_w2"),
+        rps("list_filtered"),
+        _ratio(rps("list_filtered_w2"), rps("list_filtered")),
+        "",
+    )
+    if "ingest_pool32" in f:
+        add(
+            "ingest rps, pool 32 vs default 10+20",
+            rps("ingest_pool32"),
+            rps("ingest"),
+            _ratio(rps("ingest_pool32"), rps("ingest")),
+            "",
+        )
+    if "list_filtered_pool32" in f:
+        add(
+            "list with filters rps, pool 32 vs default",
+            rps("list_filtered_pool32"),
+            rps("list_filtered"),
+            _ratio(rps("list_filtered_pool32"), rps("list_filtered")),
+            "",
+        )
+    for row in f.values():
         if isinstance(row, dict) and "table" in row:
             rows.extend(row["table"])
     for row in rows:

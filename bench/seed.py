@@ -32,28 +32,89 @@ CITY = ROOT / "config" / "city.example.yaml"
 BATCH = 20_000
 
 TICKET_COLUMNS = (
-    "id", "number", "source", "source_id", "source_url", "source_status", "source_updated_at",
-    "kind", "channel", "category_code", "source_category", "text", "address", "lat", "lon",
-    "district_code", "priority", "status", "status_reason", "redirect_to", "applicant_id",
-    "attachments", "extra", "department_code", "assignee", "first_response_due_at",
-    "resolution_due_at", "legal_due_at", "control_due_at", "extension_count",
-    "first_responded_at", "answered_at", "closed_at", "on_hold_since", "paused_seconds",
-    "duplicate_of_id", "received_at", "created_at", "updated_at", "version",
-)  # fmt: skip
+    "id",
+    "number",
+    "source",
+    "source_id",
+    "source_url",
+    "source_status",
+    "source_updated_at",
+    "kind",
+    "channel",
+    "category_code",
+    "source_category",
+    "text",
+    "address",
+    "lat",
+    "lon",
+    "district_code",
+    "priority",
+    "status",
+    "status_reason",
+    "redirect_to",
+    "applicant_id",
+    "attachments",
+    "extra",
+    "department_code",
+    "assignee",
+    "first_response_due_at",
+    "resolution_due_at",
+    "legal_due_at",
+    "control_due_at",
+    "extension_count",
+    "first_responded_at",
+    "answered_at",
+    "closed_at",
+    "on_hold_since",
+    "paused_seconds",
+    "duplicate_of_id",
+    "received_at",
+    "created_at",
+    "updated_at",
+    "version",
+)
 APPLICANT_COLUMNS = (
-    "id", "full_name", "surname", "name", "patronymic", "email", "phone", "post_address",
-    "esia_id", "profile_url", "created_at", "purged_at",
-)  # fmt: skip
+    "id",
+    "full_name",
+    "surname",
+    "name",
+    "patronymic",
+    "email",
+    "phone",
+    "post_address",
+    "esia_id",
+    "profile_url",
+    "created_at",
+    "purged_at",
+)
 EVENT_COLUMNS = ("ticket_id", "at", "actor", "type", "data")
 
 CATEGORY_WEIGHTS = {
-    "roads": 16, "snow": 5, "transport": 4, "housing": 12, "heating": 12, "water": 7,
-    "power": 5, "waste": 10, "improvement": 12, "education": 3, "social": 3, "offences": 3,
-    "economy": 2, "culture": 1, "construction": 1, "health": 2, "federal": 1, "other": 1,
-}  # fmt: skip
+    "roads": 16,
+    "snow": 5,
+    "transport": 4,
+    "housing": 12,
+    "heating": 12,
+    "water": 7,
+    "power": 5,
+    "waste": 10,
+    "improvement": 12,
+    "education": 3,
+    "social": 3,
+    "offences": 3,
+    "economy": 2,
+    "culture": 1,
+    "construction": 1,
+    "health": 2,
+    "federal": 1,
+    "other": 1,
+}
 SOURCES = [
-    ("feedback_platform", 45), ("incident_management", 40), ("chatbot", 8), ("api", 7),
-]  # fmt: skip
+    ("feedback_platform", 45),
+    ("incident_management", 40),
+    ("chatbot", 8),
+    ("api", 7),
+]
 PRIORITIES = [("normal", 75), ("high", 15), ("low", 7), ("critical", 3)]
 OPEN_RECENT = [("new", 5), ("routed", 25), ("in_progress", 35), ("on_hold", 5)]
 DONE = [("answered", 12), ("closed", 75), ("rejected", 10), ("merged", 3)]
@@ -77,7 +138,9 @@ def load_directory() -> Directory:
     return Directory(
         category_department={c.code: c.department or triage for c in config.categories},
         source_names={
-            (c.code, src.value): names for c in config.categories for src, names in c.mappings.items()
+            (c.code, src.value): names
+            for c in config.categories
+            for src, names in c.mappings.items()
         },
         category_names={c.code: c.name for c in config.categories},
         triage=triage,
@@ -170,12 +233,19 @@ class Generator:
         if source in ("feedback_platform", "api", "incident_management"):
             surname, name, patronymic = person(rng)
             applicant = (
-                ticket_id, f"{surname} {name} {patronymic}", surname, name, patronymic,
+                ticket_id,
+                f"{surname} {name} {patronymic}",
+                surname,
+                name,
+                patronymic,
                 f"user{ticket_id}@example.ru" if source != "incident_management" else None,
                 f"+7924{ticket_id % 10_000_000:07d}" if source != "incident_management" else None,
                 address if source == "feedback_platform" else None,
-                None, source_url, created, None,
-            )  # fmt: skip
+                None,
+                source_url,
+                created,
+                None,
+            )
         open_window = 25 if kind == "fz59_appeal" else 8
         status = _pick(rng, OPEN_RECENT if age_days < open_window else DONE)
         if age_days >= open_window and rng.random() < 0.01:
@@ -201,15 +271,47 @@ class Generator:
             )
         updated = max(e[1] for e in events)
         ticket = (
-            ticket_id, f"SD-{created.year}-{ticket_id:06d}", source, source_id, source_url,
-            None, created, kind, channel, category, source_category, text, address,
-            None, None, district, priority, status,
-            "не в компетенции" if status == "rejected" else None, None,
-            ticket_id if applicant else None, "[]", json.dumps(extra, ensure_ascii=False),
-            department, None, first_due, resolution_due, legal_due, control_due, 0,
-            responded, answered, closed, created if status == "on_hold" else None, 0,
-            None, created, created, updated, len(events) - 1,
-        )  # fmt: skip
+            ticket_id,
+            f"SD-{created.year}-{ticket_id:06d}",
+            source,
+            source_id,
+            source_url,
+            None,
+            created,
+            kind,
+            channel,
+            category,
+            source_category,
+            text,
+            address,
+            None,
+            None,
+            district,
+            priority,
+            status,
+            "не в компетенции" if status == "rejected" else None,
+            None,
+            ticket_id if applicant else None,
+            "[]",
+            json.dumps(extra, ensure_ascii=False),
+            department,
+            None,
+            first_due,
+            resolution_due,
+            legal_due,
+            control_due,
+            0,
+            responded,
+            answered,
+            closed,
+            created if status == "on_hold" else None,
+            0,
+            None,
+            created,
+            created,
+            updated,
+            len(events) - 1,
+        )
         return ticket, applicant, events
 
 
@@ -238,9 +340,7 @@ async def _copy_range_async(
                 await conn.copy_records_to_table(
                     "applicants", records=applicants, columns=APPLICANT_COLUMNS
                 )
-                await conn.copy_records_to_table(
-                    "tickets", records=tickets, columns=TICKET_COLUMNS
-                )
+                await conn.copy_records_to_table("tickets", records=tickets, columns=TICKET_COLUMNS)
                 await conn.copy_records_to_table(
                     "ticket_events", records=events, columns=EVENT_COLUMNS
                 )
@@ -289,9 +389,7 @@ async def seed(
     with ProcessPoolExecutor(processes) as pool:
         await asyncio.gather(
             *(
-                loop.run_in_executor(
-                    pool, _copy_range, url, lo, hi, total, now.isoformat(), days
-                )
+                loop.run_in_executor(pool, _copy_range, url, lo, hi, total, now.isoformat(), days)
                 for lo, hi in ranges
             )
         )

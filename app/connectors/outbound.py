@@ -36,7 +36,7 @@ class DeliveryResponse:
 
     status_code: int | None
     retry_after: str | None = None
-    error: str | None = None  # bounded: timeout, network
+    error: str | None = None  # bounded: timeout, network, invalid_url
 
 
 def path_for(target: str, source_id: str | None) -> str:
@@ -93,6 +93,8 @@ class OutboundClient:
             headers["webhook-id"] = delivery.message_id
         try:
             response = await self._client.post(delivery.url, content=body, headers=headers)
+        except (httpx.InvalidURL, httpx.UnsupportedProtocol):
+            return DeliveryResponse(None, error="invalid_url")  # retrying cannot help
         except httpx.TimeoutException:
             return DeliveryResponse(None, error="timeout")
         except httpx.HTTPError:

@@ -39,7 +39,7 @@ _CANDIDATES = text(
     "AND id <> :id AND created_at >= :since AND ("
     "(address_key IS NOT NULL AND address_key = :key) OR "
     "(lat IS NOT NULL AND lat BETWEEN :lat_min AND :lat_max AND lon BETWEEN :lon_min AND :lon_max)"
-    ") ORDER BY created_at DESC LIMIT 100"
+    ") ORDER BY created_at DESC LIMIT 50"
 )
 _RECENTLY_CLOSED = text(
     f"SELECT {_FIELDS} FROM tickets "
@@ -81,12 +81,14 @@ async def check_new_ticket(session: AsyncSession, ticket: Ticket, *, now: dateti
     """Link a clear duplicate, store suggestions for likely ones, flag a repeat problem."""
     if ticket.status not in (Status.new, Status.routed) or ticket.id is None:
         return
+    if ticket.address_key is None and ticket.lat is None:
+        return  # no place given, nothing to compare by (a street in the text alone is too weak)
     if ticket.address_key is None:
+        # A geotagged post without an address: the house its text names makes it comparable
+        # with reports that carry only an address.
         from app.services.routing import district_map
 
         ticket.address_key = (await district_map(session)).place_key(None, ticket.text)
-    if ticket.address_key is None and ticket.lat is None:
-        return  # no place, nothing to compare by
     settings = get_settings()
     view = view_of(ticket)
     params = _params(view, since=view.created_at - WINDOW, metres=250.0)

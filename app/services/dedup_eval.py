@@ -84,6 +84,7 @@ def simulate(
     merges: dict[str, str] = {}
     suggestions: dict[str, list[str]] = {}
     for n, t in enumerate(corpus):
+        has_place = t.address is not None or t.lat is not None  # as check_new_ticket does
         view = TicketView(
             id=n + 1,
             category=t.category,
@@ -91,7 +92,7 @@ def simulate(
             created_at=t.created_at,
             lat=t.lat,
             lon=t.lon,
-            address_key=places.place_key(t.address, t.text),
+            address_key=places.place_key(t.address, t.text) if has_place else None,
         )
         pool = open_by_category[t.category]
         keys = {v.id: k for v, k in pool}

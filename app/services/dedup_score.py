@@ -70,7 +70,7 @@ def bounding_box(lat: float, lon: float, metres: float = FAR_METRES) -> tuple[fl
 
 
 def _has_house(key: str | None) -> bool:
-    return bool(key) and " " in key and key.rsplit(" ", 1)[1][:1].isdigit()  # type: ignore[union-attr]
+    return key is not None and " " in key and key.rsplit(" ", 1)[1][:1].isdigit()
 
 
 def place_score(a: TicketView, b: TicketView) -> tuple[float, str, float | None] | None:

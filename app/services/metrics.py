@@ -83,7 +83,7 @@ FAMILIES: dict[str, Family] = {
         "counter", "Connector failures, by connector and reason code."
     ),
     "appeals_tickets_overdue": Family(
-        "gauge", "Open tickets past their resolution deadline now, by department."
+        "gauge", "Running tickets (not on hold) past their resolution deadline, by department."
     ),
     "appeals_outbox_backlog_messages": Family(
         "gauge", "Outbox messages not sent yet, by target and state (pending, sending, dead)."
@@ -143,10 +143,11 @@ async def _scrape_time_gauges(session: AsyncSession, *, now: datetime) -> list[S
             )
         )
     # Served by the partial index ix_tickets_open_due: touches only overdue open tickets.
+    # On-hold tickets are left out: their clock is paused and the deadline moves on resume.
     overdue = await _rows(
         session,
         "SELECT department_code, count(*) FROM tickets "
-        "WHERE status IN ('new','routed','in_progress','on_hold') "
+        "WHERE status IN ('new','routed','in_progress') "
         "AND resolution_due_at < :now GROUP BY department_code ORDER BY department_code",
         now=now,
     )

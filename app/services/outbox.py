@@ -44,6 +44,14 @@ async def enqueue(
     """Store a message to send in the caller's transaction; the same idempotency id is one row."""
     message_id = idempotency_id or f"msg_{uuid.uuid4().hex}"
     department = ticket.department_code if ticket is not None else payload.get("department")
+    if ticket is not None:
+        # The relay addresses source messages by the item's id: make sure it is there.
+        payload = {
+            "ticket_number": ticket.number,
+            "source_id": ticket.source_id,
+            "source_url": ticket.source_url,
+            **payload,
+        }
     values = {
         "idempotency_id": message_id,
         "target": target,

@@ -108,8 +108,15 @@ _DEPARTMENTS = text(
     "  AND t.created_at < :end AND t.resolution_due_at < LEAST(:end, :now)) AS overdue, "
     "count(*) FILTER (WHERE t.created_at >= :start AND t.created_at < :end) AS received "
     "FROM departments d JOIN tickets t ON t.department_code = d.code "
-    f"WHERE {_SCOPE} GROUP BY d.code, d.name ORDER BY d.code"
+    f"WHERE {_SCOPE} AND t.created_at < :end AND (t.created_at >= :start "
+    "  OR t.answered_at >= :start OR t.status IN ('new','routed','in_progress','on_hold')) "
+    "GROUP BY d.code, d.name ORDER BY d.code"
 ).bindparams(_P[0], _P[2], _P[3])
+_RATINGS = text(
+    "SELECT department_code, count(*), count(*) FILTER (WHERE sentiment = 'positive') "
+    "FROM ticket_feedback WHERE created_at >= :start AND created_at < :end "
+    "AND (CAST(:dept AS varchar) IS NULL OR department_code = :dept) GROUP BY department_code"
+).bindparams(_P[0], _P[2])
 
 
 async def weekly_digest(
@@ -137,10 +144,15 @@ async def weekly_digest(
     addresses = (
         await session.exec(_ADDRESSES, params={**params, "limit": HOT_ADDRESSES})  # type: ignore[call-overload]
     ).all()
+    ratings = {
+        r[0]: (int(r[1]), int(r[2]))
+        for r in (await session.exec(_RATINGS, params=params)).all()  # type: ignore[call-overload]
+    }
     departments = []
     for r in (await session.exec(_DEPARTMENTS, params=params)).all():  # type: ignore[call-overload]
         judged, on_time = int(r[2]), int(r[3])
-        if not (judged or r[4] or r[5]):
+        rated, positive = ratings.get(r[0], (0, 0))
+        if not (judged or r[4] or r[5] or rated):
             continue
         departments.append(
             {
@@ -151,6 +163,8 @@ async def weekly_digest(
                 "on_time": on_time,
                 "on_time_percent": round(100.0 * on_time / judged, 1) if judged else None,
                 "overdue_open": int(r[4]),
+                "ratings": rated,
+                "positive_percent": round(100.0 * positive / rated, 1) if rated else None,
             }
         )
     return Digest(
@@ -231,12 +245,13 @@ def to_markdown(digest: Digest) -> str:
         "",
         "## Отделы",
         "",
-        "| отдел | поступило | в срок, % | просрочено |",
-        "|---|---|---|---|",
+        "| отдел | поступило | в срок, % | просрочено | довольны, % |",
+        "|---|---|---|---|---|",
     ]
     for d in digest.departments:
         pct = "—" if d["on_time_percent"] is None else f"{d['on_time_percent']:g}"
-        lines.append(f"| {d['name']} | {d['received']} | {pct} | {d['overdue_open']} |")
+        happy = "—" if d["positive_percent"] is None else f"{d['positive_percent']:g}"
+        lines.append(f"| {d['name']} | {d['received']} | {pct} | {d['overdue_open']} | {happy} |")
     for t in digest.top_themes:
         lines += ["", f"## {t.name}: примеры обращений", ""]
         lines += [f"> {e['text']}\n>\n> — {e['number']}\n" for e in t.examples]

@@ -75,12 +75,14 @@ async def _active_departments(session: AsyncSession) -> dict[str, Department]:
 
 async def _decide(session: AsyncSession, facts: TicketFacts, category: Category) -> RoutingDecision:
     departments = await _active_departments(session)
-    triage = await directory.triage_department(session)
+    triage = next((d.code for d in departments.values() if d.is_triage), None)
+    if triage is None:
+        triage = (await directory.triage_department(session)).code  # raises the clear error
     return decide(
         facts,
         await load_rules(session),
         category_department=category.department_code,
-        triage_department=triage.code,
+        triage_department=triage,
         suggest=routing_model.suggest,
         min_confidence=get_settings().routing_model_min_confidence,
         active_departments=frozenset(departments),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from app.services.ru_text import stem_set, stems
 
@@ -73,9 +73,14 @@ class RuleCheck:
         return "; ".join(self.details) if self.details else "the rule has no conditions"
 
 
+@lru_cache(maxsize=4096)
+def keyword_stems(keyword: str) -> tuple[str, ...]:
+    return tuple(stems(keyword))
+
+
 def keyword_hit(keyword: str, text_stems: frozenset[str]) -> bool:
     """A keyword or phrase matches when every word's stem occurs in the text."""
-    wanted = stems(keyword)
+    wanted = keyword_stems(keyword)
     return bool(wanted) and all(s in text_stems for s in wanted)
 
 

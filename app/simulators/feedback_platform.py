@@ -218,13 +218,10 @@ def build_app(
     async def polls() -> dict[str, int]:
         return {"logins": sim.state.logins, "reads": sim.state.reads}
 
-    original_script = sim.script
-
     def script() -> list[tuple[int, Push]]:
-        pushes = original_script()
+        pushes = sim.script()
         pusher.items.append(str(pushes[0][1].body["posId"]))
         return pushes
 
-    pusher_script = script
-    app.state.script = pusher_script
+    app.state.script = script
     return app, sim, pusher

@@ -275,7 +275,7 @@ def generate(
             source, kind, channel = rng.choice(CHANNELS)
             phrase = rng.randrange(len(phrases))
             text = phrases[phrase].format(street=street, house=house)
-            address = rng.choice(ADDRESS_FORMATS).format(street=street, house=house)
+            address: str | None = rng.choice(ADDRESS_FORMATS).format(street=street, house=house)
             point = None
             if source == "incident_management" and rng.random() < 0.6:
                 jitter = 15.0 / 111_320.0

@@ -86,7 +86,14 @@ class Relay:
             claimed = await self._claim(now)
             if not claimed:
                 break
-            await asyncio.gather(*(self._deliver(m, d, now) for m, d in claimed))
+            results = await asyncio.gather(
+                *(self._deliver(m, d, now) for m, d in claimed), return_exceptions=True
+            )
+            # A message whose outcome could not be recorded stays claimed and is retried when
+            # its lease ends; the first such error still fails the pass so the runner logs it.
+            errors = [r for r in results if isinstance(r, BaseException)]
+            if errors:
+                raise errors[0]
             total += len(claimed)
             if len(claimed) < self.settings.outbox_batch_size:
                 break
@@ -177,7 +184,9 @@ class Relay:
 
     def _judge(self, response: DeliveryResponse, attempt: int, now: datetime) -> AttemptResult:
         s = self.settings
-        if response.status_code is None:
+        if response.error == "invalid_url":
+            verdict = Verdict(Outcome.dead, "invalid_url")
+        elif response.status_code is None:
             verdict = Verdict(Outcome.retry, response.error or "network")
         else:
             verdict = classify_status(response.status_code, response.retry_after, now=now)

@@ -14,8 +14,10 @@ import importlib
 import logging
 import pkgutil
 import signal
+import traceback
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
+from pathlib import Path
 
 from sqlalchemy import text
 
@@ -39,6 +41,13 @@ def import_loop_modules() -> dict[str, Loop]:
         if info.name not in _NOT_LOOPS and not info.name.startswith("_"):
             importlib.import_module(f"{package.__name__}.{info.name}")
     return dict(registry.LOOPS)
+
+
+def where(exc: BaseException) -> str:
+    """Where an exception came from (file:line:function, innermost first), without its message:
+    database errors quote the statement's parameters, which may be a citizen's personal data."""
+    frames = traceback.extract_tb(exc.__traceback__)[-6:]
+    return " <- ".join(f"{Path(f.filename).name}:{f.lineno}:{f.name}" for f in reversed(frames))
 
 
 def lock_key(name: str) -> int:
@@ -76,8 +85,7 @@ async def _run_loop(
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            # The traceback goes through the scrubbing log formatter; no payloads are logged.
-            log.error("loop %s failed: %s", loop.name, type(exc).__name__, exc_info=True)
+            log.error("loop %s failed: %s at %s", loop.name, type(exc).__name__, where(exc))
             pause = max(pause, ERROR_PAUSE_SECONDS)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=pause)

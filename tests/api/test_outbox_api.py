@@ -95,3 +95,23 @@ class TestReplay:
         admin = await make_key(db, "admin")
         r = await client.post("/api/v1/outbox/999999/replay", headers=auth(admin))
         assert r.status_code == 404
+
+
+async def test_readyz_shows_connector_health(client, db):
+    from datetime import UTC, datetime
+
+    from app.services import connector_health
+
+    async with db.sessionmaker() as session:
+        await connector_health.record_success(
+            session, "feedback_platform.answers", now=datetime.now(UTC)
+        )
+        await connector_health.record_failure(
+            session, "feedback_platform.poll", reason="auth_failed", now=datetime.now(UTC)
+        )
+        await session.commit()
+    r = await client.get("/readyz")
+    connectors = r.json()["checks"]["connectors"]
+    assert connectors["feedback_platform.answers"]["last_success_at"] is not None
+    assert connectors["feedback_platform.poll"]["failures"] == {"auth_failed": 1}
+    assert connectors["feedback_platform.poll"]["last_failure_reason"] == "auth_failed"

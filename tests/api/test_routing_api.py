@@ -120,8 +120,8 @@ async def test_created_ticket_is_routed_by_rule_and_placed_in_district(client, d
         db, text="Во дворе ямы", category_code="improvement", lat=44.57, lon=132.8
     )
     assert ticket.department_code == "roads" and ticket.district_code == "south"
-    routed = [e for e in await _events(client, admin["Authorization"][7:], ticket.id)]
-    routed = [e for e in routed if e["type"] == "routed"][0]["data"]
+    events = await _events(client, admin["Authorization"][7:], ticket.id)
+    routed = next(e for e in events if e["type"] == "routed")["data"]
     assert routed["method"] == "rule" and routed["rule"]["name"] == RULE["name"]
     assert "«яма»" in routed["reason"] and routed["district"] == "south"
 

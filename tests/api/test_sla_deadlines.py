@@ -11,6 +11,7 @@ from app.models.outbox import OutboxMessage
 from tests.support.builders import auth, make_key, make_ticket
 
 VLAT = ZoneInfo("Asia/Vladivostok")
+NEUTRAL = "Просим разобраться с проблемой"  # names no place, so never taken for a duplicate
 
 
 def local(*args: int) -> datetime:
@@ -31,6 +32,7 @@ async def im_post(db, *, when: datetime, priority: str = "normal"):
         created_at=when,
         now=when,
         applicant=None,
+        text=NEUTRAL,
     )
 
 
@@ -40,6 +42,7 @@ async def fz59_appeal(db, *, when: datetime):
         source="feedback_platform",
         kind="fz59_appeal",
         channel="gosuslugi",
+        text=NEUTRAL,
         created_at=when,
         now=when,
     )
@@ -194,6 +197,7 @@ class TestOtherSources:
             source="feedback_platform",
             kind="pos_message",
             channel="gosuslugi",
+            text=NEUTRAL,
             created_at=local(2026, 2, 2, 10, 0),
             extra={"answerAt": planned},
         )
@@ -202,6 +206,7 @@ class TestOtherSources:
             source="feedback_platform",
             kind="pos_message",
             channel="gosuslugi",
+            text=NEUTRAL,
             created_at=local(2026, 2, 2, 10, 0),
         )
         fast = await make_ticket(
@@ -209,6 +214,7 @@ class TestOtherSources:
             source="feedback_platform",
             kind="pos_message",
             channel="gosuslugi",
+            text=NEUTRAL,
             created_at=local(2026, 2, 2, 10, 0),
             extra={"fastTrack": True},
         )
@@ -228,6 +234,7 @@ class TestOtherSources:
             kind="anonymous_report",
             channel="telegram",
             category_code="offences",
+            text=NEUTRAL,
             created_at=local(2026, 2, 6, 15, 0),
             applicant=None,
         )

@@ -52,7 +52,7 @@ class TestSlaPolicies:
 
         when = datetime(2026, 2, 2, 10, 0, tzinfo=VLAT)
         ticket = await make_ticket(
-            db, category_code="heating", priority="critical", created_at=when
+            db, category_code="heating", priority="critical", created_at=when, text="Нет отопления"
         )
         body = (await client.get(f"/api/v1/tickets/{ticket.id}", headers=auth(token))).json()
         assert datetime.fromisoformat(body["first_response_due_at"]) == when.replace(hour=12)

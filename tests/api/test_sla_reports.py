@@ -49,7 +49,13 @@ SEED = [
 
 async def seed(db) -> None:
     for created, category, source, status, fr_due, fr_at, res_due, answered in SEED:
-        ticket = await make_ticket(db, category_code=category, source=source, created_at=created)
+        ticket = await make_ticket(
+            db,
+            category_code=category,
+            source=source,
+            created_at=created,
+            text=f"Обращение {created}",
+        )
         async with db.sessionmaker() as session:
             row = await session.get(Ticket, ticket.id)
             assert row is not None

@@ -208,3 +208,26 @@ async def test_trailing_slash_is_served_not_redirected(hooks):
     body = encode(sample("im_incident.json"))
     r = await hooks.post(IM_URL + "/", content=body, headers=signed(body))
     assert r.status_code == 202
+
+
+async def test_a_failed_commit_is_never_acknowledged(db):
+    from sqlalchemy import event
+    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.orm import Session
+
+    def lose_the_connection(session):
+        raise OperationalError("COMMIT", {}, ConnectionResetError("connection lost"))
+
+    app = create_app(db=db, settings=webhook_settings())
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    body = encode(sample("im_incident.json"))
+    event.listen(Session, "before_commit", lose_the_connection)
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            r = await client.post(IM_URL, content=body, headers=signed(body))
+    finally:
+        event.remove(Session, "before_commit", lose_the_connection)
+    assert r.status_code == 503
+    assert r.headers["retry-after"]
+    assert await tickets_count(db) == 0
+    assert await deliveries(db) == []

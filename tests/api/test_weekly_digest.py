@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from app.models.feedback import TicketFeedback
 from app.models.tickets import Ticket
 from app.services.drafts import ApplicantDraft
 from app.services.reports_digest import parse_week, scrub_personal
@@ -71,6 +72,20 @@ async def seed(db) -> dict[str, int]:
         overdue = await session.get(Ticket, ids["f"])
         assert overdue is not None
         overdue.resolution_due_at = day(4)
+        session.add(
+            TicketFeedback(
+                ticket_id=ids["a"],
+                answer_key=0,
+                source="api",
+                source_value="1",
+                sentiment="negative",
+                score=1,
+                department_code="roads",
+                actor="test",
+                created_at=day(3),
+                updated_at=day(3),
+            )
+        )
         await session.commit()
     return ids
 
@@ -103,6 +118,8 @@ async def test_digest_figures_and_privacy(client, db, app) -> None:
     assert departments["roads"]["on_time_percent"] == 50.0
     assert departments["roads"]["received"] == 3
     assert departments["zhkh"]["overdue_open"] == 1
+    assert (departments["roads"]["ratings"], departments["roads"]["positive_percent"]) == (1, 0.0)
+    assert departments["zhkh"]["positive_percent"] is None
     examples = digest["top_themes"][0]["examples"]
     assert len(examples) == 3 and len({e["number"] for e in examples}) == 3  # one per place
     for leak in ("Петрова", "Ольга", "Игоревна", "000-11-22", "olga@example.ru", "Иванов"):
@@ -116,7 +133,7 @@ async def test_digest_figures_and_privacy(client, db, app) -> None:
     )
     assert markdown.headers["content-type"].startswith("text/markdown")
     assert markdown.text.startswith("# Обращения за неделю 2026-W47")
-    assert "| Отдел дорог и транспорта | 3 | 50 | 0 |" in markdown.text
+    assert "| Отдел дорог и транспорта | 3 | 50 | 0 | 0 |" in markdown.text
     for leak in ("Петрова", "olga@example.ru", "000-11-22"):
         assert leak not in markdown.text
     same = await client.get(

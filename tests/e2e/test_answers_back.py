@@ -187,6 +187,7 @@ async def test_every_answer_reaches_its_source_exactly_once_across_a_relay_kill(
             for source, ids in expected.items():
                 answer_ids = [a["answer_id"] for a in received[source] if a["answer_id"]]
                 assert sorted(answer_ids) == sorted(ids), source  # each exactly once
+
             async def outbox_settled() -> bool:
                 r = await hub.get("/api/v1/outbox", params={"limit": 200})
                 return all(m["state"] == "sent" for m in r.json()["items"])

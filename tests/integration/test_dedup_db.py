@@ -67,9 +67,7 @@ async def test_answer_on_main_goes_to_every_merged_ticket_through_its_source(cli
         assert [a.text for a in answers] == ["Мусор вывезен, график восстановлен"]
         outbox = (
             await session.exec(
-                select(OutboxMessage).where(
-                    col(OutboxMessage.ticket_id).in_([main.id, dup.id])
-                )
+                select(OutboxMessage).where(col(OutboxMessage.ticket_id).in_([main.id, dup.id]))
             )
         ).all()
     targets = {(m.ticket_id, m.target) for m in outbox if m.kind == "answer"}
@@ -92,7 +90,8 @@ async def test_likely_duplicate_is_suggested_then_merged_and_unmerged_by_api(cli
     assert (suggestion["ticket_id"], suggestion["candidate_id"]) == (maybe.id, main.id)
     assert 0.45 <= suggestion["score"] < 0.65 and suggestion["reasons"]["place_by"] == "address"
 
-    r = await client.post(f"/api/v1/tickets/{maybe.id}/merge", json={"into": main.id}, headers=token)
+    into = {"into": main.id}
+    r = await client.post(f"/api/v1/tickets/{maybe.id}/merge", json=into, headers=token)
     assert r.status_code == 200, r.text
     assert (r.json()["status"], r.json()["duplicate_of"]) == ("merged", main.id)
     r = await client.get("/api/v1/duplicate-suggestions?status=merged", headers=token)
@@ -103,7 +102,7 @@ async def test_likely_duplicate_is_suggested_then_merged_and_unmerged_by_api(cli
     assert (r.json()["status"], r.json()["duplicate_of"]) == ("routed", None)
     r = await client.post(f"/api/v1/tickets/{maybe.id}/unmerge", json={}, headers=token)
     assert r.status_code == 422
-    r = await client.post(f"/api/v1/tickets/{main.id}/merge", json={"into": main.id}, headers=token)
+    r = await client.post(f"/api/v1/tickets/{main.id}/merge", json=into, headers=token)
     assert r.status_code == 422
 
 

@@ -338,6 +338,27 @@ class TestDelivery:
         await Relay(db, settings=settings(), transport=source.transport()).run_once(now)
         assert [str(r.url) for r in source.requests] == ["http://dept.test/hooks/sla"]
 
+    async def test_malformed_department_url_is_dead_not_stuck(self, now, db):
+        ticket = await pos_ticket(db)
+        async with db.sessionmaker() as session:
+            from app.models.directory import Department
+
+            department = await session.get(Department, ticket.department_code)
+            assert department is not None
+            department.webhook_url = "ftp://dept.test/hooks"
+            await session.commit()
+            await outbox.enqueue(
+                session,
+                target="department_webhook",
+                kind="sla_notification",
+                payload={"event": "breached"},
+                ticket=ticket,
+            )
+            await session.commit()
+        await Relay(db, settings=settings()).run_once(now)
+        [message] = await messages(db)
+        assert message.state == "dead" and message.last_error == "invalid_url"
+
 
 class TestConcurrencyAndCrashes:
     async def test_two_relays_never_send_one_message_twice(self, now, client, db):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections import Counter
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -38,6 +39,7 @@ async def im_high(db, when: datetime = MONDAY_10) -> Ticket:
         created_at=when,
         now=when,
         applicant=None,
+        text=f"Просим разобраться, обращение {uuid.uuid4().hex}",  # no place: never a duplicate
     )
 
 

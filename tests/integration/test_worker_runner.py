@@ -18,7 +18,7 @@ async def test_a_failing_pass_is_logged_and_retried(db, caplog, monkeypatch):
     async def flaky(db_, now: datetime) -> None:
         calls.append("flaky")
         if calls.count("flaky") < 3:
-            raise RuntimeError("boom")
+            raise RuntimeError("Петрова Ольга, +79240000000, ул. Ленина 5")
         stop.set()
 
     async def steady(db_, now: datetime) -> None:
@@ -31,6 +31,11 @@ async def test_a_failing_pass_is_logged_and_retried(db, caplog, monkeypatch):
     assert "steady" in calls
     failures = [r for r in caplog.records if "loop flaky failed" in r.getMessage()]
     assert len(failures) == 2
+    # What failed and where, never the message (it may carry personal data).
+    assert "RuntimeError" in failures[0].getMessage()
+    assert "test_worker_runner.py" in failures[0].getMessage()
+    assert "Петрова" not in caplog.text and "79240000000" not in caplog.text
+    assert all(r.exc_info is None for r in failures)
 
 
 async def test_singleton_pass_runs_in_one_worker_at_a_time(db):

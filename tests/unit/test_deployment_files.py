@@ -111,6 +111,14 @@ class TestCompose:
             assert SERVICES[name]["environment"]["APPEALS_MIGRATE_ON_START"] == "false"
             assert SERVICES[name]["init"] is True
 
+    def test_replicas_share_the_writable_data_dir(self) -> None:
+        """The learned routing model is a file: every app process sees the same one."""
+        assert "appeals-data" in COMPOSE["volumes"]
+        for name in ("migrate", "api", "worker"):
+            assert "appeals-data:/app/var" in SERVICES[name]["volumes"], name
+            assert SERVICES[name]["environment"]["APPEALS_DATA_DIR"] == "/app/var"
+        assert "chown -R appeals:appeals /app/var" in DOCKERFILE
+
     def test_every_long_running_service_restarts_and_has_a_healthcheck_or_says_why(self) -> None:
         for name in CORE - {"migrate"}:
             assert SERVICES[name]["restart"] == "unless-stopped"

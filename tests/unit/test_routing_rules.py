@@ -165,16 +165,10 @@ def test_street_names_normalise() -> None:
     assert street_stems("Краснознамённая") == street_stems("краснознаменная улица")
 
 
+RING = [[132.805, 44.59], [132.83, 44.59], [132.83, 44.605], [132.805, 44.605], [132.805, 44.59]]
 CITY = DistrictMap(
     [
-        DistrictArea(
-            "center",
-            {
-                "type": "Polygon",
-                "coordinates": [[[132.805, 44.59], [132.83, 44.59], [132.83, 44.605], [132.805, 44.605], [132.805, 44.59]]],  # fmt: skip
-            },
-            ("Ленина", "Советская"),
-        ),
+        DistrictArea("center", {"type": "Polygon", "coordinates": [RING]}, ("Ленина", "Советская")),
         DistrictArea("south", None, ("Краснознамённая", "Матросова")),
     ]
 )
