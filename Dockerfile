@@ -56,6 +56,7 @@ COPY config ./config
 COPY app ./app
 USER 10001:10001
 EXPOSE 8000
+# The healthcheck is the api's; run other commands with `--no-healthcheck` (Compose: disable).
 # uvicorn (PID 1 through the exec form below) drains requests in flight on SIGTERM.
 STOPSIGNAL SIGTERM
 HEALTHCHECK --interval=15s --timeout=3s --start-period=30s --retries=3 \

@@ -90,6 +90,9 @@ def export(
     ] = None,
     created_to: Annotated[datetime | None, typer.Option(help="Exclusive")] = None,
     overdue: Annotated[bool | None, typer.Option("--overdue/--not-overdue")] = None,
+    at_risk: Annotated[
+        bool | None, typer.Option("--at-risk/--not-at-risk", help="Used 75 % of the deadline")
+    ] = None,
     q: Annotated[str | None, typer.Option(help="Full-text search (Russian morphology)")] = None,
     personal_data: Annotated[
         bool, typer.Option(help="Add the applicant's name, e-mail and phone columns")
@@ -115,6 +118,7 @@ def export(
         created_from=_aware(created_from),
         created_to=_aware(created_to),
         overdue=overdue,
+        at_risk=at_risk,
         q=q,
     )
 

@@ -112,9 +112,13 @@ class Settings(BaseSettings):
     import_batch_rows: int = Field(
         default=500, ge=1, le=10_000, description="Rows per committed batch of an import."
     )
-    feedback_platform_webhook_secrets: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    feedback_platform_webhook_secrets: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Comma-separated whsec_… secrets for ПОС webhooks (all accepted).",
+    )
     incident_management_webhook_secrets: Annotated[list[str], NoDecode] = Field(
-        default_factory=list
+        default_factory=list,
+        description="Comma-separated whsec_… secrets for IM webhooks (all accepted).",
     )
 
     # Answers back and polling (the outbox relay and the ПОС poller in `appeals worker`).

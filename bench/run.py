@@ -29,8 +29,8 @@ from bench import harness, pg, scenarios
 from bench.seed import prepare, seed
 
 MODES = {
-    "short": {"n": 100_000, "small": 10_000, "duration": 10, "import_rows": 3000},
-    "full": {"n": 1_000_000, "small": 10_000, "duration": 30, "import_rows": 20000},
+    "short": {"n": 100_000, "small": 10_000, "duration": 10, "import_rows": 500},
+    "full": {"n": 1_000_000, "small": 10_000, "duration": 30, "import_rows": 5000},
     "smoke": {
         "n": 20_000,
         "small": 5_000,
@@ -110,6 +110,8 @@ async def main(mode: str, *, profile: bool, keep: bool, database: str | None) ->
             )
         ctx.total = cfg["n"]
         report["figures"].update(await scenarios.http_suite(ctx))
+        partial = harness.RESULTS / f"{mode}-partial.json"
+        partial.write_text(json.dumps(report, indent=2, ensure_ascii=False, default=str))
         (harness.RESULTS / f"explain-{mode}.txt").write_text(await scenarios.explain(ctx))
         # Last: the sweep bench opens every ticket (it changes the data set).
         report["figures"].update(await scenarios.offline_suite(ctx))

@@ -21,5 +21,8 @@ class ChatbotReport(SQLModel, table=True):
     ticket_id: int = Field(sa_type=BigInteger, foreign_key="tickets.id", unique=True)
     chat_hash: str = Field(sa_type=String(64))
     chat_sealed: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # Telegram re-sends an update it got no 200 for; update ids only grow, so one already seen
+    # is a repeat and changes nothing.
+    last_update_id: int = Field(default=0, sa_type=BigInteger)
     created_at: datetime = ts_field(default_now=True)
     purged_at: datetime | None = ts_field()

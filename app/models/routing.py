@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict
 from pydantic import Field as PField
@@ -67,9 +67,11 @@ class RoutingRuleIn(BaseModel):
     """A rule as clients and the city config write it."""
 
     model_config = ConfigDict(extra="forbid")
-    name: str = PField(min_length=1, max_length=200)
+    name: str = PField(min_length=1, max_length=200, pattern=r"\S")
     department: str = PField(pattern=CODE, description="Target department code")
-    position: int | None = PField(default=None, ge=0, description="Order; lower goes first")
+    position: int | None = PField(
+        default=None, ge=0, le=1_000_000, description="Order; lower goes first"
+    )
     enabled: bool = True
     sources: list[Source] = PField(default_factory=list)
     kinds: list[Kind] = PField(default_factory=list)
@@ -77,8 +79,9 @@ class RoutingRuleIn(BaseModel):
     categories: list[str] = PField(default_factory=list, description="Category codes (+children)")
     districts: list[str] = PField(default_factory=list)
     priorities: list[Priority] = PField(default_factory=list)
-    keywords: list[str] = PField(
+    keywords: list[Annotated[str, PField(min_length=1, max_length=200)]] = PField(
         default_factory=list,
+        max_length=200,
         description="Any of them, Russian morphology-aware («яма» matches «ямы», «ямой»)",
     )
     description: str | None = PField(default=None, max_length=2000)
@@ -149,7 +152,7 @@ class RouteRequest(BaseModel):
 
 class MergeRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    into: int = PField(description="The main ticket")
+    into: int = PField(ge=1, le=2**63 - 1, description="The main ticket")
     reason: str | None = PField(default=None, max_length=4000)
 
 

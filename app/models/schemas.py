@@ -104,6 +104,11 @@ class TicketPublic(BaseModel):
     answered_at: datetime | None
     closed_at: datetime | None
     duplicate_of: int | None
+    repeat_of: int | None = Field(
+        default=None, description="A ticket closed here in the last 90 days (a repeat problem)"
+    )
+    reroute_count: int = Field(default=0, description="Times a department sent it on")
+    bouncing: bool = Field(default=False, description="Re-routed twice or more")
     overdue: bool
     created_at: datetime
     updated_at: datetime

@@ -59,8 +59,14 @@ class SlaMark(SQLModel, table=True):
 
 class TermSchema(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    value: float = PydanticField(gt=0, le=10_000)
+    value: float = PydanticField(gt=0, le=1000)
     unit: Unit
+
+    @model_validator(mode="after")
+    def _whole_days(self) -> TermSchema:
+        if self.unit == Unit.calendar_days and self.value != int(self.value):
+            raise ValueError("calendar_days must be a whole number of days")
+        return self
 
 
 class SlaPolicyBase(BaseModel):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Header, Path, Query, Response
 
 from app.models.routing import (
     DuplicateSuggestionPublic,
@@ -27,6 +27,9 @@ from app.services.presenters import ticket_public
 
 router = APIRouter(tags=["routing"])
 
+TicketId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+RuleId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+SuggestionId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 IfMatch = Annotated[
     str | None, Header(alias="If-Match", description="The ETag of your last read (optional)")
 ]
@@ -68,7 +71,7 @@ async def create_rule(
     response_model=RoutingRulePublic,
     responses=problems(401, 403, 404, 503),
 )
-async def get_rule(rule_id: int, session: SessionDep, principal: StaffDep) -> RoutingRulePublic:
+async def get_rule(rule_id: RuleId, session: SessionDep, principal: StaffDep) -> RoutingRulePublic:
     """One rule."""
     return routing_admin.rule_public(await routing_admin.get_rule(session, rule_id))
 
@@ -79,7 +82,7 @@ async def get_rule(rule_id: int, session: SessionDep, principal: StaffDep) -> Ro
     responses=problems(401, 403, 404, 409, 422, 503),
 )
 async def update_rule(
-    rule_id: int, data: RoutingRuleIn, session: SessionDep, principal: AdminDep
+    rule_id: RuleId, data: RoutingRuleIn, session: SessionDep, principal: AdminDep
 ) -> RoutingRulePublic:
     """Replace a rule (admin)."""
     return routing_admin.rule_public(await routing_admin.update_rule(session, rule_id, data))
@@ -88,7 +91,7 @@ async def update_rule(
 @router.delete(
     "/api/v1/routing-rules/{rule_id}", status_code=204, responses=problems(401, 403, 404, 503)
 )
-async def delete_rule(rule_id: int, session: SessionDep, principal: AdminDep) -> Response:
+async def delete_rule(rule_id: RuleId, session: SessionDep, principal: AdminDep) -> Response:
     """Delete a rule (admin)."""
     await routing_admin.delete_rule(session, rule_id)
     return Response(status_code=204)
@@ -107,10 +110,10 @@ async def explain(data: ExplainRequest, session: SessionDep, principal: StaffDep
 @router.post(
     "/api/v1/tickets/{ticket_id}/return",
     response_model=TicketPublic,
-    responses=problems(401, 403, 404, 412, 422, 503),
+    responses=problems(401, 403, 404, 412, 422, 428, 503),
 )
 async def return_ticket(
-    ticket_id: int,
+    ticket_id: TicketId,
     data: ReturnRequest,
     session: SessionDep,
     principal: StaffDep,
@@ -128,10 +131,10 @@ async def return_ticket(
 @router.post(
     "/api/v1/tickets/{ticket_id}/route",
     response_model=TicketPublic,
-    responses=problems(401, 403, 404, 412, 422, 503),
+    responses=problems(401, 403, 404, 412, 422, 428, 503),
 )
 async def route_ticket(
-    ticket_id: int,
+    ticket_id: TicketId,
     data: RouteRequest,
     session: SessionDep,
     principal: StaffDep,
@@ -152,7 +155,7 @@ async def route_ticket(
     responses=problems(401, 403, 404, 409, 422, 503),
 )
 async def merge(
-    ticket_id: int,
+    ticket_id: TicketId,
     data: MergeRequest,
     session: SessionDep,
     principal: StaffDep,
@@ -171,7 +174,7 @@ async def merge(
     responses=problems(401, 403, 404, 409, 422, 503),
 )
 async def unmerge(
-    ticket_id: int,
+    ticket_id: TicketId,
     session: SessionDep,
     principal: StaffDep,
     now: NowDep,
@@ -209,7 +212,7 @@ async def suggestions(
     responses=problems(401, 403, 404, 422, 503),
 )
 async def dismiss(
-    suggestion_id: int, session: SessionDep, principal: StaffDep, now: NowDep
+    suggestion_id: SuggestionId, session: SessionDep, principal: StaffDep, now: NowDep
 ) -> DuplicateSuggestionPublic:
     """Not a duplicate: the suggestion is closed."""
     row = await duplicates.dismiss_suggestion(session, suggestion_id, principal=principal, now=now)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 
 from app.models.common import Role
 from app.models.schemas import TicketPublic
@@ -27,6 +27,7 @@ from app.services.sla_reports import report_csv, sla_report
 router = APIRouter(prefix="/api/v1", tags=["sla"])
 
 ManagerDep = Annotated[Principal, Depends(require_roles(Role.manager, Role.admin))]
+RowId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 
 def _public(row: object) -> SlaPolicyPublic:
@@ -45,7 +46,7 @@ async def list_policies(session: SessionDep, _: AdminDep) -> list[SlaPolicyPubli
     "/sla-policies",
     response_model=SlaPolicyPublic,
     status_code=201,
-    responses=problems(401, 403, 409, 422, 503),
+    responses=problems(400, 401, 403, 409, 422, 503),
 )
 async def create_policy(data: SlaPolicyCreate, session: SessionDep, _: AdminDep) -> SlaPolicyPublic:
     """Add a policy; it applies to tickets created from now on."""
@@ -57,7 +58,7 @@ async def create_policy(data: SlaPolicyCreate, session: SessionDep, _: AdminDep)
     response_model=SlaPolicyPublic,
     responses=problems(401, 403, 404, 503),
 )
-async def get_policy(policy_id: int, session: SessionDep, _: AdminDep) -> SlaPolicyPublic:
+async def get_policy(policy_id: RowId, session: SessionDep, _: AdminDep) -> SlaPolicyPublic:
     """One policy."""
     return _public(await sla_policies.get_policy(session, policy_id))
 
@@ -65,17 +66,17 @@ async def get_policy(policy_id: int, session: SessionDep, _: AdminDep) -> SlaPol
 @router.put(
     "/sla-policies/{policy_id}",
     response_model=SlaPolicyPublic,
-    responses=problems(401, 403, 404, 422, 503),
+    responses=problems(400, 401, 403, 404, 422, 503),
 )
 async def update_policy(
-    policy_id: int, data: SlaPolicyUpdate, session: SessionDep, _: AdminDep
+    policy_id: RowId, data: SlaPolicyUpdate, session: SessionDep, _: AdminDep
 ) -> SlaPolicyPublic:
     """Replace a policy's conditions and terms; running tickets keep their deadlines."""
     return _public(await sla_policies.update_policy(session, policy_id, data))
 
 
 @router.delete("/sla-policies/{policy_id}", status_code=204, responses=problems(401, 403, 404, 503))
-async def delete_policy(policy_id: int, session: SessionDep, _: AdminDep) -> Response:
+async def delete_policy(policy_id: RowId, session: SessionDep, _: AdminDep) -> Response:
     """Remove a policy."""
     await sla_policies.delete_policy(session, policy_id)
     return Response(status_code=204)
@@ -84,10 +85,10 @@ async def delete_policy(policy_id: int, session: SessionDep, _: AdminDep) -> Res
 @router.post(
     "/tickets/{ticket_id}/extend",
     response_model=TicketPublic,
-    responses=problems(401, 403, 404, 409, 412, 422, 503),
+    responses=problems(400, 401, 403, 404, 409, 412, 422, 428, 503),
 )
 async def extend(
-    ticket_id: int,
+    ticket_id: RowId,
     data: ExtensionRequest,
     session: SessionDep,
     principal: StaffDep,

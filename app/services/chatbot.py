@@ -74,8 +74,13 @@ async def handle_update(
     if not (update.text or update.photo_file_id or update.lat is not None):
         return OutgoingMessage(chat, "Пришлите текст, фото или геопозицию. /start — подробнее.")
     digest = privacy.chat_hash(settings, chat)
+    seen = await _latest_report(session, digest)
+    if seen is not None and seen[0].last_update_id >= update.update_id:
+        return OutgoingMessage(chat, f"Уже получено: обращение {seen[1].number}.")
     recent = await _recent_open_report(session, digest, now=now)
     if recent is not None:
+        assert seen is not None  # the recent report is the chat's latest
+        seen[0].last_update_id = update.update_id
         _add_to(recent, update, settings=settings, now=now)
         record_event(
             session,
@@ -94,6 +99,7 @@ async def handle_update(
             ticket_id=ticket.id,
             chat_hash=digest,
             chat_sealed=privacy.seal(settings, chat),
+            last_update_id=update.update_id,
             created_at=now,
         )
     )
@@ -148,6 +154,19 @@ async def _recent_open_report(
         .with_for_update(of=Ticket)
     )
     return (await session.exec(stmt)).first()
+
+
+async def _latest_report(session: AsyncSession, digest: str) -> tuple[ChatbotReport, Ticket] | None:
+    stmt = (
+        select(ChatbotReport, Ticket)
+        .join(Ticket, col(Ticket.id) == col(ChatbotReport.ticket_id))
+        .where(ChatbotReport.chat_hash == digest)
+        .order_by(col(ChatbotReport.id).desc())
+        .limit(1)
+        .with_for_update(of=ChatbotReport)
+    )
+    row = (await session.exec(stmt)).first()
+    return (row[0], row[1]) if row is not None else None
 
 
 def _add_to(ticket: Ticket, update: BotUpdate, *, settings: Settings, now: datetime) -> None:

@@ -42,12 +42,14 @@ WITH months AS (
         interval '1 month'
     ) AS m
 ), received AS (
-    SELECT date_trunc('month', created_at AT TIME ZONE CAST(:tz AS text)) AS m, department_code AS d,
+    SELECT date_trunc('month', created_at AT TIME ZONE CAST(:tz AS text)) AS m,
+           department_code AS d,
            count(*) AS n
     FROM tickets WHERE created_at >= :start_at AND created_at < :end_at AND status <> 'merged'
     GROUP BY 1, 2
 ), answered AS (
-    SELECT date_trunc('month', answered_at AT TIME ZONE CAST(:tz AS text)) AS m, department_code AS d,
+    SELECT date_trunc('month', answered_at AT TIME ZONE CAST(:tz AS text)) AS m,
+           department_code AS d,
            count(*) AS n,
            count(*) FILTER (
                WHERE resolution_due_at IS NOT NULL AND answered_at <= resolution_due_at
@@ -56,7 +58,8 @@ WITH months AS (
     FROM tickets WHERE answered_at >= :start_at AND answered_at < :end_at AND status <> 'merged'
     GROUP BY 1, 2
 ), rated AS (
-    SELECT date_trunc('month', created_at AT TIME ZONE CAST(:tz AS text)) AS m, department_code AS d,
+    SELECT date_trunc('month', created_at AT TIME ZONE CAST(:tz AS text)) AS m,
+           department_code AS d,
            count(*) AS n, count(*) FILTER (WHERE sentiment = 'positive') AS positive
     FROM ticket_feedback WHERE created_at >= :start_at AND created_at < :end_at
     GROUP BY 1, 2

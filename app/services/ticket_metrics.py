@@ -32,9 +32,13 @@ Update = tuple[str, Mapping[str, str], float]
 
 # Load the old value when these are set on a ticket whose attribute was not loaded, so the hook
 # always knows what a ticket left.
-for _column in (Ticket.status, Ticket.department_code, Ticket.first_responded_at):
+for _column in (
+    Ticket.status,
+    Ticket.department_code,
+    Ticket.first_responded_at,
+    Ticket.answered_at,
+):
     event.listen(_column, "set", lambda *a: None, active_history=True)
-event.listen(Ticket.answered_at, "set", lambda *a: None, active_history=True)
 
 
 def routed_update(*, department: str, method: str) -> Update:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import httpx
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.config import Settings, get_settings
 from app.connectors.outbound import Delivery, DeliveryResponse, OutboundClient, join_url, path_for
@@ -113,7 +114,9 @@ class Relay:
             await session.commit()
         return claimed
 
-    async def _destination(self, session, message: OutboxMessage) -> Destination | None:  # type: ignore[no-untyped-def]
+    async def _destination(
+        self, session: AsyncSession, message: OutboxMessage
+    ) -> Destination | None:
         s = self.settings
         if message.target == OutboxTarget.telegram:
             from app.services.chatbot_delivery import telegram_message

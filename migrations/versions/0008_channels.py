@@ -24,6 +24,7 @@ def upgrade() -> None:
         ),
         sa.Column("chat_hash", sa.String(64), nullable=False),
         sa.Column("chat_sealed", sa.Text(), nullable=True),
+        sa.Column("last_update_id", sa.BigInteger(), nullable=False, server_default="0"),
         sa.Column("created_at", ts, nullable=False),
         sa.Column("purged_at", ts, nullable=True),
     )

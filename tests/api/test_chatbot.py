@@ -288,3 +288,19 @@ async def test_group_chats_and_edits_are_ignored(bot_client) -> None:
     assert (await send(bot_client, group)).json() == {}
     assert (await send(bot_client, {"update_id": 5, "edited_message": {}})).json() == {}
     assert (await send(bot_client, {"nope": 1})).status_code == 422
+
+
+async def test_a_resent_update_changes_nothing(bot_client, db) -> None:
+    first = update(text="Незаконная торговля у остановки")
+    photo = update(photo=[{"file_id": "AgAC-one", "file_unique_id": "u", "width": 1, "height": 1}])
+    created = (await send(bot_client, first)).json()
+    added = (await send(bot_client, photo)).json()
+    # Telegram did not get our 200 in time and sends both again.
+    again = [(await send(bot_client, body)).json()["text"] for body in (first, photo)]
+    number = created["text"].split("номер ")[1].split(".")[0]
+    assert added["text"] == f"Добавлено к обращению {number}."
+    assert again == [f"Уже получено: обращение {number}."] * 2
+    async with db.sessionmaker() as session:
+        tickets = (await session.exec(select(Ticket))).all()
+    assert len(tickets) == 1
+    assert tickets[0].attachments == [{"type": "photo", "telegram_file_id": "AgAC-one"}]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import shutil
 import subprocess
 from datetime import UTC, datetime, timedelta
@@ -13,6 +14,14 @@ from app.services import connector_health, metrics_store, outbox
 from tests.support.builders import auth, make_key, make_ticket
 
 T0 = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)
+
+
+_texts = itertools.count()
+
+
+def own_text() -> str:
+    """A text with no address: automatic duplicate detection leaves the ticket alone."""
+    return f"Холодные батареи, заявка {next(_texts)}"
 
 
 def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -33,9 +42,9 @@ def promtool_check(text: str) -> subprocess.CompletedProcess[str]:
 
 async def test_open_gauge_follows_the_state_machine(client, app, db):
     token = await make_key(db, "operator", "roads")
-    a = await make_ticket(db, now=T0)
-    b = await make_ticket(db, now=T0)
-    await make_ticket(db, now=T0)
+    a = await make_ticket(db, text=own_text(), now=T0)
+    b = await make_ticket(db, text=own_text(), now=T0)
+    await make_ticket(db, text=own_text(), now=T0)
     app.state.clock = lambda: T0 + timedelta(hours=2)
     r = await client.post(
         f"/api/v1/tickets/{a.id}/answers",
@@ -84,7 +93,9 @@ async def test_scrape_time_gauges_and_http_durations(client, db):
             {"source": "feedback_platform", "outcome": "accepted"},
         )
         await session.commit()
-    overdue = await make_ticket(db, now=T0 - timedelta(days=40), kind="fz59_appeal")
+    overdue = await make_ticket(
+        db, text=own_text(), now=T0 - timedelta(days=40), kind="fz59_appeal"
+    )
     async with db.sessionmaker() as session:
         ticket = await session.get(Ticket, overdue.id)
         await outbox.enqueue(

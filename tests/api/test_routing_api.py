@@ -147,6 +147,7 @@ class TestRerouting:
             f"/api/v1/tickets/{ticket.id}/return", json={"reason": "Не наше"}, headers=roads
         )
         assert r.status_code == 200 and r.json()["department"] == "press"
+        assert (r.json()["bouncing"], r.json()["reroute_count"]) == (True, 2)
 
         admin_token = await make_key(db, "admin")
         events = await _events(client, admin_token, ticket.id)

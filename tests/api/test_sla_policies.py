@@ -79,10 +79,14 @@ class TestSlaPolicies:
             {**HEATING_CRITICAL, "first_response": {"value": 0, "unit": "working_hours"}},
             {**HEATING_CRITICAL, "first_response": {"value": 1, "unit": "fortnights"}},
             {**HEATING_CRITICAL, "name": "Not A Slug"},
+            {**HEATING_CRITICAL, "first_response": {"value": 10_000, "unit": "working_days"}},
+            {**HEATING_CRITICAL, "resolution": {"value": 0.5, "unit": "calendar_days"}},
         ]
         for body in bad:
             r = await client.post(URL, json=body, headers=auth(token))
             assert r.status_code == 422, body
+        r = await client.put(f"{URL}/{2**64}", json={}, headers=auth(token))
+        assert r.status_code == 422
 
     async def test_reapplying_the_config_keeps_api_policies(self, client, db, city_config) -> None:
         token = await make_key(db, "admin")

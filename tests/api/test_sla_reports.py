@@ -217,6 +217,13 @@ class TestSlaReport:
 
     async def test_bad_period_is_422(self, client, db, seeded) -> None:
         token = await make_key(db, "admin")
-        params = {"from": PERIOD["to"], "to": PERIOD["from"]}
-        r = await client.get("/api/v1/reports/sla", params=params, headers=auth(token))
-        assert r.status_code == 422
+        for params in (
+            {"from": PERIOD["to"], "to": PERIOD["from"]},
+            {"from": "2026-02-01T00:00:00", "to": "2026-03-01T00:00:00"},  # no time zone
+            {**PERIOD, "format": "xml"},
+        ):
+            r = await client.get("/api/v1/reports/sla", params=params, headers=auth(token))
+            assert r.status_code == 422, params
+        wide = {"from": "0001-01-01T00:00:00Z", "to": "9999-12-31T23:59:59Z"}
+        r = await client.get("/api/v1/reports/sla", params=wide, headers=auth(token))
+        assert r.status_code == 200 and r.json()["tickets"] == expected()["tickets"] + 1

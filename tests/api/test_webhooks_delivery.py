@@ -231,3 +231,20 @@ async def test_a_failed_commit_is_never_acknowledged(db):
     assert r.headers["retry-after"]
     assert await tickets_count(db) == 0
     assert await deliveries(db) == []
+
+
+@pytest.mark.parametrize(("offset", "status"), [(-301, 401), (301, 401), (-300, 202), (300, 202)])
+async def test_timestamp_tolerance_edges_with_a_frozen_clock(db, offset, status):
+    from datetime import UTC, datetime, timedelta
+
+    frozen = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
+    app = create_app(db=db, settings=webhook_settings())
+    app.state.clock = lambda: frozen
+    body = encode(sample("im_incident.json"))
+    headers = signed(body, at=frozen + timedelta(seconds=offset))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        r = await client.post(IM_URL, content=body, headers=headers)
+    assert r.status_code == status, r.text
+    if status == 401:
+        assert r.headers["content-type"] == PROBLEM

@@ -122,7 +122,21 @@ async def test_every_answer_reaches_its_source_exactly_once_across_a_relay_kill(
             assert sorted(t["source_id"] for t in pos_tickets) == sorted(pos_stats["items"])
             assert len(im_tickets) == ITEMS
 
+            # A moderator declines one item inside ПОС; only the worker's poller can see it.
+            declined = pos_tickets[-1]
+            r = await sims.post(pos_url + f"/simulator/items/{declined['source_id']}/decline")
+            assert r.status_code == 200
             workers.append(worker(database_url, pos_url, im_url, tmp_path, 1))
+
+            async def polled_once() -> bool:
+                # More reads than items: the first poll pass is over and committed.
+                reads = (await sims.get(pos_url + "/simulator/polls")).json()["reads"]
+                return bool(reads > len(pos_tickets))
+
+            await until(polled_once, "a full poll of the open ПОС items")
+            r = await hub.get(f"/api/v1/tickets/{declined['id']}")
+            assert r.json()["status"] == "rejected"
+            assert r.json()["source_status"] == "MODERATION_DECLINE"
             await sims.post(pos_url + "/simulator/control", json={"hold": True})
 
             tokens: dict[str, str] = {}

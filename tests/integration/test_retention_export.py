@@ -159,9 +159,17 @@ class TestExport:
         self, db, database_url, tmp_path
     ):
         ticket = await make_ticket(db)
+        closed = await make_ticket(db)
+        await close_ticket(db, closed.id, at=datetime.now(UTC))
         target = tmp_path / "tickets.csv"
         done = await asyncio.to_thread(
-            run_cli, database_url, "export", "-o", str(target), "--personal-data"
+            run_cli,
+            database_url,
+            "export",
+            "-o",
+            str(target),
+            "--personal-data",
+            *("--status", "new", "--status", "routed", "--created-from", "2020-01-01"),
         )
         assert done.returncode == 0, done.stderr
         assert "exported 1 tickets" in done.stderr

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+
+import pytest
 
 from app.cli_doc import command_paths, help_text, rewrite
 
@@ -51,3 +54,31 @@ def test_the_issue_s_commands_exist() -> None:
         "demo",
     }
     assert expected <= names
+
+
+def code_in(markdown: str) -> str:
+    """Fenced blocks and inline code spans of a markdown text."""
+    fenced = re.findall(r"```[^\n]*\n(.*?)```", markdown, flags=re.S)
+    inline = re.findall(r"`([^`\n]+)`", re.sub(r"```.*?```", "", markdown, flags=re.S))
+    return "\n".join(fenced + inline)
+
+
+@pytest.mark.parametrize(
+    "doc", ["docs/OPERATIONS.md", "docs/API.md", "docs/ARCHITECTURE.md", "README.md"]
+)
+def test_commands_and_documents_the_guides_mention_exist(doc: str) -> None:
+    text = (ROOT / doc).read_text(encoding="utf-8")
+    names = {" ".join(p) for p in command_paths()}
+    mentioned = re.findall(
+        r"(?:^|[\s(])(?<!-U )(?<!-d )appeals ([a-z][a-z-]*)(?: ([a-z][a-z-]*))?", code_in(text)
+    )
+    assert mentioned
+    for first, second in mentioned:
+        assert first in names, f"{doc} mentions `appeals {first}`"
+        if f"{first} {second}" not in names:  # the second word is an argument then
+            assert not any(n.startswith(f"{first} ") for n in names) or second == "", (
+                f"{doc} mentions `appeals {first} {second}`"
+            )
+    if doc != "README.md":  # the guides this suite owns link only documents that exist
+        for path in re.findall(r"docs/[A-Z]+\.md", text):
+            assert (ROOT / path).is_file(), f"{doc} links {path}"
