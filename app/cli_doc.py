@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -50,7 +52,20 @@ def help_text(path: tuple[str, ...]) -> str:
 
 
 def reference() -> str:
-    """The generated part of docs/CLI.md."""
+    """The generated part of docs/CLI.md, made in a fresh process (as `appeals` itself runs).
+
+    A fresh interpreter registers the commands in the order ``appeals --help`` shows them,
+    whatever this process imported before, and no ``APPEALS_*`` variable of the caller leaks in.
+    """
+    env = {k: v for k, v in os.environ.items() if not k.startswith("APPEALS_")}
+    code = "import sys, app.cli_doc as d; sys.stdout.write(d.reference_in_this_process())"
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    return result.stdout
+
+
+def reference_in_this_process() -> str:
     parts = []
     for path in command_paths():
         title = " ".join(("appeals", *path))

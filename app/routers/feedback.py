@@ -20,7 +20,7 @@ def _public(row: object) -> FeedbackPublic:
     "/{ticket_id}/feedback",
     status_code=201,
     response_model=FeedbackPublic,
-    responses=problems(401, 403, 404, 409, 422, 503),
+    responses=problems(400, 401, 403, 404, 409, 422, 503),
 )
 async def record(
     ticket_id: int, data: FeedbackCreate, session: SessionDep, principal: PrincipalDep, now: NowDep
@@ -35,7 +35,7 @@ async def record(
 @router.get(
     "/{ticket_id}/feedback",
     response_model=list[FeedbackPublic],
-    responses=problems(401, 403, 404, 503),
+    responses=problems(401, 403, 404, 422, 503),
 )
 async def list_(
     ticket_id: int, session: SessionDep, principal: PrincipalDep

@@ -7,9 +7,9 @@ Every path takes a ``.json`` or ``.xml`` suffix; errors are the spec's ``[{code,
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Path, Request, Response
 
 from app.errors import AppError
 from app.routers.deps import NowDep, SessionDep
@@ -20,6 +20,8 @@ from app.services import open311
 router = APIRouter(prefix="/open311/v2", tags=["open311"])
 
 SPEC = "http://wiki.open311.org/GeoReport_v2"
+# Documented as the two formats; anything else still reaches us and gets the spec's 400.
+Fmt = Annotated[str, Path(description="json or xml", json_schema_extra={"enum": ["json", "xml"]})]
 _CONTENT: dict[str, Any] = {"application/json": {}, "text/xml": {}}
 _TEXTS = {
     200: "The answer, in the format of the suffix",
@@ -70,7 +72,7 @@ async def _answer(fmt: str, make: Callable[[str], Awaitable[Response]]) -> Respo
 
 
 @router.get("/discovery.{fmt}", summary="Open311 discovery", responses=_responses(400))
-async def discovery(fmt: str, request: Request, settings: SettingsDep) -> Response:
+async def discovery(fmt: Fmt, request: Request, settings: SettingsDep) -> Response:
     """Where this endpoint is and what it speaks."""
     base = str(request.base_url).rstrip("/") + "/open311/v2/"
 
@@ -95,7 +97,7 @@ async def discovery(fmt: str, request: Request, settings: SettingsDep) -> Respon
 
 
 @router.get("/services.{fmt}", summary="Open311 service list", responses=_responses(400))
-async def services(fmt: str, session: SessionDep) -> Response:
+async def services(fmt: Fmt, session: SessionDep) -> Response:
     """The normalised categories, grouped by the department that handles them."""
 
     async def make(f: str) -> Response:
@@ -121,7 +123,7 @@ async def services(fmt: str, session: SessionDep) -> Response:
     summary="Open311 service definition",
     responses=_responses(400, 404),
 )
-async def service_definition(service_code: str, fmt: str, session: SessionDep) -> Response:
+async def service_definition(service_code: str, fmt: Fmt, session: SessionDep) -> Response:
     """A service's extra attributes (none: every service takes the standard fields only)."""
 
     async def make(f: str) -> Response:
@@ -144,7 +146,7 @@ async def service_definition(service_code: str, fmt: str, session: SessionDep) -
     },
 )
 async def create_request(
-    fmt: str, request: Request, session: SessionDep, settings: SettingsDep, now: NowDep
+    fmt: Fmt, request: Request, session: SessionDep, settings: SettingsDep, now: NowDep
 ) -> Response:
     """Form-encoded per the spec; ``api_key`` of an integration key; answers the new id."""
 
@@ -169,7 +171,7 @@ async def create_request(
     "/requests.{fmt}", summary="Open311 get service requests", responses=_responses(400, 404)
 )
 async def list_requests(
-    fmt: str, request: Request, session: SessionDep, settings: SettingsDep, now: NowDep
+    fmt: Fmt, request: Request, session: SessionDep, settings: SettingsDep, now: NowDep
 ) -> Response:
     """Filters: service_request_id (comma list), service_code, start_date, end_date, status."""
 
@@ -189,7 +191,7 @@ async def list_requests(
     responses=_responses(400, 404),
 )
 async def get_request(
-    service_request_id: str, fmt: str, request: Request, session: SessionDep, settings: SettingsDep
+    service_request_id: str, fmt: Fmt, request: Request, session: SessionDep, settings: SettingsDep
 ) -> Response:
     """One request, as a list of one (the spec's shape)."""
 

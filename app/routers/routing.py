@@ -57,7 +57,7 @@ async def list_rules(session: SessionDep, principal: StaffDep) -> list[RoutingRu
     "/api/v1/routing-rules",
     response_model=RoutingRulePublic,
     status_code=201,
-    responses=problems(401, 403, 409, 422, 503),
+    responses=problems(400, 401, 403, 409, 422, 503),
 )
 async def create_rule(
     data: RoutingRuleIn, session: SessionDep, principal: AdminDep
@@ -69,7 +69,7 @@ async def create_rule(
 @router.get(
     "/api/v1/routing-rules/{rule_id}",
     response_model=RoutingRulePublic,
-    responses=problems(401, 403, 404, 503),
+    responses=problems(401, 403, 404, 422, 503),
 )
 async def get_rule(rule_id: RuleId, session: SessionDep, principal: StaffDep) -> RoutingRulePublic:
     """One rule."""
@@ -79,7 +79,7 @@ async def get_rule(rule_id: RuleId, session: SessionDep, principal: StaffDep) ->
 @router.put(
     "/api/v1/routing-rules/{rule_id}",
     response_model=RoutingRulePublic,
-    responses=problems(401, 403, 404, 409, 422, 503),
+    responses=problems(400, 401, 403, 404, 409, 422, 503),
 )
 async def update_rule(
     rule_id: RuleId, data: RoutingRuleIn, session: SessionDep, principal: AdminDep
@@ -89,7 +89,7 @@ async def update_rule(
 
 
 @router.delete(
-    "/api/v1/routing-rules/{rule_id}", status_code=204, responses=problems(401, 403, 404, 503)
+    "/api/v1/routing-rules/{rule_id}", status_code=204, responses=problems(401, 403, 404, 422, 503)
 )
 async def delete_rule(rule_id: RuleId, session: SessionDep, principal: AdminDep) -> Response:
     """Delete a rule (admin)."""
@@ -100,7 +100,7 @@ async def delete_rule(rule_id: RuleId, session: SessionDep, principal: AdminDep)
 @router.post(
     "/api/v1/routing/explain",
     response_model=ExplainResult,
-    responses=problems(401, 403, 422, 503),
+    responses=problems(400, 401, 403, 422, 503),
 )
 async def explain(data: ExplainRequest, session: SessionDep, principal: StaffDep) -> ExplainResult:
     """Dry run: which department, which rule, which rules almost matched. Creates nothing."""
@@ -110,7 +110,7 @@ async def explain(data: ExplainRequest, session: SessionDep, principal: StaffDep
 @router.post(
     "/api/v1/tickets/{ticket_id}/return",
     response_model=TicketPublic,
-    responses=problems(401, 403, 404, 412, 422, 428, 503),
+    responses=problems(400, 401, 403, 404, 412, 422, 428, 503),
 )
 async def return_ticket(
     ticket_id: TicketId,
@@ -131,7 +131,7 @@ async def return_ticket(
 @router.post(
     "/api/v1/tickets/{ticket_id}/route",
     response_model=TicketPublic,
-    responses=problems(401, 403, 404, 412, 422, 428, 503),
+    responses=problems(400, 401, 403, 404, 412, 422, 428, 503),
 )
 async def route_ticket(
     ticket_id: TicketId,
@@ -152,7 +152,7 @@ async def route_ticket(
 @router.post(
     "/api/v1/tickets/{ticket_id}/merge",
     response_model=TicketPublic,
-    responses=problems(401, 403, 404, 409, 422, 503),
+    responses=problems(400, 401, 403, 404, 409, 422, 503),
 )
 async def merge(
     ticket_id: TicketId,
@@ -171,7 +171,7 @@ async def merge(
 @router.post(
     "/api/v1/tickets/{ticket_id}/unmerge",
     response_model=TicketPublic,
-    responses=problems(401, 403, 404, 409, 422, 503),
+    responses=problems(400, 401, 403, 404, 409, 422, 503),
 )
 async def unmerge(
     ticket_id: TicketId,

@@ -82,9 +82,12 @@ ORDER BY 1, 2
 
 def parse_month(value: str, name: str) -> date:
     try:
-        return datetime.strptime(value, "%Y-%m").date()
+        month = datetime.strptime(value, "%Y-%m").date()
     except ValueError:
         raise ValidationFailed(f"{name} must look like 2026-01", field=name) from None
+    if not 2000 <= month.year <= 2100:
+        raise ValidationFailed(f"{name} must be a month between 2000 and 2100", field=name)
+    return month
 
 
 def _add_months(day: date, months: int) -> date:

@@ -113,6 +113,8 @@ async def test_default_window_validation_and_cache(db) -> None:
         bad = await client.get("/public/v1/stats", params={"from": "2026-11", "to": "2026-01"})
         assert bad.status_code == 422
         assert (await client.get("/public/v1/stats?from=2020-01")).status_code == 422
+        for edge in ("to=9999-12", "to=0001-01", "from=1999-12&to=2000-01"):
+            assert (await client.get(f"/public/v1/stats?{edge}")).status_code == 422
         first = await client.get("/public/v1/stats?from=2026-11&to=2026-11")
         await make_ticket(db, text="Новая яма у рынка", created_at=at(11, 20), now=at(11, 20))
         cached = await client.get("/public/v1/stats?from=2026-11&to=2026-11")

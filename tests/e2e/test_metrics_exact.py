@@ -157,10 +157,14 @@ async def test_two_apis_and_workers_count_exactly_and_survive_restart(db, databa
             category_code="heating",
             text=f"Холодные батареи, заявка {i}",  # no address: not merged as duplicates
         )
-    api_a, base_a = await asyncio.to_thread(start_api, database_url, tmp_path)
-    api_b, base_b = await asyncio.to_thread(start_api, database_url, tmp_path)
-    workers = [start_sla_worker(database_url, tmp_path, n) for n in (1, 2)]
+    running: list[Process] = []
     try:
+        api_a, base_a = await asyncio.to_thread(start_api, database_url, tmp_path)
+        running.append(api_a)
+        api_b, base_b = await asyncio.to_thread(start_api, database_url, tmp_path)
+        running.append(api_b)
+        workers = [start_sla_worker(database_url, tmp_path, n) for n in (1, 2)]
+        running.extend(workers)
         await asyncio.gather(
             drive_api(base_a, token),
             drive_api(base_b, token),
@@ -171,10 +175,8 @@ async def test_two_apis_and_workers_count_exactly_and_survive_restart(db, databa
             w.stop()
         from_a, from_b = await scrape(base_a), await scrape(base_b)
     finally:
-        for w in workers:
-            w.stop()
-        api_a.stop()
-        api_b.stop()
+        for proc in running:
+            proc.stop()
     marks = await sla_marks(db)
     assert sum(marks.values()) >= OVERDUE_TICKETS
     for key, value in marks.items():  # each mark counted once, whichever worker made it

@@ -99,7 +99,11 @@ def start_prometheus(tmp: Path, target: str) -> tuple[Process, str]:
     ]
     proc = Process(args, env={}, log_path=tmp / "prometheus.log")
     base = f"http://127.0.0.1:{port}"
-    wait_http(base + "/-/ready", proc=proc)
+    try:
+        wait_http(base + "/-/ready", timeout=60.0, proc=proc)
+    except BaseException:
+        proc.stop()
+        raise
     return proc, base
 
 

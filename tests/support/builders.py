@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -28,6 +29,19 @@ def auth(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+_WORDS = (
+    "яма асфальт фонарь подъезд крыша лифт отопление батарея труба канализация контейнер "
+    "мусор снег наледь тротуар светофор остановка автобус парковка двор качели скамейка "
+    "дерево газон забор шлагбаум собака подвал чердак окно дверь проводка счётчик вода "
+    "напор давление запах шум ремонт разметка знак переход бордюр ливнёвка люк колодец"
+).split()
+
+
+def distinct_text() -> str:
+    """A text unlike any other builder text, so duplicate detection leaves it alone."""
+    return "Обращение: " + " ".join(random.sample(_WORDS, 7)) + f" (№{uuid.uuid4().hex[:6]})"
+
+
 async def make_ticket(db: Database, **overrides: Any) -> Ticket:
     """A stored ticket; fields of TicketDraft may be overridden (department, category, …)."""
     applicant = overrides.pop(
@@ -39,7 +53,7 @@ async def make_ticket(db: Database, **overrides: Any) -> Ticket:
         "source_id": str(uuid.uuid4()),
         "kind": "direct_request",
         "channel": "phone",
-        "text": "Яма на дороге у дома 5 по улице Ленина",
+        "text": distinct_text(),
         "category_code": "roads",
         "applicant": applicant,
     }

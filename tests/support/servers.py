@@ -102,5 +102,10 @@ def start_api(
     ]
     proc = Process(args, app_env(database_url, **env), tmp_path / f"api-{port}.log")
     base = f"http://127.0.0.1:{port}"
-    wait_http(base + "/healthz", proc=proc)
+    try:
+        # A loaded machine can take a while to import the app; never leave the process behind.
+        wait_http(base + "/healthz", timeout=60.0, proc=proc)
+    except BaseException:
+        proc.stop()
+        raise
     return proc, base
