@@ -181,6 +181,7 @@ COMMAND_MODULES = (
     "app.cli_routing",
     "app.cli_simulate",
     "app.cli_sla",
+    "app.cli_users",
     "app.cli_worker",
 )
 

@@ -209,6 +209,18 @@ class Settings(BaseSettings):
     public_stats_cache_seconds: float = Field(
         default=60.0, ge=0, description="How long /public/v1/stats answers are cached."
     )
+    console_session_secret: str | None = Field(
+        default=None,
+        description="Signs console session cookies; set the same value on every api replica "
+        "(unset: a random key per process, sessions end at restart).",
+    )
+    console_cookie_secure: bool | None = Field(
+        default=None,
+        description="Secure flag of the console cookie (unset: on unless served on localhost).",
+    )
+    console_session_hours: float = Field(
+        default=12.0, gt=0, description="A console sign-in lasts this many hours."
+    )
 
     @field_validator(
         "feedback_platform_webhook_secrets", "incident_management_webhook_secrets", mode="before"

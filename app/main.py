@@ -113,4 +113,7 @@ def create_app(*, db: Database | None = None, settings: Settings | None = None) 
     channels = (open311_router, telegram_webhook_router, reports_digest_router, feedback_router)
     for channel in (*channels, public_stats_router):
         app.include_router(channel.router)
+    from app.console import install as install_console
+
+    install_console(app)  # /console: server-rendered pages for operators (docs/CONSOLE.md)
     return app

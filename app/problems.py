@@ -64,13 +64,29 @@ def _is_db_unavailable(exc: BaseException) -> bool:
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
         return True
     name = type(exc).__name__
-    return name in {
+    if name in {
         "CannotConnectNowError",
         "ConnectionDoesNotExistError",
         "TooManyConnectionsError",
         "AdminShutdownError",
         "ConnectionFailureError",
-    }
+    }:
+        return True
+    # The server is shutting down or starting up (SQLSTATE 57P0x) or the link broke (08xxx).
+    sqlstate = str(getattr(exc, "sqlstate", "") or "")
+    return sqlstate.startswith(("57P", "08"))
+
+
+def _caused_by_db_unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` or anything in its cause/context chain means "database unavailable"."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if _is_db_unavailable(current):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
 
 
 def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
@@ -128,7 +144,7 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        if _is_db_unavailable(exc) or _is_db_unavailable(exc.__cause__ or exc):
+        if _caused_by_db_unavailable(exc):
             log.warning("database unavailable: %s", type(exc).__name__)
             return problem_response(
                 503,

@@ -24,7 +24,7 @@ import random
 import statistics
 import time
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import asyncpg
 
@@ -145,6 +145,36 @@ async def _measure(db: Database, tickets: int) -> dict[str, list[float]]:
     return times
 
 
+async def _explain_candidates(dsn: str) -> str:
+    """The candidate query's plan and server time for one seeded ticket with a point."""
+    from app.services.dedup import _CANDIDATES
+    from app.services.dedup_score import WINDOW, bounding_box
+
+    conn = await asyncpg.connect(dsn)
+    try:
+        row = await conn.fetchrow(
+            "SELECT id, category_code, address_key, lat, lon, created_at FROM tickets "
+            "WHERE lat IS NOT NULL ORDER BY id LIMIT 1 OFFSET 5000"
+        )
+        lat_min, lat_max, lon_min, lon_max = bounding_box(row["lat"], row["lon"], 250.0)
+        sql = str(_CANDIDATES)
+        for name, value in {
+            ":category": f"'{row['category_code']}'",
+            ":id": str(row["id"]),
+            ":since": f"'{(row['created_at'] - WINDOW).isoformat()}'",
+            ":key": f"'{row['address_key']}'",
+            ":lat_min": repr(lat_min),
+            ":lat_max": repr(lat_max),
+            ":lon_min": repr(lon_min),
+            ":lon_max": repr(lon_max),
+        }.items():
+            sql = sql.replace(name, value)
+        plan = await conn.fetch("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + sql)
+        return "candidate query plan:\n  " + "\n  ".join(r[0] for r in plan)
+    finally:
+        await conn.close()
+
+
 def _pure_rules(rounds: int = 20_000) -> float:
     config = read_city_config(CITY_CONFIG)
     from app.services.routing_rules import RuleSpec
@@ -195,6 +225,7 @@ async def main(open_tickets: int, tickets: int) -> None:
         for step in ("route", "dedup", "create"):
             print(f"{step:7s} {_percentiles(times[step])}")
         print(f"pure rule evaluation (config rules, no match): {_pure_rules() * 1e6:.1f} µs")
+        print(await _explain_candidates(dsn))
     finally:
         await db.dispose()
         admin = await asyncpg.connect(f"{SERVER}/postgres")

@@ -18,6 +18,7 @@ import json
 import os
 import platform
 import random
+import shutil
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -133,6 +134,8 @@ def cli() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the seeded database")
     parser.add_argument("--database", help="reuse a seeded bench_* database (no seeding)")
     args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("bench needs wrk: apt-get install -y wrk")
     mode = args.mode or "short"
     t0 = time.perf_counter()
     report = asyncio.run(main(mode, profile=args.profile, keep=args.keep, database=args.database))

@@ -109,6 +109,8 @@ class PosMessage(_Body):
     status: str = Field(min_length=1, max_length=64)
     statusText: str | None = None
     history: list[PosHistoryEntry] = Field(default_factory=list)
+    # The citizen's rating of the answer (1–5, «Оценка ответа заявителем»); our contract.
+    rating: int | None = Field(default=None, ge=1, le=5)
 
 
 def _decision(
@@ -177,6 +179,8 @@ def draft_from_message(msg: PosMessage) -> TicketDraft:
     extra: dict[str, Any] = {"fastTrack": msg.fastTrack, "posId": str(msg.posId)}
     if msg.answerAt is not None:
         extra["answerAt"] = msg.answerAt.isoformat()
+    if msg.rating is not None:
+        extra["rating"] = msg.rating
     for key, value in (
         ("subjectId", msg.subjectId),
         ("subsubjectId", msg.subsubjectId),

@@ -73,6 +73,8 @@ class ImIncident(_Body):
     attachments: list[ImAttachment] = Field(default_factory=list)
     location: ImLocation | None = None
     related_posts: list[str] = Field(default_factory=list)
+    # «Причина закрытия»: Автор доволен / нейтрален / недоволен (our contract; as in the export).
+    closure_reason: str | None = Field(default=None, max_length=200)
 
 
 def priority_for(importance: str | None) -> Priority | None:
@@ -104,6 +106,8 @@ def draft_from_incident(item: ImIncident) -> TicketDraft:
         extra["municipality"] = item.municipality
     if item.related_posts:
         extra["related_posts"] = item.related_posts
+    if item.closure_reason:
+        extra["closure_reason"] = item.closure_reason
     location = item.location or ImLocation()
     author = item.author or ImAuthor()
     return TicketDraft(

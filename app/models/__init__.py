@@ -12,6 +12,7 @@ from app.models.outbox import OutboxMessage
 from app.models.routing import DuplicateSuggestion, RoutingRule
 from app.models.sla import SlaMark, SlaPolicy
 from app.models.tickets import Applicant, Ticket, TicketAnswer, TicketEvent
+from app.models.users import ConsoleUser
 
 __all__ = [
     "ApiKey",
@@ -20,6 +21,7 @@ __all__ = [
     "CategoryMapping",
     "ChatbotReport",
     "ConnectorHealth",
+    "ConsoleUser",
     "Department",
     "District",
     "DuplicateSuggestion",

@@ -29,7 +29,10 @@ class Principal:
     @property
     def actor(self) -> str:
         """How this principal is named on the ticket timeline."""
-        return f"key:{self.key_id}" if self.key_id is not None else f"system:{self.name}"
+        if self.key_id is not None:
+            return f"key:{self.key_id}"
+        # A person signed in to the console: ``user:<login>``; anything else is the system.
+        return self.name if self.name.startswith("user:") else f"system:{self.name}"
 
     @property
     def sees_all_departments(self) -> bool:

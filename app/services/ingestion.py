@@ -19,6 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.models.common import Status
 from app.models.tickets import Ticket, TicketAnswer
 from app.services import directory, metrics_store
+from app.services.feedback import record_source_feedback
 from app.services.drafts import TicketDraft
 from app.services.events import record_event
 from app.services.lifecycle import TRANSITIONS
@@ -60,11 +61,16 @@ async def ingest_draft(
         )
     ).first()
     if ticket is None:
-        return IngestResult("created", await _create(session, draft, actor=actor, now=now))
-    if is_older(draft.source_updated_at, ticket.source_updated_at):
-        return IngestResult("stale", ticket)
-    changes = await _apply_snapshot(session, ticket, draft, actor=actor, now=now)
-    return IngestResult("updated" if changes else "unchanged", ticket, changes)
+        result = IngestResult("created", await _create(session, draft, actor=actor, now=now))
+    elif is_older(draft.source_updated_at, ticket.source_updated_at):
+        result = IngestResult("stale", ticket)
+    else:
+        changes = await _apply_snapshot(session, ticket, draft, actor=actor, now=now)
+        result = IngestResult("updated" if changes else "unchanged", ticket, changes)
+    # A citizen's rating (ПОС score, IM close reason) only adds to the ticket, so even an older
+    # snapshot or an undated export row carries it; recording is idempotent per answer.
+    await record_source_feedback(session, result.ticket, draft.extra, now=now, actor=actor)
+    return result
 
 
 def is_older(incoming: datetime | None, stored: datetime | None) -> bool:

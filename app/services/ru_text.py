@@ -58,6 +58,7 @@ _STOP = _set(
 )
 
 
+@lru_cache(maxsize=16384)  # an open ticket's text is compared with every new one nearby
 def stem_set(text: str) -> frozenset[str]:
     """Stems of the words that carry meaning (no prepositions, pronouns or greetings)."""
     return frozenset(stem(w) for w in words(text) if w not in _STOP)

@@ -13,6 +13,7 @@ from app.models.sla import ExtensionRequest
 from app.models.tickets import Ticket
 from app.services import sla
 from app.services.auth import Principal
+from app.services.answers_back import ANSWERING_SOURCES
 from app.services.outbox import enqueue
 from app.services.sla_rules import initial_deadlines
 from app.services.tickets import check_version, get_visible_ticket, touch
@@ -74,9 +75,13 @@ async def extend_deadline(
         extension_days=data.days,
         extension_reason=data.reason,
     )
+    target = ANSWERING_SOURCES.get(ticket.source)
+    if target is None:
+        # Recorded by staff (phone, visit): no channel back; the operator tells the citizen.
+        return ticket
     await enqueue(
         session,
-        target=ticket.source,
+        target=target.value,
         kind="extension_notice",
         ticket=ticket,
         idempotency_id=f"extension-{ticket.id}-1",

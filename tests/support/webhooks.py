@@ -11,7 +11,8 @@ from typing import Any
 
 from app.connectors.base import signed_headers
 
-SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "samples"
+# Copies of ../shared/samples, kept in the repository so a fresh clone is self-contained.
+SAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "samples"
 
 OLD_SECRET = "whsec_" + base64.b64encode(b"old-secret-for-tests-0123456789ab").decode()
 NEW_SECRET = "whsec_" + base64.b64encode(b"new-secret-for-tests-0123456789ab").decode()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
-SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "samples"
+SAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "samples"
 
 
 def header(name: str) -> list[str]:

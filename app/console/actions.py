@@ -1,0 +1,204 @@
+"""Console forms that change a ticket; each calls one service and redirects back (303)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from pydantic import ValidationError
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.console.deps import ConsoleDep, FormDep, back_to, not_found_page
+from app.errors import AppError, NotFound
+from app.models.common import Status
+from app.models.routing import ReturnRequest, RouteRequest
+from app.models.schemas import AnswerCreate, TransitionRequest
+from app.models.sla import ExtensionRequest
+from app.routers.deps import NowDep, SessionDep
+from app.services import rerouting, sla_actions, ticket_actions
+
+router = APIRouter(prefix="/console/tickets/{ticket_id}", include_in_schema=False)
+
+
+def _text(form: Any, name: str) -> str | None:
+    value = form.get(name)
+    return value.strip() or None if isinstance(value, str) else None
+
+
+def _why(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        fields = ", ".join(str(e["loc"][-1]) for e in exc.errors() if e.get("loc"))
+        return f"Проверьте поля формы: {fields}."
+    return f"Не получилось: {getattr(exc, 'detail', str(exc))}"
+
+
+async def _run(
+    request: Request,
+    session: AsyncSession,
+    console: Any,
+    ticket_id: int,
+    done: str,
+    work: Callable[[], Awaitable[object]],
+) -> Response:
+    page = f"/console/tickets/{ticket_id}"
+    try:
+        await work()
+    except NotFound:
+        await session.rollback()
+        return not_found_page(request, console)
+    except (AppError, ValidationError) as exc:
+        await session.rollback()
+        return back_to(page, error=_why(exc)[:480])
+    return back_to(page, done=done)
+
+
+@router.post("/take")
+async def take(
+    request: Request,
+    ticket_id: int,
+    session: SessionDep,
+    console: ConsoleDep,
+    form: FormDep,
+    now: NowDep,
+) -> Response:
+    async def work() -> object:
+        return await ticket_actions.transition_ticket(
+            session,
+            ticket_id,
+            TransitionRequest(to=Status.in_progress, reason=_text(form, "reason")),
+            principal=console.principal,
+            if_match=None,
+            now=now,
+        )
+
+    return await _run(request, session, console, ticket_id, "taken", work)
+
+
+@router.post("/hold")
+async def hold(
+    request: Request,
+    ticket_id: int,
+    session: SessionDep,
+    console: ConsoleDep,
+    form: FormDep,
+    now: NowDep,
+) -> Response:
+    async def work() -> object:
+        return await ticket_actions.transition_ticket(
+            session,
+            ticket_id,
+            TransitionRequest(to=Status.on_hold, reason=_text(form, "reason")),
+            principal=console.principal,
+            if_match=None,
+            now=now,
+        )
+
+    return await _run(request, session, console, ticket_id, "held", work)
+
+
+@router.post("/answer")
+async def answer(
+    request: Request,
+    ticket_id: int,
+    session: SessionDep,
+    console: ConsoleDep,
+    form: FormDep,
+    now: NowDep,
+) -> Response:
+    async def work() -> object:
+        data = AnswerCreate(text=_text(form, "text") or "", kind=_text(form, "kind") or "final")  # type: ignore[arg-type]
+        return await ticket_actions.add_answer(
+            session, ticket_id, data, principal=console.principal, now=now
+        )
+
+    return await _run(request, session, console, ticket_id, "answered", work)
+
+
+@router.post("/reject")
+async def reject(
+    request: Request,
+    ticket_id: int,
+    session: SessionDep,
+    console: ConsoleDep,
+    form: FormDep,
+    now: NowDep,
+) -> Response:
+    async def work() -> object:
+        data = TransitionRequest(
+            to=Status.rejected,
+            reason=_text(form, "reason"),
+            redirect_to=_text(form, "redirect_to"),
+        )
+        return await ticket_actions.transition_ticket(
+            session, ticket_id, data, principal=console.principal, if_match=None, now=now
+        )
+
+    return await _run(request, session, console, ticket_id, "rejected", work)
+
+
+@router.post("/return")
+async def return_(
+    request: Request,
+    ticket_id: int,
+    session: SessionDep,
+    console: ConsoleDep,
+    form: FormDep,
+    now: NowDep,
+) -> Response:
+    async def work() -> object:
+        data = ReturnRequest(
+            reason=_text(form, "reason") or "", department=_text(form, "department")
+        )
+        return await rerouting.return_ticket(
+            session, ticket_id, data, principal=console.principal, if_match=None, now=now
+        )
+
+    return await _run(request, session, console, ticket_id, "returned", work)
+
+
+@router.post("/extend")
+async def extend(
+    request: Request,
+    ticket_id: int,
+    session: SessionDep,
+    console: ConsoleDep,
+    form: FormDep,
+    now: NowDep,
+) -> Response:
+    async def work() -> object:
+        data = ExtensionRequest(reason=_text(form, "reason") or "", days=_text(form, "days") or 30)  # type: ignore[arg-type]
+        return await sla_actions.extend_deadline(
+            session, ticket_id, data, principal=console.principal, if_match=None, now=now
+        )
+
+    return await _run(request, session, console, ticket_id, "extended", work)
+
+
+@router.post("/route")
+async def route(
+    request: Request,
+    ticket_id: int,
+    session: SessionDep,
+    console: ConsoleDep,
+    form: FormDep,
+    now: NowDep,
+) -> Response:
+    async def work() -> object:
+        data = RouteRequest(
+            department=_text(form, "department") or "",
+            reason=_text(form, "reason") or "направлено при разборе",
+        )
+        return await rerouting.route_ticket(
+            session, ticket_id, data, principal=console.principal, if_match=None, now=now
+        )
+
+    if form.get("from") == "triage":
+        try:
+            await work()
+        except (AppError, ValidationError) as exc:
+            await session.rollback()
+            return back_to("/console/triage", error=_why(exc)[:480])
+        return back_to("/console/triage", done="routed")
+    return await _run(request, session, console, ticket_id, "routed", work)

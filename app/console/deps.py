@@ -1,0 +1,118 @@
+"""Console plumbing: who is signed in, CSRF on forms, rendering, error pages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
+from starlette.datastructures import FormData
+
+from app.config import Settings
+from app.console import labels
+from app.console.session import CSRF_FIELD, ConsoleSession, csrf_ok, read_session
+from app.console.timefmt import deadline_state, local_time
+from app.models.common import Role
+from app.models.directory import Department
+from app.models.users import ConsoleUser
+from app.routers.deps import NowDep, SessionDep
+from app.services.auth import Principal
+from app.services.users import get_active_user, principal_for
+
+templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+templates.env.globals.update(labels=labels, csrf_field=CSRF_FIELD)
+
+
+class LoginRequired(Exception):
+    """No valid session: the browser goes to the sign-in page."""
+
+
+class CsrfRefused(Exception):
+    """A form without the session's CSRF token."""
+
+
+@dataclass
+class Console:
+    """The signed-in person for one request."""
+
+    user: ConsoleUser
+    principal: Principal
+    cookie: ConsoleSession
+    settings: Settings
+    can_triage: bool = False
+
+
+def settings_of(request: Request) -> Settings:
+    return request.app.state.settings  # type: ignore[no-any-return]
+
+
+async def current_console(request: Request, session: SessionDep) -> Console:
+    settings = settings_of(request)
+    cookie = read_session(request, settings)
+    if cookie is None or cookie.user_id is None:
+        raise LoginRequired
+    user = await get_active_user(session, cookie.user_id)
+    if user is None:
+        raise LoginRequired
+    department = await session.get(Department, user.department_code or "")
+    triage = user.role == Role.admin or bool(department and department.is_triage)
+    return Console(user, principal_for(user), cookie, settings, triage)
+
+
+ConsoleDep = Annotated[Console, Depends(current_console)]
+
+
+async def checked_form(request: Request, console: ConsoleDep) -> FormData:
+    """The posted form, refused (403) unless it carries the session's CSRF token."""
+    form = await request.form()
+    if not csrf_ok(console.cookie, form.get(CSRF_FIELD)):
+        raise CsrfRefused
+    return form
+
+
+FormDep = Annotated[FormData, Depends(checked_form)]
+
+
+def render(
+    request: Request,
+    name: str,
+    context: dict[str, Any],
+    *,
+    console: Console | None = None,
+    now: Any = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    settings = settings_of(request)
+    tz = settings.tz
+    ctx = {
+        "console": console,
+        "csrf": console.cookie.csrf if console else context.get("csrf", ""),
+        "local": lambda value: local_time(value, tz),
+        "deadline": (lambda ticket: deadline_state(ticket, now)) if now else None,
+        **context,
+    }
+    response = templates.TemplateResponse(request, name, ctx, status_code=status_code)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "frame-ancestors 'none'; form-action 'self'"
+    )
+    return response
+
+
+def back_to(path: str, **params: str) -> RedirectResponse:
+    """303 after a POST (the browser then GETs the page)."""
+    query = urlencode({k: v for k, v in params.items() if v})
+    return RedirectResponse(path + (f"?{query}" if query else ""), status_code=303)
+
+
+def not_found_page(request: Request, console: Console | None) -> HTMLResponse:
+    return render(request, "not_found.html", {}, console=console, status_code=404)
+
+
+__all__ = ["NowDep", "SessionDep"]

@@ -1,0 +1,217 @@
+"""Console pages: sign-in and sign-out, the inbox, the ticket page, triage."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from app.console.deps import (
+    ConsoleDep,
+    CsrfRefused,
+    FormDep,
+    not_found_page,
+    render,
+    settings_of,
+)
+from app.console.queries import related_tickets, routing_hint
+from app.console.session import (
+    CSRF_FIELD,
+    clear_session,
+    csrf_ok,
+    new_session,
+    read_session,
+    write_session,
+)
+from app.errors import NotFound, Unauthorized
+from app.models.common import OPEN_STATUSES, Source, Status
+from app.routers.deps import NowDep, SessionDep
+from app.services import directory, ticket_actions
+from app.services.presenters import applicant_public
+from app.services.ticket_queries import TicketFilters, list_tickets
+from app.services.tickets import get_visible_ticket, load_applicant
+from app.services.users import AccountLocked, sign_in
+
+router = APIRouter(prefix="/console", include_in_schema=False)
+PAGE = 25
+OPEN = sorted(s.value for s in OPEN_STATUSES)
+
+
+@router.get("/login", response_class=HTMLResponse)
+async def login_page(request: Request) -> Response:
+    settings = settings_of(request)
+    cookie = read_session(request, settings) or new_session()
+    response = render(request, "login.html", {"csrf": cookie.csrf, "error": None})
+    write_session(response, request, settings, cookie)
+    return response
+
+
+@router.post("/login", response_class=HTMLResponse)
+async def login(request: Request, session: SessionDep, now: NowDep) -> Response:
+    settings = settings_of(request)
+    cookie = read_session(request, settings)
+    form = await request.form()
+    if not csrf_ok(cookie, form.get(CSRF_FIELD)):
+        raise CsrfRefused
+    assert cookie is not None
+    login_name, password = str(form.get("login") or ""), str(form.get("password") or "")
+    try:
+        user = await sign_in(session, login=login_name, password=password, now=now)
+    except AccountLocked:
+        error, status = "Слишком много неудачных попыток. Вход временно заблокирован.", 429
+    except Unauthorized:
+        error, status = "Неверный логин или пароль.", 401
+    else:
+        response = RedirectResponse("/console", status_code=303)
+        write_session(response, request, settings, new_session(user.id))  # new CSRF token too
+        return response
+    # The failure counter is committed with the request (the session commits on return).
+    return render(
+        request,
+        "login.html",
+        {"csrf": cookie.csrf, "error": error, "login": login_name},
+        status_code=status,
+    )
+
+
+@router.post("/logout")
+async def logout(request: Request, form: FormDep) -> Response:
+    response = RedirectResponse("/console/login", status_code=303)
+    clear_session(response, request, settings_of(request))
+    return response
+
+
+@router.get("", response_class=HTMLResponse)
+async def inbox(
+    request: Request,
+    session: SessionDep,
+    console: ConsoleDep,
+    now: NowDep,
+    status: Annotated[str, Query(max_length=32)] = "",
+    category: Annotated[str, Query(max_length=64)] = "",
+    source: Annotated[str, Query(max_length=32)] = "",
+    overdue: Annotated[str, Query(max_length=8)] = "",
+    q: Annotated[str, Query(max_length=200)] = "",
+    cursor: Annotated[str, Query(max_length=500)] = "",
+) -> Response:
+    valid_status = status if status in {s.value for s in Status} else ""
+    valid_source = source if source in {s.value for s in Source} else ""
+    filters = TicketFilters(
+        status=[valid_status] if valid_status else OPEN,
+        category=category or None,
+        source=valid_source or None,
+        overdue=True if overdue == "1" else None,
+        q=q.strip() or None,
+    )
+    rows, next_cursor = await list_tickets(
+        session,
+        principal=console.principal,
+        filters=filters,
+        sort="resolution_due_at",
+        limit=PAGE,
+        cursor=cursor or None,
+        now=now,
+    )
+    params = {
+        "status": valid_status,
+        "category": category,
+        "source": valid_source,
+        "overdue": overdue,
+        "q": q,
+    }
+    return render(
+        request,
+        "inbox.html",
+        {
+            "tickets": [t for t, _ in rows],
+            "next_cursor": next_cursor,
+            "paged": bool(cursor),
+            "params": params,
+            "categories": await directory.list_categories(session),
+            "statuses": [s.value for s in Status],
+            "sources": [s.value for s in Source],
+        },
+        console=console,
+        now=now,
+    )
+
+
+@router.get("/tickets/{ticket_id}", response_class=HTMLResponse)
+async def ticket_page(
+    request: Request,
+    ticket_id: int,
+    session: SessionDep,
+    console: ConsoleDep,
+    now: NowDep,
+    done: Annotated[str, Query(max_length=32)] = "",
+    error: Annotated[str, Query(max_length=500)] = "",
+) -> Response:
+    principal = console.principal
+    try:
+        ticket = await get_visible_ticket(session, ticket_id, principal=principal)
+    except NotFound:
+        return not_found_page(request, console)
+    applicant = applicant_public(
+        await load_applicant(session, ticket), full=principal.may_read_personal_data
+    )
+    events = await ticket_actions.list_events(session, ticket_id, principal=principal)
+    answers = await ticket_actions.list_answers(session, ticket_id, principal=principal)
+    departments = await directory.list_departments(session)
+    department = next((d for d in departments if d.code == ticket.department_code), None)
+    return render(
+        request,
+        "ticket.html",
+        {
+            "ticket": ticket,
+            "applicant": applicant,
+            "events": events,
+            "answers": answers,
+            "related": await related_tickets(session, ticket, principal=principal),
+            "departments": [d for d in departments if d.active and not d.is_triage],
+            "department": department,
+            "status": Status(ticket.status),
+            "open": Status(ticket.status) in OPEN_STATUSES,
+            "done": done,
+            "error": error,
+        },
+        console=console,
+        now=now,
+    )
+
+
+@router.get("/triage", response_class=HTMLResponse)
+async def triage(
+    request: Request,
+    session: SessionDep,
+    console: ConsoleDep,
+    now: NowDep,
+    cursor: Annotated[str, Query(max_length=500)] = "",
+) -> Response:
+    triage_dept = await directory.triage_department(session)
+    principal = console.principal
+    if not console.can_triage:
+        return not_found_page(request, console)
+    rows, next_cursor = await list_tickets(
+        session,
+        principal=principal,
+        filters=TicketFilters(status=OPEN, department=triage_dept.code),
+        sort="resolution_due_at",
+        limit=PAGE,
+        cursor=cursor or None,
+        now=now,
+    )
+    items = [(t, await routing_hint(session, t)) for t, _ in rows]
+    departments = await directory.list_departments(session)
+    return render(
+        request,
+        "triage.html",
+        {
+            "items": items,
+            "next_cursor": next_cursor,
+            "departments": [d for d in departments if d.active and not d.is_triage],
+            "names": {d.code: d.name for d in departments},
+        },
+        console=console,
+        now=now,
+    )
