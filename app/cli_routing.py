@@ -9,6 +9,10 @@ import typer
 
 from app.cli import cli, run_with_db
 from app.db import Database
+from app.services import routing_admin
+
+# `appeals load-config` applies the ``routing_rules:`` section through this module's hook.
+assert routing_admin.apply_config_rules in routing_admin.city_config.CONFIG_SECTION_HOOKS
 
 routing_cli = typer.Typer(
     help="Routing: the learned suggestion and duplicate detection.", no_args_is_help=True

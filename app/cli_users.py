@@ -39,7 +39,7 @@ def create(
     else:
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
 
-    async def work(db: Database) -> int:
+    async def work(db: Database) -> tuple[int, str]:
         async with db.sessionmaker() as session:
             user = await create_user(
                 session,
@@ -51,15 +51,18 @@ def create(
             )
             await session.commit()
             assert user.id is not None
-            return user.id
+            return user.id, user.login
 
-    user_id = run_with_db(work)
-    typer.echo(f"created user {login} (id {user_id}, {role.value}, {department or 'all'})")
+    user_id, stored = run_with_db(work)
+    typer.echo(f"created user {stored} (id {user_id}, {role.value}, {department or 'all'})")
 
 
 @users_cli.command("list")
 def list_() -> None:
-    """Every console user: login, role, department, state."""
+    """Every console user: login, role, department, state.
+
+    Example: appeals users list
+    """
     from app.services.users import list_users
 
     async def work(db: Database) -> None:
@@ -85,11 +88,17 @@ def _set(login: str, disabled: bool) -> None:
 
 @users_cli.command("disable")
 def disable(login: Annotated[str, typer.Option(help="The user's login")]) -> None:
-    """Disable a user: their sessions stop working at the next request."""
+    """Disable a user: their sessions stop working at the next request.
+
+    Example: appeals users disable --login ivanova
+    """
     _set(login, True)
 
 
 @users_cli.command("enable")
 def enable(login: Annotated[str, typer.Option(help="The user's login")]) -> None:
-    """Enable a user again (also clears a lockout)."""
+    """Enable a user again (also clears a lockout).
+
+    Example: appeals users enable --login ivanova
+    """
     _set(login, False)

@@ -71,7 +71,8 @@ class Settings(BaseSettings):
         default=20_000, ge=100, description="Longest appeal or answer text accepted."
     )
     rate_limit_per_minute: int = Field(
-        default=600, ge=0,
+        default=600,
+        ge=0,
         description="Requests a minute per API key and api process (0 disables); over → 429.",
     )
     idempotency_ttl_hours: int = Field(

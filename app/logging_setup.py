@@ -36,6 +36,18 @@ class PlainFormatter(logging.Formatter):
         return scrub_text(super().format(record))
 
 
+class DropQueryStrings(logging.Filter):
+    """Access log lines keep the path only: query strings carry searches (names, phones)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str):
+            path, sep, _ = args[2].partition("?")
+            if sep:
+                record.args = (*args[:2], path + "?…", *args[3:])
+        return True
+
+
 def configure_logging(level: str = "INFO", *, as_json: bool = True) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(
@@ -47,3 +59,6 @@ def configure_logging(level: str = "INFO", *, as_json: bool = True) -> None:
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, DropQueryStrings) for f in access.filters):
+        access.addFilter(DropQueryStrings())

@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -17,19 +18,20 @@ from app.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
 from app.problems import install_problem_handlers
 from app.rate_limit import RateLimiter
 from app.routers import directory, health, tickets
-from app.routers import metrics as metrics_router
-from app.routers import outbox as outbox_router
-from app.services.connector_readiness import connectors_probe
+from app.routers import feedback as feedback_router
 from app.routers import imports as imports_router
+from app.routers import metrics as metrics_router
+from app.routers import open311 as open311_router
+from app.routers import outbox as outbox_router
+from app.routers import public_stats as public_stats_router
 from app.routers import quarantine as quarantine_router
+from app.routers import reports_digest as reports_digest_router
+from app.routers import reports_satisfaction as reports_satisfaction_router
 from app.routers import routing as routing_router
 from app.routers import sla as sla_router
-from app.routers import webhooks as webhooks_router
-from app.routers import feedback as feedback_router
-from app.routers import open311 as open311_router
-from app.routers import public_stats as public_stats_router
-from app.routers import reports_digest as reports_digest_router
 from app.routers import telegram_webhook as telegram_webhook_router
+from app.routers import webhooks as webhooks_router
+from app.services.connector_readiness import connectors_probe
 
 log = logging.getLogger(__name__)
 
@@ -111,9 +113,32 @@ def create_app(*, db: Database | None = None, settings: Settings | None = None) 
     app.include_router(imports_router.router)
     app.include_router(routing_router.router)
     channels = (open311_router, telegram_webhook_router, reports_digest_router, feedback_router)
-    for channel in (*channels, public_stats_router):
+    for channel in (*channels, public_stats_router, reports_satisfaction_router):
         app.include_router(channel.router)
+    _install_openapi(app)
     from app.console import install as install_console
 
     install_console(app)  # /console: server-rendered pages for operators (docs/CONSOLE.md)
     return app
+
+
+def _install_openapi(app: FastAPI) -> None:
+    """The generated contract, with every 422 documented as the problem+json it is."""
+    from fastapi.openapi.utils import get_openapi
+
+    from app.routers.responses import Problem, use_problem_for_validation_errors
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(
+                title=app.title,
+                version=app.version,
+                description=app.description,
+                routes=app.routes,
+            )
+            schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+            schemas.setdefault("Problem", Problem.model_json_schema())
+            app.openapi_schema = use_problem_for_validation_errors(schema)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from app.errors import AppError
 
@@ -77,6 +78,20 @@ def _is_db_unavailable(exc: BaseException) -> bool:
     return sqlstate.startswith(("57P", "08"))
 
 
+def _caused_by_bad_characters(exc: BaseException) -> bool:
+    """Text PostgreSQL cannot store (NUL, unpaired surrogates): SQLSTATE 22xxx or encoding."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, UnicodeError):
+            return True
+        if str(getattr(current, "sqlstate", "") or "").startswith("22"):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
+
+
 def _caused_by_db_unavailable(exc: BaseException) -> bool:
     """Whether ``exc`` or anything in its cause/context chain means "database unavailable"."""
     seen: set[int] = set()
@@ -97,6 +112,16 @@ def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
             {"field": ".".join(loc), "message": err.get("msg", ""), "type": err.get("type")}
         )
     return errors
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves on this path (FastAPI has one route per method)."""
+    allowed = []
+    for method in ("DELETE", "GET", "PATCH", "POST", "PUT"):
+        scope = {**request.scope, "method": method}
+        if any(route.matches(scope)[0] == Match.FULL for route in request.app.router.routes):
+            allowed.append(method)
+    return allowed
 
 
 def install_problem_handlers(app: FastAPI) -> None:
@@ -127,23 +152,46 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400 and exc.detail == "There was an error parsing the body":
+            # A body that is not JSON at all (bad bytes) is invalid input like any other: 422.
+            return problem_response(
+                422,
+                "Validation failed",
+                "the body is not valid JSON",
+                slug="validation-failed",
+                request=request,
+                errors=[{"field": "body", "message": "not valid JSON", "type": "json_invalid"}],
+            )
         title, slug = _HTTP_TITLES.get(exc.status_code, ("Error", "http-error"))
         detail = exc.detail if isinstance(exc.detail, str) else title
         if exc.status_code == 404 and detail == "Not Found":
             detail = f"no resource at {request.url.path}"
-        elif exc.status_code == 405:
+        headers = dict(getattr(exc, "headers", None) or {})
+        if exc.status_code == 405:
             detail = f"{request.method} is not allowed on {request.url.path}"
+            allowed = _allowed_methods(request)
+            if allowed:
+                headers["Allow"] = ", ".join(allowed)
         return problem_response(
             exc.status_code,
             title,
             detail,
             slug=slug,
             request=request,
-            headers=getattr(exc, "headers", None),
+            headers=headers or None,
         )
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        if _caused_by_bad_characters(exc):
+            return problem_response(
+                422,
+                "Validation failed",
+                "the input holds characters that cannot be stored (NUL or unpaired surrogates)",
+                slug="validation-failed",
+                request=request,
+                errors=[],
+            )
         if _caused_by_db_unavailable(exc):
             log.warning("database unavailable: %s", type(exc).__name__)
             return problem_response(
@@ -165,3 +213,8 @@ def install_problem_handlers(app: FastAPI) -> None:
             request=request,
             headers={"X-Request-ID": request_id} if request_id else None,
         )
+
+    # Database failures are answered inside the app too: Starlette's last-resort handler
+    # above re-raises after answering, and the server then drops the kept-alive connection.
+    app.add_exception_handler(DBAPIError, _unexpected)  # type: ignore[arg-type]
+    app.add_exception_handler(OSError, _unexpected)  # type: ignore[arg-type]

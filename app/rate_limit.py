@@ -48,12 +48,14 @@ class RateLimiter:
             error = RateLimited(
                 f"more than {self.per_minute} requests a minute for this key; retry later"
             )
-            error.headers.update({
-                "Retry-After": str(retry),
-                "RateLimit-Limit": str(self.per_minute),
-                "RateLimit-Remaining": "0",
-                "RateLimit-Reset": str(retry),
-            })
+            error.headers.update(
+                {
+                    "Retry-After": str(retry),
+                    "RateLimit-Limit": str(self.per_minute),
+                    "RateLimit-Remaining": "0",
+                    "RateLimit-Reset": str(retry),
+                }
+            )
             self._windows[key] = w
             raise error
         w.current += 1

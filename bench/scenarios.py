@@ -42,6 +42,7 @@ class Context:
             "APPEALS_ENVIRONMENT": "prod",
             "APPEALS_LOG_JSON": "true",
             "APPEALS_FEEDBACK_PLATFORM_WEBHOOK_SECRETS": SECRET,
+            "APPEALS_RATE_LIMIT_PER_MINUTE": "0",  # measure the api, not the per-key limiter
             "BENCH_DATABASE_URL": pg.dsn(self.name),
         }
 

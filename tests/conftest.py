@@ -51,11 +51,6 @@ def city_config():
 
 
 @pytest.fixture(scope="session")
-def city_config():
-    return read_city_config(CITY_CONFIG)
-
-
-@pytest.fixture(scope="session")
 async def db(database_url: str, city_config) -> AsyncIterator[Database]:
     """The app's Database on the test database, seeded with the example city."""
     database = Database(database_url, get_settings())

@@ -13,11 +13,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.console.deps import ConsoleDep, FormDep, back_to, not_found_page
 from app.errors import AppError, NotFound
 from app.models.common import Status
-from app.models.routing import ReturnRequest, RouteRequest
+from app.models.routing import MergeRequest, ReturnRequest, RouteRequest
 from app.models.schemas import AnswerCreate, TransitionRequest
 from app.models.sla import ExtensionRequest
 from app.routers.deps import NowDep, SessionDep
-from app.services import rerouting, sla_actions, ticket_actions
+from app.services import duplicates, rerouting, sla_actions, ticket_actions
 
 router = APIRouter(prefix="/console/tickets/{ticket_id}", include_in_schema=False)
 
@@ -176,6 +176,28 @@ async def extend(
     return await _run(request, session, console, ticket_id, "extended", work)
 
 
+@router.post("/merge")
+async def merge(
+    request: Request,
+    ticket_id: int,
+    session: SessionDep,
+    console: ConsoleDep,
+    form: FormDep,
+    now: NowDep,
+) -> Response:
+    """This ticket is a duplicate of ``into`` (a suggested duplicate, confirmed)."""
+
+    async def work() -> object:
+        data = MergeRequest(into=_text(form, "into") or 0, reason="дубликат подтверждён в пульте")  # type: ignore[arg-type]
+        return await duplicates.merge_tickets(
+            session, ticket_id, data, principal=console.principal, now=now
+        )
+
+    if form.get("from") == "triage":
+        return await _back_to_triage(session, work, "merged")
+    return await _run(request, session, console, ticket_id, "merged", work)
+
+
 @router.post("/route")
 async def route(
     request: Request,
@@ -195,10 +217,16 @@ async def route(
         )
 
     if form.get("from") == "triage":
-        try:
-            await work()
-        except (AppError, ValidationError) as exc:
-            await session.rollback()
-            return back_to("/console/triage", error=_why(exc)[:480])
-        return back_to("/console/triage", done="routed")
+        return await _back_to_triage(session, work, "routed")
     return await _run(request, session, console, ticket_id, "routed", work)
+
+
+async def _back_to_triage(
+    session: AsyncSession, work: Callable[[], Awaitable[object]], done: str
+) -> Response:
+    try:
+        await work()
+    except (AppError, ValidationError) as exc:
+        await session.rollback()
+        return back_to("/console/triage", error=_why(exc)[:480])
+    return back_to("/console/triage", done=done)

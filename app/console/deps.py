@@ -18,7 +18,6 @@ from app.console.session import CSRF_FIELD, ConsoleSession, csrf_ok, read_sessio
 from app.console.timefmt import deadline_state, local_time
 from app.models.common import Role
 from app.models.directory import Department
-from app.models.users import ConsoleUser
 from app.routers.deps import NowDep, SessionDep
 from app.services.auth import Principal
 from app.services.users import get_active_user, principal_for
@@ -35,11 +34,22 @@ class CsrfRefused(Exception):
     """A form without the session's CSRF token."""
 
 
+@dataclass(frozen=True)
+class UserView:
+    """A plain copy of the signed-in user (safe to use after a rollback)."""
+
+    id: int
+    login: str
+    name: str
+    role: str
+    department_code: str | None
+
+
 @dataclass
 class Console:
     """The signed-in person for one request."""
 
-    user: ConsoleUser
+    user: UserView
     principal: Principal
     cookie: ConsoleSession
     settings: Settings
@@ -60,7 +70,9 @@ async def current_console(request: Request, session: SessionDep) -> Console:
         raise LoginRequired
     department = await session.get(Department, user.department_code or "")
     triage = user.role == Role.admin or bool(department and department.is_triage)
-    return Console(user, principal_for(user), cookie, settings, triage)
+    assert user.id is not None
+    view = UserView(user.id, user.login, user.name, user.role, user.department_code)
+    return Console(view, principal_for(user), cookie, settings, triage)
 
 
 ConsoleDep = Annotated[Console, Depends(current_console)]

@@ -26,8 +26,9 @@ from app.console.session import (
 )
 from app.errors import NotFound, Unauthorized
 from app.models.common import OPEN_STATUSES, Source, Status
+from app.models.tickets import Ticket
 from app.routers.deps import NowDep, SessionDep
-from app.services import directory, ticket_actions
+from app.services import directory, duplicates, ticket_actions
 from app.services.presenters import applicant_public
 from app.services.ticket_queries import TicketFilters, list_tickets
 from app.services.tickets import get_visible_ticket, load_applicant
@@ -113,6 +114,7 @@ async def inbox(
         cursor=cursor or None,
         now=now,
     )
+    categories = await directory.list_categories(session)
     params = {
         "status": valid_status,
         "category": category,
@@ -128,7 +130,8 @@ async def inbox(
             "next_cursor": next_cursor,
             "paged": bool(cursor),
             "params": params,
-            "categories": await directory.list_categories(session),
+            "categories": categories,
+            "category_names": {c.code: c.name for c in categories},
             "statuses": [s.value for s in Status],
             "sources": [s.value for s in Source],
         },
@@ -170,6 +173,7 @@ async def ticket_page(
             "related": await related_tickets(session, ticket, principal=principal),
             "departments": [d for d in departments if d.active and not d.is_triage],
             "department": department,
+            "category_names": {c.code: c.name for c in await directory.list_categories(session)},
             "status": Status(ticket.status),
             "open": Status(ticket.status) in OPEN_STATUSES,
             "done": done,
@@ -202,12 +206,20 @@ async def triage(
         now=now,
     )
     items = [(t, await routing_hint(session, t)) for t, _ in rows]
+    suggestions = await duplicates.list_suggestions(
+        session, principal=principal, status="open", limit=PAGE
+    )
+    pairs = [
+        (s, await session.get(Ticket, s.ticket_id), await session.get(Ticket, s.candidate_id))
+        for s in suggestions
+    ]
     departments = await directory.list_departments(session)
     return render(
         request,
         "triage.html",
         {
             "items": items,
+            "pairs": [(s, a, b) for s, a, b in pairs if a is not None and b is not None],
             "next_cursor": next_cursor,
             "departments": [d for d in departments if d.active and not d.is_triage],
             "names": {d.code: d.name for d in departments},

@@ -27,9 +27,9 @@ def deadline_state(ticket: Ticket, now: datetime) -> tuple[str, str]:
     """(css state, text): breached / risk / ok / none / done."""
     due = ticket.resolution_due_at
     if Status(ticket.status) not in OPEN_STATUSES:
-        return "done", "закрыто в срок" if due is None or (ticket.answered_at or now) <= due else (
-            "ответ дан после срока"
-        )
+        finished = ticket.answered_at or ticket.closed_at
+        late = due is not None and finished is not None and finished > due
+        return "done", "ответ дан после срока" if late else "не в работе"
     if due is None:
         return "none", "срок не установлен"
     left = (due - now).total_seconds()

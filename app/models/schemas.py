@@ -122,7 +122,9 @@ class TransitionRequest(BaseModel):
     redirect_to: str | None = Field(
         default=None, max_length=500, description="When rejecting as not ours: the right addressee"
     )
-    duplicate_of: int | None = Field(default=None, description="Required when moving to merged")
+    duplicate_of: int | None = Field(
+        default=None, ge=1, le=2**63 - 1, description="Required when moving to merged"
+    )
 
 
 class CommentCreate(BaseModel):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from app.models.feedback import FeedbackCreate, FeedbackPublic
-from app.routers.deps import NowDep, PrincipalDep, SessionDep
+from app.routers.deps import NowDep, PrincipalDep, RowId, SessionDep
 from app.routers.responses import problems
 from app.services import feedback
 
@@ -23,7 +23,11 @@ def _public(row: object) -> FeedbackPublic:
     responses=problems(400, 401, 403, 404, 409, 422, 503),
 )
 async def record(
-    ticket_id: int, data: FeedbackCreate, session: SessionDep, principal: PrincipalDep, now: NowDep
+    ticket_id: RowId,
+    data: FeedbackCreate,
+    session: SessionDep,
+    principal: PrincipalDep,
+    now: NowDep,
 ) -> FeedbackPublic:
     """Record the citizen's reaction to the latest answer; a low one reopens the ticket."""
     row = await feedback.record_manual_feedback(
@@ -38,7 +42,7 @@ async def record(
     responses=problems(401, 403, 404, 422, 503),
 )
 async def list_(
-    ticket_id: int, session: SessionDep, principal: PrincipalDep
+    ticket_id: RowId, session: SessionDep, principal: PrincipalDep
 ) -> list[FeedbackPublic]:
     """Every feedback record of the ticket, oldest first."""
     return [

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from app.models.outbox import OutboxMessagePublic, OutboxState, OutboxTarget
 from app.models.schemas import Page
-from app.routers.deps import AdminDep, NowDep, SessionDep
+from app.routers.deps import AdminDep, NowDep, RowId, SessionDep
 from app.routers.responses import problems
 from app.services import outbox
 
@@ -44,7 +44,7 @@ async def list_(
 @router.get(
     "/{message_id}", response_model=OutboxMessagePublic, responses=problems(401, 403, 404, 503)
 )
-async def get(message_id: int, session: SessionDep, principal: AdminDep) -> OutboxMessagePublic:
+async def get(message_id: RowId, session: SessionDep, principal: AdminDep) -> OutboxMessagePublic:
     """One message with its attempts, last error and state."""
     return _public(await outbox.get_message(session, message_id))
 
@@ -55,7 +55,7 @@ async def get(message_id: int, session: SessionDep, principal: AdminDep) -> Outb
     responses=problems(401, 403, 404, 409, 503),
 )
 async def replay(
-    message_id: int, session: SessionDep, principal: AdminDep, now: NowDep
+    message_id: RowId, session: SessionDep, principal: AdminDep, now: NowDep
 ) -> OutboxMessagePublic:
     """Send a dead message again (same idempotency id, fresh attempts); 409 unless dead."""
     message = await outbox.replay(session, message_id, actor=principal.actor, now=now)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from app.models.common import Source
 from app.models.inbound import DeliveryPublic, ReplayRequest, ReplayResult
 from app.models.schemas import Page
-from app.routers.deps import AdminDep, NowDep, SessionDep
+from app.routers.deps import AdminDep, NowDep, RowId, SessionDep
 from app.routers.responses import problems
 from app.routers.webhooks import SettingsDep
 from app.services import quarantine
@@ -44,7 +44,7 @@ async def list_(
     responses=problems(401, 403, 404, 409, 422, 503),
 )
 async def replay(
-    delivery_id: int,
+    delivery_id: RowId,
     session: SessionDep,
     principal: AdminDep,
     settings: SettingsDep,

@@ -43,3 +43,19 @@ def problems(*codes: int) -> dict[int | str, dict[str, Any]]:
         }
         for code in codes
     }
+
+
+def use_problem_for_validation_errors(schema: dict[str, Any]) -> dict[str, Any]:
+    """FastAPI documents its own 422 as ``application/json`` HTTPValidationError; ours is a
+    problem+json with field errors. Rewrite every 422 in the generated contract to say so."""
+    problem_ref = {"$ref": "#/components/schemas/Problem"}
+    for item in schema.get("paths", {}).values():
+        for operation in item.values():
+            response = operation.get("responses", {}).get("422")
+            if response is None:
+                continue
+            response["content"] = {"application/problem+json": {"schema": problem_ref}}
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components.pop("HTTPValidationError", None)
+    components.pop("ValidationError", None)
+    return schema

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
+from pydantic import BeforeValidator
 
 from app.config import get_settings
 from app.models.common import Kind, Priority, Source, Status
@@ -22,12 +23,22 @@ from app.models.schemas import (
     TicketUpdate,
     TransitionRequest,
 )
-from app.routers.deps import NowDep, PrincipalDep, SessionDep, SessionmakerDep, StaffDep
+from app.routers.deps import NowDep, PrincipalDep, RowId, SessionDep, SessionmakerDep, StaffDep
 from app.routers.idempotency import IDEMPOTENCY_HEADER_DOC, run_idempotent
 from app.routers.responses import problems
 from app.services import ticket_actions, tickets
 from app.services.presenters import event_public, ticket_public
 from app.services.ticket_queries import SORTS, TicketFilters, list_tickets
+
+
+def _iso_only(value: object) -> object:
+    """A bare number is not an ISO 8601 date-time (pydantic would read it as Unix time)."""
+    if isinstance(value, str) and value.strip().replace(".", "", 1).lstrip("+-").isdigit():
+        raise ValueError("expected an ISO 8601 date-time")
+    return value
+
+
+IsoDateTime = Annotated[datetime, BeforeValidator(_iso_only)]
 
 router = APIRouter(prefix="/api/v1/tickets", tags=["tickets"])
 
@@ -51,8 +62,8 @@ async def list_(
     kind: Kind | None = None,
     priority: Priority | None = None,
     district: Annotated[str | None, Query(max_length=64)] = None,
-    created_from: datetime | None = None,
-    created_to: datetime | None = None,
+    created_from: IsoDateTime | None = None,
+    created_to: IsoDateTime | None = None,
     overdue: bool | None = None,
     at_risk: bool | None = None,
     q: Annotated[
@@ -133,7 +144,7 @@ async def _present(session: SessionDep, ticket, principal, now, response: Respon
 
 @router.get("/{ticket_id}", response_model=TicketPublic, responses=problems(401, 403, 404, 503))
 async def get(
-    ticket_id: int, session: SessionDep, principal: PrincipalDep, now: NowDep, response: Response
+    ticket_id: RowId, session: SessionDep, principal: PrincipalDep, now: NowDep, response: Response
 ) -> TicketPublic:
     """One ticket, with its `ETag` for later updates."""
     ticket = await tickets.get_visible_ticket(session, ticket_id, principal=principal)
@@ -146,7 +157,7 @@ async def get(
     responses=problems(401, 403, 404, 412, 422, 428, 503),
 )
 async def update(
-    ticket_id: int,
+    ticket_id: RowId,
     data: TicketUpdate,
     session: SessionDep,
     principal: StaffDep,
@@ -164,10 +175,10 @@ async def update(
 @router.post(
     "/{ticket_id}/transitions",
     response_model=TicketPublic,
-    responses=problems(401, 403, 404, 409, 412, 422, 503),
+    responses=problems(401, 403, 404, 409, 412, 422, 428, 503),
 )
 async def transition(
-    ticket_id: int,
+    ticket_id: RowId,
     data: TransitionRequest,
     session: SessionDep,
     principal: StaffDep,
@@ -190,7 +201,7 @@ async def transition(
 )
 async def comment(
     request: Request,
-    ticket_id: int,
+    ticket_id: RowId,
     data: CommentCreate,
     session: SessionDep,
     sessionmaker: SessionmakerDep,
@@ -226,7 +237,7 @@ async def comment(
 )
 async def answer(
     request: Request,
-    ticket_id: int,
+    ticket_id: RowId,
     data: AnswerCreate,
     session: SessionDep,
     sessionmaker: SessionmakerDep,
@@ -257,9 +268,9 @@ async def answer(
 @router.get(
     "/{ticket_id}/answers",
     response_model=list[AnswerPublic],
-    responses=problems(401, 403, 404, 503),
+    responses=problems(401, 403, 404, 422, 503),
 )
-async def answers(ticket_id: int, session: SessionDep, principal: StaffDep) -> list[AnswerPublic]:
+async def answers(ticket_id: RowId, session: SessionDep, principal: StaffDep) -> list[AnswerPublic]:
     """Answers given to the citizen, oldest first, with their delivery status."""
     rows = await ticket_actions.list_answers(session, ticket_id, principal=principal)
     return [AnswerPublic.model_validate(r, from_attributes=True) for r in rows]
@@ -271,7 +282,7 @@ async def answers(ticket_id: int, session: SessionDep, principal: StaffDep) -> l
     responses=problems(401, 403, 404, 422, 503),
 )
 async def assign(
-    ticket_id: int,
+    ticket_id: RowId,
     data: AssignmentRequest,
     session: SessionDep,
     principal: StaffDep,
@@ -288,9 +299,9 @@ async def assign(
 @router.get(
     "/{ticket_id}/events",
     response_model=list[EventPublic],
-    responses=problems(401, 403, 404, 503),
+    responses=problems(401, 403, 404, 422, 503),
 )
-async def events(ticket_id: int, session: SessionDep, principal: StaffDep) -> list[EventPublic]:
+async def events(ticket_id: RowId, session: SessionDep, principal: StaffDep) -> list[EventPublic]:
     """The append-only timeline, oldest first."""
     rows = await ticket_actions.list_events(session, ticket_id, principal=principal)
     return [event_public(e) for e in rows]

@@ -167,6 +167,9 @@ async def _record_health(
             await connector_health.record_failure(session, source, reason=failure, now=now)
         await session.commit()
     except Exception as exc:
+        # Detach first: a rollback would expire the committed delivery and ticket the answer
+        # is built from (reading them again needs the database that just failed).
+        session.expunge_all()
         await session.rollback()
         log.warning("could not record connector health: %s", type(exc).__name__)
 

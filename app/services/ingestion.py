@@ -19,9 +19,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.models.common import Status
 from app.models.tickets import Ticket, TicketAnswer
 from app.services import directory, metrics_store
-from app.services.feedback import record_source_feedback
 from app.services.drafts import TicketDraft
 from app.services.events import record_event
+from app.services.feedback import record_source_feedback
 from app.services.lifecycle import TRANSITIONS
 from app.services.ticket_actions import apply_status
 from app.services.tickets import create_from_draft, touch

@@ -12,8 +12,8 @@ from app.models.common import Kind, Role, Status
 from app.models.sla import ExtensionRequest
 from app.models.tickets import Ticket
 from app.services import sla
-from app.services.auth import Principal
 from app.services.answers_back import ANSWERING_SOURCES
+from app.services.auth import Principal
 from app.services.outbox import enqueue
 from app.services.sla_rules import initial_deadlines
 from app.services.tickets import check_version, get_visible_ticket, touch

@@ -63,6 +63,10 @@ def percentiles(metric: str, title: str) -> timeseries.Panel:
     return panel.legend(legend_table())
 
 
+FEEDBACK_30D = "increase(appeals_citizen_feedback_total[30d])"
+POSITIVE_30D = 'increase(appeals_citizen_feedback_total{sentiment="positive"}[30d])'
+
+
 def sla_overview() -> Dashboard:
     """The managers' view: deadlines kept, work open, answers' speed, the pipes' health."""
     last = ReduceDataOptions().calcs(["lastNotNull"]).values(False)
@@ -147,6 +151,63 @@ def sla_overview() -> Dashboard:
         .with_row(Row("Answer times"))
         .with_panel(percentiles("appeals_first_response_seconds", "First response, p50 / p90"))
         .with_panel(percentiles("appeals_resolution_seconds", "Resolution, p50 / p90"))
+        .with_row(Row("Удовлетворённость"))
+        .with_panel(
+            stat.Panel()
+            .title("Положительные отзывы, 30 дней")
+            .unit("percentunit")
+            .height(6)
+            .span(8)
+            .datasource(DATASOURCE)
+            .thresholds(thresholds((None, "red"), (0.5, "orange"), (0.7, "green")))
+            .with_target(query(f"sum({POSITIVE_30D}) / sum({FEEDBACK_30D})", "доля", instant=True))
+        )
+        .with_panel(
+            timeseries.Panel()
+            .title("Доля положительных отзывов по отделам (скользящие 7 дней: тренд)")
+            .unit("percentunit")
+            .height(6)
+            .span(16)
+            .datasource(DATASOURCE)
+            .legend(legend_table())
+            .with_target(
+                query(
+                    "sum by (department) (increase(appeals_citizen_feedback_total"
+                    '{sentiment="positive"}[7d])) / sum by (department) '
+                    "(increase(appeals_citizen_feedback_total[7d]))",
+                    "{{department}}",
+                )
+            )
+        )
+        .with_panel(
+            table.Panel()
+            .title("Отзывы по отделам и оценке, 30 дней")
+            .height(7)
+            .span(12)
+            .datasource(DATASOURCE)
+            .with_target(
+                query(
+                    "sum by (department, sentiment) (increase(appeals_citizen_feedback_total[30d]))",
+                    instant=True,
+                )
+            )
+        )
+        .with_panel(
+            stat.Panel()
+            .title("Ответы без отзыва, 30 дней")
+            .unit("percentunit")
+            .height(7)
+            .span(12)
+            .datasource(DATASOURCE)
+            .with_target(
+                query(
+                    f"clamp_min(1 - sum({FEEDBACK_30D}) / "
+                    "sum(increase(appeals_resolution_seconds_count[30d])), 0)",
+                    "доля",
+                    instant=True,
+                )
+            )
+        )
         .with_row(Row("Inbound and outbound"))
         .with_panel(
             timeseries.Panel()

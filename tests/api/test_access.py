@@ -73,9 +73,10 @@ async def test_missing_or_bad_key_is_401(client, db, header):
 
 
 async def test_revoked_key_is_401(client, db):
-    from app.services.auth import hash_key, revoke_api_key
-    from app.models.auth import ApiKey
     from sqlmodel import select
+
+    from app.models.auth import ApiKey
+    from app.services.auth import hash_key, revoke_api_key
 
     token = await make_key(db, "operator", "roads")
     async with db.sessionmaker() as session:
@@ -128,6 +129,7 @@ async def test_unknown_ticket_is_404(client, db):
 
 async def test_operator_cannot_create_for_other_department(client, db):
     token = await make_key(db, "operator", "roads")
-    r = await client.post("/api/v1/tickets", json={"text": "x", "department": "zhkh"},
-                          headers=auth(token))
+    r = await client.post(
+        "/api/v1/tickets", json={"text": "x", "department": "zhkh"}, headers=auth(token)
+    )
     assert r.status_code == 403

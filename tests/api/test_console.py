@@ -19,9 +19,7 @@ PASSWORD = "correct horse battery"
 
 async def make_user(db, login: str, role: Role = Role.operator, dept: str | None = "roads") -> None:
     async with db.sessionmaker() as session:
-        await create_user(
-            session, login=login, password=PASSWORD, role=role, department_code=dept
-        )
+        await create_user(session, login=login, password=PASSWORD, role=role, department_code=dept)
         await session.commit()
 
 
@@ -85,9 +83,7 @@ async def test_wrong_password_then_lockout(db, client):
     r = await sign_in(client, "sidorov")
     assert r.status_code == 429 and "заблокирован" in r.text
     async with db.sessionmaker() as session:
-        user = (
-            await session.exec(select(ConsoleUser).where(ConsoleUser.login == "sidorov"))
-        ).one()
+        user = (await session.exec(select(ConsoleUser).where(ConsoleUser.login == "sidorov"))).one()
         assert user.locked_until is not None and user.locked_until > datetime.now(UTC)
 
 
@@ -279,3 +275,54 @@ async def test_tampered_cookie_is_not_a_session(db, client):
     client.cookies.clear()
     client.cookies.set("appeals_console", value[:-2] + "xx", path="/console")
     assert (await client.get("/console")).status_code == 303
+
+
+async def test_amber_when_at_risk(db, app, client):
+    await make_user(db, "gromova")
+    ticket = await make_ticket(db, department_code="roads")
+    assert ticket.resolution_risk_at is not None and ticket.resolution_due_at is not None
+    await sign_in(client, "gromova")
+    app.state.clock = lambda: ticket.resolution_risk_at + timedelta(minutes=1)
+    inbox = await client.get("/console")
+    assert "due-risk" in inbox.text and "осталось" in inbox.text
+
+
+async def test_a_suggested_duplicate_is_merged_in_one_click(db, client):
+    from app.models.routing import DuplicateSuggestion
+
+    await make_user(db, "titova")
+    main = await make_ticket(db, department_code="roads")
+    dup = await make_ticket(db, department_code="roads")
+    async with db.sessionmaker() as session:
+        session.add(DuplicateSuggestion(ticket_id=dup.id, candidate_id=main.id, score=0.5))
+        await session.commit()
+    await sign_in(client, "titova")
+    page = await client.get(f"/console/tickets/{dup.id}")
+    assert f"Это дубликат {main.number}" in page.text
+    r = await client.post(
+        f"/console/tickets/{dup.id}/merge", data={"csrf_token": csrf_of(page.text), "into": main.id}
+    )
+    assert r.headers["location"].endswith("done=merged")
+    page = await client.get(f"/console/tickets/{dup.id}")
+    assert "объединено" in page.text and main.number in page.text
+
+
+async def test_triage_lists_duplicates_awaiting_confirmation(db, client):
+    from app.models.routing import DuplicateSuggestion
+
+    await make_user(db, "press2", Role.operator, "press")
+    main = await make_ticket(db, department_code="press")
+    dup = await make_ticket(db, department_code="press")
+    async with db.sessionmaker() as session:
+        session.add(DuplicateSuggestion(ticket_id=dup.id, candidate_id=main.id, score=0.5))
+        await session.commit()
+    await sign_in(client, "press2")
+    page = await client.get("/console/triage")
+    assert f"Объединить: {dup.number} — дубликат {main.number}" in page.text
+    r = await client.post(
+        f"/console/tickets/{dup.id}/merge",
+        data={"csrf_token": csrf_of(page.text), "into": main.id, "from": "triage"},
+    )
+    assert r.headers["location"] == "/console/triage?done=merged"
+    page = await client.get("/console/triage")
+    assert "Объединить:" not in page.text

@@ -38,33 +38,44 @@ async def test_401_403(client, db):
 
 async def test_422_with_field_errors(client, db):
     token = await make_key(db, "operator", "roads")
-    r = await client.post("/api/v1/tickets", json={"text": "", "priority": "urgent!"},
-                          headers=auth(token))
+    r = await client.post(
+        "/api/v1/tickets", json={"text": "", "priority": "urgent!"}, headers=auth(token)
+    )
     body = assert_problem(r, 422)
     fields = {e["field"] for e in body["errors"]}
     assert {"body.text", "body.priority"} <= fields
-    r = await client.post("/api/v1/tickets", content=b"{not json", headers={
-        **auth(token), "Content-Type": "application/json"})
+    r = await client.post(
+        "/api/v1/tickets",
+        content=b"{not json",
+        headers={**auth(token), "Content-Type": "application/json"},
+    )
     assert_problem(r, 422)
 
 
 async def test_409_412_428(client, db):
     token = await make_key(db, "operator", "roads")
     ticket = await make_ticket(db)
-    r = await client.post(f"/api/v1/tickets/{ticket.id}/transitions", json={"to": "closed"},
-                          headers=auth(token))
+    r = await client.post(
+        f"/api/v1/tickets/{ticket.id}/transitions", json={"to": "closed"}, headers=auth(token)
+    )
     assert assert_problem(r, 409)["allowed"]
-    assert_problem(await client.patch(f"/api/v1/tickets/{ticket.id}", json={},
-                                      headers=auth(token)), 428)
-    assert_problem(await client.patch(f"/api/v1/tickets/{ticket.id}", json={},
-                                      headers={**auth(token), "If-Match": '"x"'}), 412)
+    assert_problem(
+        await client.patch(f"/api/v1/tickets/{ticket.id}", json={}, headers=auth(token)), 428
+    )
+    assert_problem(
+        await client.patch(
+            f"/api/v1/tickets/{ticket.id}", json={}, headers={**auth(token), "If-Match": '"x"'}
+        ),
+        412,
+    )
 
 
 async def test_413_body_too_large(client, db):
     token = await make_key(db, "operator", "roads")
     big = b'{"text": "' + b"a" * (get_settings().max_body_bytes + 10) + b'"}'
-    r = await client.post("/api/v1/tickets", content=big,
-                          headers={**auth(token), "Content-Type": "application/json"})
+    r = await client.post(
+        "/api/v1/tickets", content=big, headers={**auth(token), "Content-Type": "application/json"}
+    )
     assert_problem(r, 413)
 
 
@@ -77,8 +88,11 @@ async def test_413_streamed_body_without_length(client, db):
             yield b"a" * 65536
         yield b'"}'
 
-    r = await client.post("/api/v1/tickets", content=chunks(),
-                          headers={**auth(token), "Content-Type": "application/json"})
+    r = await client.post(
+        "/api/v1/tickets",
+        content=chunks(),
+        headers={**auth(token), "Content-Type": "application/json"},
+    )
     assert_problem(r, 413)
 
 

@@ -23,8 +23,9 @@ class TestOptimisticLocking:
     async def test_patch_without_if_match_is_428(self, client, db):
         token = await make_key(db, "operator", "roads")
         ticket = await make_ticket(db)
-        r = await client.patch(f"/api/v1/tickets/{ticket.id}", json={"priority": "high"},
-                               headers=auth(token))
+        r = await client.patch(
+            f"/api/v1/tickets/{ticket.id}", json={"priority": "high"}, headers=auth(token)
+        )
         assert r.status_code == 428
         assert r.headers["content-type"] == "application/problem+json"
 
@@ -36,7 +37,8 @@ class TestOptimisticLocking:
 
         async def write(priority: str):
             return await client.patch(
-                f"/api/v1/tickets/{ticket.id}", json={"priority": priority},
+                f"/api/v1/tickets/{ticket.id}",
+                json={"priority": priority},
                 headers={**auth(token), "If-Match": etag},
             )
 
@@ -55,12 +57,15 @@ class TestOptimisticLocking:
         etag = (await client.get(f"/api/v1/tickets/{ticket.id}", headers=auth(token))).headers[
             "etag"
         ]
-        r = await client.patch(f"/api/v1/tickets/{ticket.id}",
-                               json={"priority": "critical", "district": "center"},
-                               headers={**auth(token), "If-Match": etag})
+        r = await client.patch(
+            f"/api/v1/tickets/{ticket.id}",
+            json={"priority": "critical", "district": "center"},
+            headers={**auth(token), "If-Match": etag},
+        )
         assert r.status_code == 200
-        events = (await client.get(f"/api/v1/tickets/{ticket.id}/events",
-                                   headers=auth(token))).json()
+        events = (
+            await client.get(f"/api/v1/tickets/{ticket.id}/events", headers=auth(token))
+        ).json()
         changes = events[-1]["data"]["changes"]
         assert changes["priority"] == {"before": "normal", "after": "critical"}
         assert changes["district"] == {"before": None, "after": "center"}
@@ -70,8 +75,11 @@ class TestOptimisticLocking:
         token = await make_key(db, "operator", "roads")
         ticket = await make_ticket(db)
         for field, value in (("status", "closed"), ("department", "zhkh"), ("source", "api")):
-            r = await client.patch(f"/api/v1/tickets/{ticket.id}", json={field: value},
-                                   headers={**auth(token), "If-Match": f'"{ticket.id}-1"'})
+            r = await client.patch(
+                f"/api/v1/tickets/{ticket.id}",
+                json={field: value},
+                headers={**auth(token), "If-Match": f'"{ticket.id}-1"'},
+            )
             assert r.status_code == 422, field
             assert r.json()["errors"][0]["field"].endswith(field)
 
@@ -116,7 +124,11 @@ class TestPagination:
         ids = []
         cursor = None
         while True:
-            params = {"sort": "resolution_due_at", "limit": 1, **({"cursor": cursor} if cursor else {})}
+            params = {
+                "sort": "resolution_due_at",
+                "limit": 1,
+                **({"cursor": cursor} if cursor else {}),
+            }
             page = (await client.get("/api/v1/tickets", params=params, headers=auth(token))).json()
             ids += [t["id"] for t in page["items"]]
             cursor = page["next_cursor"]
@@ -163,10 +175,16 @@ class TestFilters:
 class TestManualCreation:
     async def test_create_routes_by_category(self, client, db):
         token = await make_key(db, "operator", "zhkh")
-        r = await client.post("/api/v1/tickets", headers=auth(token), json={
-            "text": "Звонок: нет отопления в доме 3 по ул. Парковой", "category": "heating",
-            "channel": "phone", "applicant": {"full_name": "Сидоров Пётр", "phone": "+79241112233"},
-        })
+        r = await client.post(
+            "/api/v1/tickets",
+            headers=auth(token),
+            json={
+                "text": "Звонок: нет отопления в доме 3 по ул. Парковой",
+                "category": "heating",
+                "channel": "phone",
+                "applicant": {"full_name": "Сидоров Пётр", "phone": "+79241112233"},
+            },
+        )
         assert r.status_code == 201, r.text
         body = r.json()
         assert body["department"] == "zhkh" and body["status"] == "routed"
@@ -174,8 +192,9 @@ class TestManualCreation:
 
     async def test_unknown_category_is_422(self, client, db):
         token = await make_key(db, "operator", "zhkh")
-        r = await client.post("/api/v1/tickets", headers=auth(token),
-                              json={"text": "x", "category": "nope"})
+        r = await client.post(
+            "/api/v1/tickets", headers=auth(token), json={"text": "x", "category": "nope"}
+        )
         assert r.status_code == 422
 
     async def test_idempotency_key_replay_and_conflict(self, client, db):
@@ -187,8 +206,9 @@ class TestManualCreation:
         assert first.status_code == again.status_code == 201
         assert again.json() == first.json()
         assert again.headers["idempotent-replayed"] == "true"
-        other = await client.post("/api/v1/tickets", json={**body, "text": "Другое"},
-                                  headers=headers)
+        other = await client.post(
+            "/api/v1/tickets", json={**body, "text": "Другое"}, headers=headers
+        )
         assert other.status_code == 422
         listed = (await client.get("/api/v1/tickets", headers=auth(token))).json()["items"]
         assert len(listed) == 1
@@ -208,22 +228,30 @@ class TestManualCreation:
 
         request_hash = hashlib.sha256(b"/api/v1/tickets\n" + body).hexdigest()
         claim = await idempotency.claim(
-            db.sessionmaker, principal=principal.actor, key="k1", request_hash=request_hash,
-            now=datetime.now(UTC), ttl=timedelta(hours=24),
+            db.sessionmaker,
+            principal=principal.actor,
+            key="k1",
+            request_hash=request_hash,
+            now=datetime.now(UTC),
+            ttl=timedelta(hours=24),
         )
         assert isinstance(claim, int)  # a first request holds the key and has not finished
-        r = await client.post("/api/v1/tickets", content=body,
-                              headers={**auth(token), "Idempotency-Key": "k1",
-                                       "Content-Type": "application/json"})
+        r = await client.post(
+            "/api/v1/tickets",
+            content=body,
+            headers={**auth(token), "Idempotency-Key": "k1", "Content-Type": "application/json"},
+        )
         assert r.status_code == 409
 
     async def test_keys_are_per_principal(self, client, db):
         a = await make_key(db, "operator", "zhkh")
         b = await make_key(db, "operator", "zhkh")
         body = {"text": "Нет воды", "category": "water"}
-        r1 = await client.post("/api/v1/tickets", json=body,
-                               headers={**auth(a), "Idempotency-Key": "same"})
-        r2 = await client.post("/api/v1/tickets", json=body,
-                               headers={**auth(b), "Idempotency-Key": "same"})
+        r1 = await client.post(
+            "/api/v1/tickets", json=body, headers={**auth(a), "Idempotency-Key": "same"}
+        )
+        r2 = await client.post(
+            "/api/v1/tickets", json=body, headers={**auth(b), "Idempotency-Key": "same"}
+        )
         assert r1.status_code == r2.status_code == 201
         assert r1.json()["id"] != r2.json()["id"]

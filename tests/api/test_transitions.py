@@ -26,13 +26,15 @@ async def test_transition_edge(client, db, current: Status, target: Status) -> N
     body = {"to": target.value, "reason": "проверка", "redirect_to": "Минздрав Приморского края"}
     if target == Status.merged:
         body["duplicate_of"] = main.id
-    r = await client.post(f"/api/v1/tickets/{ticket.id}/transitions", json=body,
-                          headers=auth(token))
+    r = await client.post(
+        f"/api/v1/tickets/{ticket.id}/transitions", json=body, headers=auth(token)
+    )
     if target in TRANSITIONS[current]:
         assert r.status_code == 200, r.text
         assert r.json()["status"] == target.value
-        events = (await client.get(f"/api/v1/tickets/{ticket.id}/events",
-                                   headers=auth(token))).json()
+        events = (
+            await client.get(f"/api/v1/tickets/{ticket.id}/events", headers=auth(token))
+        ).json()
         last = events[-1]
         assert last["type"] == "status_changed"
         assert (last["data"]["before"], last["data"]["after"]) == (current.value, target.value)
@@ -49,8 +51,9 @@ async def test_transition_edge(client, db, current: Status, target: Status) -> N
 async def test_reason_required_for_hold(client, db) -> None:
     token = await make_key(db, "operator", "roads")
     ticket = await make_ticket(db)
-    r = await client.post(f"/api/v1/tickets/{ticket.id}/transitions", json={"to": "on_hold"},
-                          headers=auth(token))
+    r = await client.post(
+        f"/api/v1/tickets/{ticket.id}/transitions", json={"to": "on_hold"}, headers=auth(token)
+    )
     assert r.status_code == 422
     assert "reason" in r.json()["detail"]
 
@@ -58,30 +61,41 @@ async def test_reason_required_for_hold(client, db) -> None:
 async def test_final_answer_moves_to_answered_and_reopen(client, db) -> None:
     token = await make_key(db, "operator", "roads")
     ticket = await make_ticket(db)
-    r = await client.post(f"/api/v1/tickets/{ticket.id}/answers",
-                          json={"text": "Яму заделали", "kind": "final"}, headers=auth(token))
+    r = await client.post(
+        f"/api/v1/tickets/{ticket.id}/answers",
+        json={"text": "Яму заделали", "kind": "final"},
+        headers=auth(token),
+    )
     assert r.status_code == 201
     got = (await client.get(f"/api/v1/tickets/{ticket.id}", headers=auth(token))).json()
     assert got["status"] == "answered"
     assert got["answered_at"] is not None and got["first_responded_at"] is not None
-    r = await client.post(f"/api/v1/tickets/{ticket.id}/transitions",
-                          json={"to": "in_progress", "reason": "житель: яма снова"},
-                          headers=auth(token))
+    r = await client.post(
+        f"/api/v1/tickets/{ticket.id}/transitions",
+        json={"to": "in_progress", "reason": "житель: яма снова"},
+        headers=auth(token),
+    )
     assert r.status_code == 200 and r.json()["status"] == "in_progress"
-    r = await client.post(f"/api/v1/tickets/{ticket.id}/answers",
-                          json={"text": "ещё раз", "kind": "final"}, headers=auth(token))
+    r = await client.post(
+        f"/api/v1/tickets/{ticket.id}/answers",
+        json={"text": "ещё раз", "kind": "final"},
+        headers=auth(token),
+    )
     assert r.status_code == 201
-    answers = (await client.get(f"/api/v1/tickets/{ticket.id}/answers",
-                                headers=auth(token))).json()
+    answers = (await client.get(f"/api/v1/tickets/{ticket.id}/answers", headers=auth(token))).json()
     assert [a["text"] for a in answers] == ["Яму заделали", "ещё раз"]
 
 
 async def test_merge_needs_target(client, db) -> None:
     token = await make_key(db, "operator", "roads")
     ticket = await make_ticket(db)
-    r = await client.post(f"/api/v1/tickets/{ticket.id}/transitions", json={"to": "merged"},
-                          headers=auth(token))
+    r = await client.post(
+        f"/api/v1/tickets/{ticket.id}/transitions", json={"to": "merged"}, headers=auth(token)
+    )
     assert r.status_code == 422
-    r = await client.post(f"/api/v1/tickets/{ticket.id}/transitions",
-                          json={"to": "merged", "duplicate_of": ticket.id}, headers=auth(token))
+    r = await client.post(
+        f"/api/v1/tickets/{ticket.id}/transitions",
+        json={"to": "merged", "duplicate_of": ticket.id},
+        headers=auth(token),
+    )
     assert r.status_code == 422

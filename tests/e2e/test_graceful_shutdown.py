@@ -1,9 +1,9 @@
 """SIGTERM during a slow request: it completes, new connections are refused, exit is clean."""
 
+import asyncio
 import json
 import signal
 import socket
-import time
 
 import httpx
 
@@ -27,12 +27,13 @@ async def test_sigterm_lets_the_slow_request_finish(db, database_url, tmp_path):
     ).encode()
     try:
         slow.sendall(head + body[:10])  # the request is in flight, its body half sent
-        time.sleep(0.5)
+        await asyncio.sleep(0.5)
         api.signal(signal.SIGTERM)
-        time.sleep(1.0)
+        await asyncio.sleep(1.0)
         refused = False
         try:
-            httpx.get(base + "/healthz", timeout=2)
+            async with httpx.AsyncClient(timeout=2) as c:
+                await c.get(base + "/healthz")
         except httpx.TransportError:
             refused = True
         assert refused, "a new connection was accepted during shutdown"

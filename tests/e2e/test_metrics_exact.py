@@ -57,6 +57,11 @@ async def drive_api(base: str, token: str) -> None:
                         f"/api/v1/tickets/{ticket_id}/answers", json={"text": "Готово"}
                     )
                     assert r.status_code == 201, r.text
+                    # The citizen's reaction, recorded by the operator (issue 11's counter).
+                    r = await c.post(
+                        f"/api/v1/tickets/{ticket_id}/feedback", json={"score": 4 + i % 2}
+                    )
+                    assert r.status_code in (200, 201), r.text
 
         await asyncio.gather(*(one(i) for i in range(TICKETS_PER_API)))
 
@@ -135,6 +140,10 @@ def expected() -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
         ("appeals_resolution_seconds_count", (*road, ("source", "api"))): answered,
         ("appeals_resolution_seconds_bucket", (*road, ("le", "+Inf"), ("source", "api"))): answered,
         ("appeals_first_response_seconds_count", (*road, ("source", "api"))): answered,
+        (
+            "appeals_citizen_feedback_total",
+            (*road, ("sentiment", "positive"), ("source", "api")),
+        ): answered,
         (
             "appeals_connector_failures_total",
             (("connector", "incident_management"), ("reason", "timeout")),

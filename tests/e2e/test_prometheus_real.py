@@ -176,6 +176,15 @@ async def seed(db, *, now: datetime, answered: int) -> None:
                         {"department": "roads", "target": "resolution"},
                         1.0,
                     ),
+                    (
+                        "appeals_citizen_feedback_total",
+                        {
+                            "source": "feedback_platform",
+                            "department": "roads",
+                            "sentiment": "positive",
+                        },
+                        1.0,
+                    ),
                 ],
             )
         await session.commit()

@@ -4,6 +4,7 @@
 APPEALS_FUZZ_EXAMPLES higher.
 """
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -11,13 +12,15 @@ import sys
 from tests.support.builders import make_key, make_ticket
 from tests.support.servers import start_api
 
-CHECKS = ",".join([
-    "not_a_server_error",
-    "status_code_conformance",
-    "content_type_conformance",
-    "response_headers_conformance",
-    "response_schema_conformance",
-])
+CHECKS = ",".join(
+    [
+        "not_a_server_error",
+        "status_code_conformance",
+        "content_type_conformance",
+        "response_headers_conformance",
+        "response_schema_conformance",
+    ]
+)
 
 
 async def test_schemathesis_against_running_api(db, database_url, tmp_path):
@@ -27,16 +30,37 @@ async def test_schemathesis_against_running_api(db, database_url, tmp_path):
     api, base = start_api(database_url, tmp_path)
     examples = os.environ.get("APPEALS_FUZZ_EXAMPLES", "10")
     try:
-        result = subprocess.run(
+        result = await asyncio.to_thread(
+            subprocess.run,
             [
-                sys.executable, "-m", "schemathesis.cli", "run", f"{base}/openapi.json",
-                "--checks", CHECKS, "--max-examples", examples, "--seed", "20261126",
-                "--generation-database", "none", "--no-color", "--workers", "2",
-                "--phases", "examples,coverage,fuzzing",
-                "-H", f"Authorization: Bearer {token}",
-                "--report", "junit", "--report-dir", str(tmp_path / "st"),
+                sys.executable,
+                "-m",
+                "schemathesis.cli",
+                "run",
+                f"{base}/openapi.json",
+                "--checks",
+                CHECKS,
+                "--max-examples",
+                examples,
+                "--seed",
+                "20261126",
+                "--generation-database",
+                "none",
+                "--no-color",
+                "--workers",
+                "2",
+                "--phases",
+                "examples,coverage,fuzzing",
+                "-H",
+                f"Authorization: Bearer {token}",
+                "--report",
+                "junit",
+                "--report-dir",
+                str(tmp_path / "st"),
             ],
-            capture_output=True, text=True, timeout=900,
+            capture_output=True,
+            text=True,
+            timeout=900,
         )
     finally:
         api.stop()

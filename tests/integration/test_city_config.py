@@ -38,8 +38,11 @@ async def test_edit_and_reapply_updates(db):
         await session.commit()
         zhkh = await session.get(Department, "zhkh")
         construction = await session.get(Department, "construction")
-        stops = (await session.exec(select(CategoryMapping).where(
-            CategoryMapping.source_name == "остановки"))).one()
+        stops = (
+            await session.exec(
+                select(CategoryMapping).where(CategoryMapping.source_name == "остановки")
+            )
+        ).one()
     assert zhkh.name == "Отдел ЖКХ и энергетики"
     assert construction.active is False
     assert stops.category_code == "roads"
@@ -49,10 +52,12 @@ async def test_edit_and_reapply_updates(db):
 
 async def test_mapping_resolves_and_unknown_falls_back(db):
     async with db.sessionmaker() as session:
-        pits = await resolve_category(session, source="feedback_platform",
-                                      names=["Ямы, выбоины", "Автомобильные дороги"])
-        unknown = await resolve_category(session, source="incident_management",
-                                         names=["Неизвестная тема"])
+        pits = await resolve_category(
+            session, source="feedback_platform", names=["Ямы, выбоины", "Автомобильные дороги"]
+        )
+        unknown = await resolve_category(
+            session, source="incident_management", names=["Неизвестная тема"]
+        )
         fallback = (await session.exec(select(Category).where(Category.is_fallback))).one()
     assert pits.code == "roads"
     assert unknown.code == fallback.code == "other"

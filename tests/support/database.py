@@ -101,9 +101,7 @@ class DatabaseReset:
         )
         parts = ["SET session_replication_role = replica"]
         parts += [f'DELETE FROM public."{t}"' for t in tables]
-        parts += [
-            f'INSERT INTO public."{t}" SELECT * FROM seed."{t}"' for t in seeded
-        ]
+        parts += [f'INSERT INTO public."{t}" SELECT * FROM seed."{t}"' for t in seeded]
         for r in sequences:
             if r["tbl"] in seeded:
                 parts.append(

@@ -21,9 +21,16 @@ def test_every_pair(current: Status, target: Status) -> None:
 
 def test_design_edges_present() -> None:
     # The lifecycle of DESIGN.md: new → routed → in_progress → answered → closed, plus reopen.
-    for a, b in [("new", "routed"), ("routed", "in_progress"), ("in_progress", "answered"),
-                 ("answered", "closed"), ("answered", "in_progress"), ("closed", "in_progress"),
-                 ("in_progress", "on_hold"), ("on_hold", "in_progress")]:
+    for a, b in [
+        ("new", "routed"),
+        ("routed", "in_progress"),
+        ("in_progress", "answered"),
+        ("answered", "closed"),
+        ("answered", "in_progress"),
+        ("closed", "in_progress"),
+        ("in_progress", "on_hold"),
+        ("on_hold", "in_progress"),
+    ]:
         check_transition(Status(a), Status(b))
 
 
