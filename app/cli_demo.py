@@ -7,7 +7,7 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -93,11 +93,24 @@ def demo(
         f"  Admin key:  {token}\n",
         err=True,
     )
+
+    class DemoServer(uvicorn.Server):
+        def handle_exit(self, sig: int, frame: Any) -> None:
+            # Stop the simulators and the worker first, so nothing keeps pushing at an API
+            # that is draining its connections.
+            for child in children:
+                if child.poll() is None:
+                    child.terminate()
+            super().handle_exit(sig, frame)
+
+    server_config = uvicorn.Config(
+        "app.asgi:app", host=host, port=port, log_config=None, timeout_graceful_shutdown=10
+    )
     # uvicorn re-raises SIGTERM after its graceful shutdown; as SystemExit it still reaches the
-    # `finally` below, which stops the worker and the simulators (else they outlive the demo).
+    # `finally` below, which reaps the children (else they outlive the demo).
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
-        uvicorn.run("app.asgi:app", host=host, port=port, log_config=None)
+        DemoServer(server_config).run()
     finally:
         for child in children:
             child.terminate()

@@ -142,7 +142,7 @@ def expected() -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
         ("appeals_first_response_seconds_count", (*road, ("source", "api"))): answered,
         (
             "appeals_citizen_feedback_total",
-            (*road, ("sentiment", "positive"), ("source", "api")),
+            (*road, ("sentiment", "positive"), ("source", "manual")),
         ): answered,
         (
             "appeals_connector_failures_total",

@@ -14,11 +14,14 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from tests.support.builders import make_key, make_ticket
 from tests.support.servers import ROOT, start_api
 from tests.support.webhooks import NEW_SECRET
 
 
+@pytest.mark.slow  # about 2.5 min with 5 examples; `make fuzz` runs it with 500
 async def test_schemathesis_all_checks_with_two_departments(db, database_url, tmp_path):
     roads = await make_key(db, "operator", "roads")
     zhkh = await make_key(db, "operator", "zhkh")
