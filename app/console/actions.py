@@ -16,7 +16,7 @@ from app.models.common import Status
 from app.models.routing import MergeRequest, ReturnRequest, RouteRequest
 from app.models.schemas import AnswerCreate, TransitionRequest
 from app.models.sla import ExtensionRequest
-from app.routers.deps import NowDep, SessionDep
+from app.routers.deps import NowDep, RowId, SessionDep
 from app.services import duplicates, rerouting, sla_actions, ticket_actions
 
 router = APIRouter(prefix="/console/tickets/{ticket_id}", include_in_schema=False)
@@ -54,54 +54,62 @@ async def _run(
     return back_to(page, done=done)
 
 
-@router.post("/take")
-async def take(
+async def _transition(
     request: Request,
     ticket_id: int,
-    session: SessionDep,
-    console: ConsoleDep,
-    form: FormDep,
-    now: NowDep,
+    session: AsyncSession,
+    console: Any,
+    form: Any,
+    now: Any,
+    *,
+    to: Status,
+    done: str,
 ) -> Response:
     async def work() -> object:
         return await ticket_actions.transition_ticket(
             session,
             ticket_id,
-            TransitionRequest(to=Status.in_progress, reason=_text(form, "reason")),
+            TransitionRequest(to=to, reason=_text(form, "reason")),
             principal=console.principal,
             if_match=None,
             now=now,
         )
 
-    return await _run(request, session, console, ticket_id, "taken", work)
+    return await _run(request, session, console, ticket_id, done, work)
+
+
+@router.post("/take")
+async def take(
+    request: Request,
+    ticket_id: RowId,
+    session: SessionDep,
+    console: ConsoleDep,
+    form: FormDep,
+    now: NowDep,
+) -> Response:
+    return await _transition(
+        request, ticket_id, session, console, form, now, to=Status.in_progress, done="taken"
+    )
 
 
 @router.post("/hold")
 async def hold(
     request: Request,
-    ticket_id: int,
+    ticket_id: RowId,
     session: SessionDep,
     console: ConsoleDep,
     form: FormDep,
     now: NowDep,
 ) -> Response:
-    async def work() -> object:
-        return await ticket_actions.transition_ticket(
-            session,
-            ticket_id,
-            TransitionRequest(to=Status.on_hold, reason=_text(form, "reason")),
-            principal=console.principal,
-            if_match=None,
-            now=now,
-        )
-
-    return await _run(request, session, console, ticket_id, "held", work)
+    return await _transition(
+        request, ticket_id, session, console, form, now, to=Status.on_hold, done="held"
+    )
 
 
 @router.post("/answer")
 async def answer(
     request: Request,
-    ticket_id: int,
+    ticket_id: RowId,
     session: SessionDep,
     console: ConsoleDep,
     form: FormDep,
@@ -119,7 +127,7 @@ async def answer(
 @router.post("/reject")
 async def reject(
     request: Request,
-    ticket_id: int,
+    ticket_id: RowId,
     session: SessionDep,
     console: ConsoleDep,
     form: FormDep,
@@ -141,7 +149,7 @@ async def reject(
 @router.post("/return")
 async def return_(
     request: Request,
-    ticket_id: int,
+    ticket_id: RowId,
     session: SessionDep,
     console: ConsoleDep,
     form: FormDep,
@@ -161,7 +169,7 @@ async def return_(
 @router.post("/extend")
 async def extend(
     request: Request,
-    ticket_id: int,
+    ticket_id: RowId,
     session: SessionDep,
     console: ConsoleDep,
     form: FormDep,
@@ -179,7 +187,7 @@ async def extend(
 @router.post("/merge")
 async def merge(
     request: Request,
-    ticket_id: int,
+    ticket_id: RowId,
     session: SessionDep,
     console: ConsoleDep,
     form: FormDep,
@@ -201,7 +209,7 @@ async def merge(
 @router.post("/route")
 async def route(
     request: Request,
-    ticket_id: int,
+    ticket_id: RowId,
     session: SessionDep,
     console: ConsoleDep,
     form: FormDep,

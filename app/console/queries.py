@@ -9,6 +9,7 @@ from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.errors import AppError
+from app.models.feedback import TicketFeedback
 from app.models.routing import DuplicateSuggestion, ExplainRequest, ExplainResult
 from app.models.tickets import Ticket
 from app.services.auth import Principal
@@ -83,3 +84,16 @@ async def routing_hint(session: AsyncSession, ticket: Ticket) -> ExplainResult |
         return await explain(session, ExplainRequest(**payload))
     except (AppError, ValidationError):
         return None
+
+
+async def unhappy_tickets(session: AsyncSession, ticket_ids: list[int]) -> set[int]:
+    """Tickets on the page whose citizen was not satisfied with an answer (shown in the inbox)."""
+    if not ticket_ids:
+        return set()
+    rows = await session.exec(
+        select(TicketFeedback.ticket_id).where(
+            col(TicketFeedback.ticket_id).in_(ticket_ids),
+            TicketFeedback.sentiment == "negative",
+        )
+    )
+    return set(rows.all())

@@ -15,7 +15,7 @@ from app.console.deps import (
     render,
     settings_of,
 )
-from app.console.queries import related_tickets, routing_hint
+from app.console.queries import related_tickets, routing_hint, unhappy_tickets
 from app.console.session import (
     CSRF_FIELD,
     clear_session,
@@ -27,7 +27,7 @@ from app.console.session import (
 from app.errors import NotFound, Unauthorized
 from app.models.common import OPEN_STATUSES, Source, Status
 from app.models.tickets import Ticket
-from app.routers.deps import NowDep, SessionDep
+from app.routers.deps import NowDep, RowId, SessionDep
 from app.services import directory, duplicates, ticket_actions
 from app.services.presenters import applicant_public
 from app.services.ticket_queries import TicketFilters, list_tickets
@@ -127,6 +127,7 @@ async def inbox(
         "inbox.html",
         {
             "tickets": [t for t, _ in rows],
+            "unhappy": await unhappy_tickets(session, [t.id for t, _ in rows if t.id]),
             "next_cursor": next_cursor,
             "paged": bool(cursor),
             "params": params,
@@ -143,7 +144,7 @@ async def inbox(
 @router.get("/tickets/{ticket_id}", response_class=HTMLResponse)
 async def ticket_page(
     request: Request,
-    ticket_id: int,
+    ticket_id: RowId,
     session: SessionDep,
     console: ConsoleDep,
     now: NowDep,

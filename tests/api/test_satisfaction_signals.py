@@ -104,3 +104,29 @@ async def test_im_close_reason_unhappy_is_negative(hooks, client, db):
     await deliver(hooks, IM_URL, {**im, "updated_at": later, "closure_reason": "Автор недоволен"})
     rows = await feedback_of(db, ticket.id)
     assert [(r.source_value, r.sentiment) for r in rows] == [("Автор недоволен", "negative")]
+
+
+async def test_pos_export_rating_reaches_the_feedback_record(client, db):
+    from tests.api.test_imports import pos_file, pos_row, upload
+
+    importer = auth(await make_key(db, "integration", "press"))
+    await upload(client, "feedback-platform", pos_file([pos_row(563007235)]), importer)
+    async with db.sessionmaker() as session:
+        ticket = (await session.exec(select(Ticket).where(Ticket.source_id == "563007235"))).one()
+    operator = await make_key(db, "operator", ticket.department_code)
+    r = await client.post(
+        f"/api/v1/tickets/{ticket.id}/answers",
+        json={"text": "Ответ дан", "kind": "final"},
+        headers=auth(operator),
+    )
+    assert r.status_code == 201
+    rated = pos_row(
+        563007235, Статус="Отправлен ответ заявителю", **{"Оценка ответа заявителем": 2}
+    )
+    r = await upload(client, "feedback-platform", pos_file([rated]), importer)
+    assert r.status_code == 200, r.text
+    rows = await feedback_of(db, ticket.id)
+    assert [(r.score, r.sentiment, r.source) for r in rows] == [
+        (2, "negative", "feedback_platform")
+    ]
+    assert await status_of(db, ticket.id) == "in_progress"
