@@ -52,7 +52,9 @@ DEMO_ENV = {
 def demo(
     host: str = "127.0.0.1",
     port: int = 8000,
-    city: Annotated[Path, typer.Option(exists=True, dir_okay=False)] = EXAMPLE_CITY,
+    city: Annotated[
+        Path, typer.Option(exists=True, dir_okay=False, show_default="config/city.example.yaml")
+    ] = EXAMPLE_CITY,
 ) -> None:
     """Embedded PostgreSQL, migrations, the example city, a demo admin key, the API on :8000.
 
