@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import Depends, Path, Request
+from fastapi import Depends, Header, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -86,3 +86,9 @@ NowDep = Annotated[datetime, Depends(get_now)]
 
 # A database id in a path: anything outside bigint is a 422, never a database error.
 RowId = Annotated[int, Path(ge=1, le=2**63 - 1, description="Numeric id")]
+
+# The ETag of the caller's last read. PATCH requires it (428 without); actions take it optionally.
+IfMatch = Annotated[
+    str | None,
+    Header(alias="If-Match", description="The ETag of your last read (required on PATCH)"),
+]

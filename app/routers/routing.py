@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 
 from app.models.routing import (
     DuplicateSuggestionPublic,
@@ -18,29 +18,14 @@ from app.models.routing import (
     UnmergeRequest,
 )
 from app.models.schemas import TicketPublic
-from app.models.tickets import Ticket
-from app.routers.deps import AdminDep, NowDep, SessionDep, StaffDep
+from app.routers.deps import AdminDep, IfMatch, NowDep, RowId, SessionDep, StaffDep
 from app.routers.responses import problems
-from app.services import duplicates, rerouting, routing, routing_admin, tickets
-from app.services.auth import Principal
-from app.services.presenters import ticket_public
+from app.routers.ticket_view import present_ticket
+from app.services import duplicates, rerouting, routing, routing_admin
 
 router = APIRouter(tags=["routing"])
 
-TicketId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 RuleId = Annotated[int, Path(ge=1, le=2**31 - 1)]
-SuggestionId = Annotated[int, Path(ge=1, le=2**63 - 1)]
-IfMatch = Annotated[
-    str | None, Header(alias="If-Match", description="The ETag of your last read (optional)")
-]
-
-
-async def _present(
-    session: SessionDep, ticket: Ticket, principal: Principal, now: NowDep, response: Response
-) -> TicketPublic:
-    applicant = await tickets.load_applicant(session, ticket)
-    response.headers["ETag"] = tickets.etag_for(ticket)
-    return ticket_public(ticket, applicant, principal, now=now)
 
 
 @router.get(
@@ -113,7 +98,7 @@ async def explain(data: ExplainRequest, session: SessionDep, principal: StaffDep
     responses=problems(400, 401, 403, 404, 412, 422, 428, 503),
 )
 async def return_ticket(
-    ticket_id: TicketId,
+    ticket_id: RowId,
     data: ReturnRequest,
     session: SessionDep,
     principal: StaffDep,
@@ -125,7 +110,7 @@ async def return_ticket(
     ticket = await rerouting.return_ticket(
         session, ticket_id, data, principal=principal, if_match=if_match, now=now
     )
-    return await _present(session, ticket, principal, now, response)
+    return await present_ticket(session, ticket, principal, now, response)
 
 
 @router.post(
@@ -134,7 +119,7 @@ async def return_ticket(
     responses=problems(400, 401, 403, 404, 412, 422, 428, 503),
 )
 async def route_ticket(
-    ticket_id: TicketId,
+    ticket_id: RowId,
     data: RouteRequest,
     session: SessionDep,
     principal: StaffDep,
@@ -146,7 +131,7 @@ async def route_ticket(
     ticket = await rerouting.route_ticket(
         session, ticket_id, data, principal=principal, if_match=if_match, now=now
     )
-    return await _present(session, ticket, principal, now, response)
+    return await present_ticket(session, ticket, principal, now, response)
 
 
 @router.post(
@@ -155,7 +140,7 @@ async def route_ticket(
     responses=problems(400, 401, 403, 404, 409, 422, 503),
 )
 async def merge(
-    ticket_id: TicketId,
+    ticket_id: RowId,
     data: MergeRequest,
     session: SessionDep,
     principal: StaffDep,
@@ -165,7 +150,7 @@ async def merge(
     """Link this ticket as a duplicate of `into`; it keeps its source and citizen and gets
     the main ticket's answers through its own source."""
     ticket = await duplicates.merge_tickets(session, ticket_id, data, principal=principal, now=now)
-    return await _present(session, ticket, principal, now, response)
+    return await present_ticket(session, ticket, principal, now, response)
 
 
 @router.post(
@@ -174,7 +159,7 @@ async def merge(
     responses=problems(400, 401, 403, 404, 409, 422, 503),
 )
 async def unmerge(
-    ticket_id: TicketId,
+    ticket_id: RowId,
     session: SessionDep,
     principal: StaffDep,
     now: NowDep,
@@ -185,7 +170,7 @@ async def unmerge(
     ticket = await duplicates.unmerge_ticket(
         session, ticket_id, data or UnmergeRequest(), principal=principal, now=now
     )
-    return await _present(session, ticket, principal, now, response)
+    return await present_ticket(session, ticket, principal, now, response)
 
 
 @router.get(
@@ -212,7 +197,7 @@ async def suggestions(
     responses=problems(401, 403, 404, 422, 503),
 )
 async def dismiss(
-    suggestion_id: SuggestionId, session: SessionDep, principal: StaffDep, now: NowDep
+    suggestion_id: RowId, session: SessionDep, principal: StaffDep, now: NowDep
 ) -> DuplicateSuggestionPublic:
     """Not a duplicate: the suggestion is closed."""
     row = await duplicates.dismiss_suggestion(session, suggestion_id, principal=principal, now=now)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from app.models.common import Role
 from app.models.schemas import TicketPublic
@@ -17,17 +17,24 @@ from app.models.sla import (
     SlaPolicyUpdate,
     SlaReport,
 )
-from app.routers.deps import AdminDep, NowDep, SessionDep, StaffDep, require_roles
+from app.routers.deps import (
+    AdminDep,
+    IfMatch,
+    NowDep,
+    RowId,
+    SessionDep,
+    StaffDep,
+    require_roles,
+)
 from app.routers.responses import problems
-from app.services import sla_actions, sla_policies, tickets
+from app.routers.ticket_view import present_ticket
+from app.services import sla_actions, sla_policies
 from app.services.auth import Principal
-from app.services.presenters import ticket_public
 from app.services.sla_reports import report_csv, sla_report
 
 router = APIRouter(prefix="/api/v1", tags=["sla"])
 
 ManagerDep = Annotated[Principal, Depends(require_roles(Role.manager, Role.admin))]
-RowId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 
 def _public(row: object) -> SlaPolicyPublic:
@@ -94,15 +101,13 @@ async def extend(
     principal: StaffDep,
     now: NowDep,
     response: Response,
-    if_match: Annotated[str | None, Header(alias="If-Match")] = None,
+    if_match: IfMatch = None,
 ) -> TicketPublic:
     """Extend a 59-ФЗ appeal once (up to 30 days, with a reason); the citizen is notified."""
     ticket = await sla_actions.extend_deadline(
         session, ticket_id, data, principal=principal, if_match=if_match, now=now
     )
-    applicant = await tickets.load_applicant(session, ticket)
-    response.headers["ETag"] = tickets.etag_for(ticket)
-    return ticket_public(ticket, applicant, principal, now=now)
+    return await present_ticket(session, ticket, principal, now, response)
 
 
 @router.get(

@@ -23,9 +23,18 @@ from app.models.schemas import (
     TicketUpdate,
     TransitionRequest,
 )
-from app.routers.deps import NowDep, PrincipalDep, RowId, SessionDep, SessionmakerDep, StaffDep
+from app.routers.deps import (
+    IfMatch,
+    NowDep,
+    PrincipalDep,
+    RowId,
+    SessionDep,
+    SessionmakerDep,
+    StaffDep,
+)
 from app.routers.idempotency import IDEMPOTENCY_HEADER_DOC, run_idempotent
 from app.routers.responses import problems
+from app.routers.ticket_view import present_ticket
 from app.services import ticket_actions, tickets
 from app.services.presenters import event_public, ticket_public
 from app.services.ticket_queries import SORTS, TicketFilters, list_tickets
@@ -44,9 +53,6 @@ router = APIRouter(prefix="/api/v1/tickets", tags=["tickets"])
 
 IdempotencyKey = Annotated[
     str | None, Header(alias="Idempotency-Key", description=IDEMPOTENCY_HEADER_DOC, max_length=200)
-]
-IfMatch = Annotated[
-    str | None, Header(alias="If-Match", description="The ETag of your last read (required)")
 ]
 
 
@@ -136,19 +142,13 @@ async def create(
     )
 
 
-async def _present(session: SessionDep, ticket, principal, now, response: Response) -> TicketPublic:  # type: ignore[no-untyped-def]
-    applicant = await tickets.load_applicant(session, ticket)
-    response.headers["ETag"] = tickets.etag_for(ticket)
-    return ticket_public(ticket, applicant, principal, now=now)
-
-
 @router.get("/{ticket_id}", response_model=TicketPublic, responses=problems(401, 403, 404, 503))
 async def get(
     ticket_id: RowId, session: SessionDep, principal: PrincipalDep, now: NowDep, response: Response
 ) -> TicketPublic:
     """One ticket, with its `ETag` for later updates."""
     ticket = await tickets.get_visible_ticket(session, ticket_id, principal=principal)
-    return await _present(session, ticket, principal, now, response)
+    return await present_ticket(session, ticket, principal, now, response)
 
 
 @router.patch(
@@ -169,7 +169,7 @@ async def update(
     ticket = await tickets.update_ticket(
         session, ticket_id, data, principal=principal, if_match=if_match, now=now
     )
-    return await _present(session, ticket, principal, now, response)
+    return await present_ticket(session, ticket, principal, now, response)
 
 
 @router.post(
@@ -190,7 +190,7 @@ async def transition(
     ticket = await ticket_actions.transition_ticket(
         session, ticket_id, data, principal=principal, if_match=if_match, now=now
     )
-    return await _present(session, ticket, principal, now, response)
+    return await present_ticket(session, ticket, principal, now, response)
 
 
 @router.post(
@@ -293,7 +293,7 @@ async def assign(
     ticket = await ticket_actions.assign_ticket(
         session, ticket_id, data, principal=principal, now=now
     )
-    return await _present(session, ticket, principal, now, response)
+    return await present_ticket(session, ticket, principal, now, response)
 
 
 @router.get(
