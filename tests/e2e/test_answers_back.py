@@ -4,81 +4,39 @@ answer id, even when the worker is SIGKILLed mid-delivery and started again."""
 
 from __future__ import annotations
 
-import asyncio
 import signal
-import sys
-import time
 from pathlib import Path
-from typing import Any
 
 import httpx
 
 from app.models.common import Role
 from tests.support.builders import auth, make_key
-from tests.support.servers import Process, app_env, free_port, start_api, wait_http
+from tests.support.loop import (
+    IM_SECRET,
+    OPEN,
+    POS_SECRET,
+    all_tickets,
+    relay_worker,
+    start_simulator,
+    until,
+)
+from tests.support.servers import Process, app_env, start_api
 
-POS_SECRET = "whsec_" + "cG9zLXNpbXVsYXRvci1zZWNyZXQtZm9yLXRlc3Rz"
-IM_SECRET = "whsec_" + "aW0tc2ltdWxhdG9yLXNlY3JldC1mb3ItdGVzdHM="
 ITEMS = 8
-APPEALS = str(Path(sys.executable).parent / "appeals")
-OPEN = {"new", "routed", "in_progress", "on_hold"}
 
 
 def simulator(source: str, target: str, secret: str, tmp_path: Path, env: dict[str, str]):  # type: ignore[no-untyped-def]
-    port = free_port()
-    args = [
-        APPEALS, "simulate", source, "--target", target, "--rate", "40", "--secret", secret,
-        "--port", str(port), "--count", str(ITEMS), "--seed", "3",
-    ]  # fmt: skip
-    proc = Process(args, env, tmp_path / f"{source}.log")
-    base = f"http://127.0.0.1:{port}"
-    wait_http(base + "/healthz", proc=proc)
-    return proc, base
+    return start_simulator(source, target, secret, tmp_path, env, count=ITEMS, seed=3)
 
 
 def worker(database_url: str, pos: str, im: str, tmp_path: Path, n: int) -> Process:
-    env = app_env(
-        database_url,
-        APPEALS_FEEDBACK_PLATFORM_URL=pos,
-        APPEALS_INCIDENT_MANAGEMENT_URL=im,
-        APPEALS_FEEDBACK_PLATFORM_OUTBOUND_SECRET=POS_SECRET,
-        APPEALS_INCIDENT_MANAGEMENT_OUTBOUND_SECRET=IM_SECRET,
-        APPEALS_FEEDBACK_PLATFORM_USERNAME="demo-client",
-        APPEALS_FEEDBACK_PLATFORM_PASSWORD="demo-password",
-        APPEALS_FEEDBACK_PLATFORM_CLIENT_ID="appeals-hub",
-        APPEALS_FEEDBACK_PLATFORM_CLIENT_SECRET="demo-client-secret",
+    return relay_worker(
+        database_url, pos, im, tmp_path, n,
         APPEALS_FEEDBACK_PLATFORM_POLL_INTERVAL_SECONDS="1",
         APPEALS_OUTBOX_INTERVAL_SECONDS="0.2",
-        APPEALS_OUTBOX_BACKOFF_BASE_SECONDS="0.5",
-        APPEALS_OUTBOX_BACKOFF_CAP_SECONDS="3",
         APPEALS_OUTBOX_HTTP_TIMEOUT_SECONDS="5",
         APPEALS_OUTBOX_LEASE_SECONDS="5",
-    )
-    return Process([APPEALS, "worker"], env, tmp_path / f"worker-{n}.log")
-
-
-async def until(check, what: str, limit: float = 90.0) -> Any:  # type: ignore[no-untyped-def]
-    """Poll ``check`` until it returns something truthy (a bound on waiting, not an assertion)."""
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        value = await check()
-        if value:
-            return value
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"gave up waiting for {what}")
-
-
-async def all_tickets(c: httpx.AsyncClient, source: str) -> list[dict]:
-    items, cursor = [], None
-    while True:
-        params: dict[str, Any] = {"source": source, "limit": 200}
-        if cursor:
-            params["cursor"] = cursor
-        page = (await c.get("/api/v1/tickets", params=params)).json()
-        items += page["items"]
-        cursor = page.get("next_cursor")
-        if not cursor:
-            return items
+    )  # fmt: skip
 
 
 async def test_every_answer_reaches_its_source_exactly_once_across_a_relay_kill(

@@ -12,8 +12,8 @@ from playwright.async_api import async_playwright
 
 from app.models.common import Role
 from app.services.users import create_user
-from tests.e2e.test_answers_back import APPEALS, IM_SECRET, simulator, until
 from tests.support.builders import auth, make_key, make_ticket
+from tests.support.loop import APPEALS, IM_SECRET, start_simulator, until
 from tests.support.servers import Process, app_env, start_api
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
@@ -52,9 +52,9 @@ async def test_operator_answers_a_pushed_post_in_the_browser(db, database_url, t
         APPEALS_CONSOLE_SESSION_SECRET="console-browser-test-secret",
     )
     env = app_env(database_url)
-    im, im_url = simulator(
+    im, im_url = start_simulator(
         "incident-management", base + "/api/v1/webhooks/incident-management", IM_SECRET,
-        tmp_path, env,
+        tmp_path, env, count=8, seed=3,
     )  # fmt: skip
     processes: list[Process] = [im, api]
     admin = await make_key(db, Role.admin)

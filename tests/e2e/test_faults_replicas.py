@@ -16,44 +16,33 @@ import httpx
 from sqlalchemy import text
 
 from app.models.common import Role
-from tests.e2e.test_answers_back import APPEALS, IM_SECRET, OPEN, POS_SECRET, all_tickets, until
 from tests.support.builders import auth, make_key, make_ticket
-from tests.support.servers import Process, app_env, free_port, start_api, wait_http
+from tests.support.loop import (
+    IM_SECRET,
+    OPEN,
+    POS_SECRET,
+    all_tickets,
+    relay_worker,
+    start_simulator,
+    until,
+)
+from tests.support.servers import Process, app_env, start_api
 
 ITEMS = 20
 OVERDUE = 30
 
 
 def simulator(source: str, target: str, secret: str, tmp_path: Path, env: dict[str, str]):  # type: ignore[no-untyped-def]
-    port = free_port()
-    args = [
-        APPEALS, "simulate", source, "--target", target, "--rate", "40", "--secret", secret,
-        "--port", str(port), "--count", str(ITEMS), "--seed", "11",
-    ]  # fmt: skip
-    proc = Process(args, env, tmp_path / f"{source}.log")
-    base = f"http://127.0.0.1:{port}"
-    wait_http(base + "/healthz", timeout=60, proc=proc)
-    return proc, base
+    return start_simulator(source, target, secret, tmp_path, env, count=ITEMS, seed=11, wait=60)
 
 
 def worker(database_url: str, pos: str, im: str, tmp_path: Path, n: int) -> Process:
-    env = app_env(
-        database_url,
-        APPEALS_FEEDBACK_PLATFORM_URL=pos,
-        APPEALS_INCIDENT_MANAGEMENT_URL=im,
-        APPEALS_FEEDBACK_PLATFORM_OUTBOUND_SECRET=POS_SECRET,
-        APPEALS_INCIDENT_MANAGEMENT_OUTBOUND_SECRET=IM_SECRET,
-        APPEALS_FEEDBACK_PLATFORM_USERNAME="demo-client",
-        APPEALS_FEEDBACK_PLATFORM_PASSWORD="demo-password",
-        APPEALS_FEEDBACK_PLATFORM_CLIENT_ID="appeals-hub",
-        APPEALS_FEEDBACK_PLATFORM_CLIENT_SECRET="demo-client-secret",
+    return relay_worker(
+        database_url, pos, im, tmp_path, n,
         APPEALS_OUTBOX_INTERVAL_SECONDS="0.1",
         APPEALS_OUTBOX_BATCH_SIZE="5",
-        APPEALS_OUTBOX_BACKOFF_BASE_SECONDS="0.5",
-        APPEALS_OUTBOX_BACKOFF_CAP_SECONDS="3",
         APPEALS_SLA_SWEEP_INTERVAL_SECONDS="0.1",
-    )
-    return Process([APPEALS, "worker"], env, tmp_path / f"worker-{n}.log")
+    )  # fmt: skip
 
 
 async def rows(db, query: str) -> list[tuple]:
