@@ -44,12 +44,26 @@ def _signed(pos_id: int, rng: random.Random) -> tuple[bytes, dict[str, str]]:
     return body.encode(), headers
 
 
+class StatementCount:
+    """SQL statements the app's engine sends (the baseline uses asyncpg directly: 1 each)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, *args: Any) -> None:
+        self.count += 1
+
+
 async def measure(
-    client: httpx.AsyncClient, make: Callable[[int], tuple[str, str, Any, dict[str, str]]], n: int
+    client: httpx.AsyncClient,
+    make: Callable[[int], tuple[str, str, Any, dict[str, str]]],
+    n: int,
+    statements: StatementCount | None = None,
 ) -> dict[str, float]:
     for i in range(5):
         method, url, body, headers = make(i)
         (await client.request(method, url, content=body, headers=headers)).raise_for_status()
+    first = statements.count if statements else 0
     cpu0, wall0 = time.process_time(), time.perf_counter()
     for i in range(5, n + 5):
         method, url, body, headers = make(i)
@@ -58,13 +72,17 @@ async def measure(
             raise RuntimeError(f"{url}: {r.status_code} {r.text[:300]}")
     cpu = (time.process_time() - cpu0) / n * 1000
     wall = (time.perf_counter() - wall0) / n * 1000
-    return {"cpu_ms": round(cpu, 2), "wall_ms": round(wall, 2)}
+    out = {"cpu_ms": round(cpu, 2), "wall_ms": round(wall, 2)}
+    if statements is not None:
+        out["sql_per_request"] = round((statements.count - first) / n, 2)
+    return out
 
 
 async def run(
     name: str, n: int, total: int, profile: str | None = None, only: str | None = None
 ) -> dict[str, Any]:
     os.environ.setdefault("APPEALS_FEEDBACK_PLATFORM_WEBHOOK_SECRETS", SECRET)
+    os.environ.setdefault("APPEALS_RATE_LIMIT_PER_MINUTE", "0")  # one key, hundreds a minute
     from app.config import get_settings
     from app.db import Database
     from app.main import create_app
@@ -93,13 +111,22 @@ async def run(
         _, oper = await create_api_key(session, role=Role.operator, department_code="zhkh")
         await session.commit()
     app = create_app(db=db)
+    from sqlalchemy import event
+
+    from app.main import freeze_startup_objects
+
+    freeze_startup_objects()  # what the api's lifespan does after start-up
+
+    statements = StatementCount()
+    event.listen(db.engine.sync_engine, "before_cursor_execute", statements)
     baseline_app.app.state.pool = await asyncpg.create_pool(pg.dsn(name), min_size=2, max_size=4)
     async with baseline_app.app.state.pool.acquire() as conn:
         await conn.execute(baseline_app.DDL)
     rng = random.Random(9)
     auth = {"Authorization": f"Bearer {admin}"}
     oauth = {"Authorization": f"Bearer {oper}"}
-    pos = iter(range(800_000_000, 900_000_000))
+    start = 800_000_000 + (time.time_ns() // 1000) % 90_000_000  # fresh items every run
+    pos = iter(range(start, 900_000_000))
     cases: dict[str, tuple[Any, Callable[[int], Any]]] = {
         "baseline_select": (baseline_app.app, lambda i: ("GET", "/items", None, {})),
         "list": (app, lambda i: ("GET", "/api/v1/tickets?limit=50", None, auth)),
@@ -132,6 +159,7 @@ async def run(
     for key, (target, make) in cases.items():
         if (profile and key != profile) or (only and key != only):
             continue
+        counted = statements if target is app else None
         async with httpx.AsyncClient(
             transport=httpx.ASGITransport(app=target), base_url="http://bench"
         ) as client:
@@ -140,11 +168,11 @@ async def run(
 
                 prof = Profiler(interval=0.001, async_mode="enabled")
                 prof.start()
-                out[key] = await measure(client, make, n)
+                out[key] = await measure(client, make, n, counted)
                 prof.stop()
                 print(prof.output_text(color=False, show_all=False))
             else:
-                out[key] = await measure(client, make, n)
+                out[key] = await measure(client, make, n, counted)
     await baseline_app.app.state.pool.close()
     await db.dispose()
     return out

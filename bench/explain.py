@@ -11,11 +11,11 @@ from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from app.models.common import Role
 from app.models.tickets import Applicant, Ticket
 from app.services.auth import Principal
-from app.services.ticket_queries import TicketFilters, list_tickets
+from app.services.ticket_queries import TicketFilters, list_ticket_rows
 
 
 class _Capture:
-    """Stands in for the session: keeps the statement list_tickets builds."""
+    """Stands in for the session: keeps the statements list_ticket_rows builds."""
 
     def __init__(self) -> None:
         self.statements: list[Any] = []
@@ -36,14 +36,17 @@ async def list_sql(
     *,
     sort: str = "-created_at",
     columns: set[str] | None = None,
+    window: int = 0,
 ) -> tuple[str, list[Any]]:
-    """The SQL and parameters list_tickets sends for these filters (first page, 50).
+    """The SQL and parameters the API's list sends for these filters (first page, 50).
+
+    ``window``: a search page may take up to three queries (month, year, all); which one.
 
     ``columns``: the ticket columns the database has (the model may be ahead of it while
     others are mid-change); the plan does not depend on the select list.
     """
     capture = _Capture()
-    await list_tickets(
+    await list_ticket_rows(
         capture,  # type: ignore[arg-type]
         principal=principal,
         filters=filters,
@@ -52,8 +55,8 @@ async def list_sql(
         cursor=None,
         now=datetime.now(UTC),
     )
-    stmt = capture.statements[0]
-    if columns is not None:
+    stmt = capture.statements[window]
+    if columns is not None and not {c.name for c in Ticket.__table__.c} <= columns:  # type: ignore[attr-defined]
         keep = [c for c in Ticket.__table__.c if c.name in columns]  # type: ignore[attr-defined]
         stmt = stmt.with_only_columns(*keep, Applicant.__table__.c.id)  # type: ignore[attr-defined]
     compiled = stmt.compile(
@@ -96,6 +99,10 @@ async def explain_all(dsn: str, extra: dict[str, tuple[str, list[Any]]] | None =
         }
         for name, (principal, filters) in LIST_CASES.items():
             queries[name] = await list_sql(principal, filters, columns=columns)
+            if filters.q:  # the first window (a month) above; everything here
+                queries[f"{name}_unbounded"] = await list_sql(
+                    principal, filters, columns=columns, window=2
+                )
         queries["detail"] = ("SELECT * FROM tickets WHERE id = $1", [12345])
         queries["api_key"] = ("SELECT * FROM api_keys WHERE key_hash = $1", ["0" * 64])
         queries["metrics_counters"] = (

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -35,7 +35,8 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
-def get_sessionmaker(request: Request) -> async_sessionmaker[AsyncSession]:
+async def get_sessionmaker(request: Request) -> async_sessionmaker[AsyncSession]:
+    # Dependencies are async throughout: FastAPI runs a sync one in a worker thread.
     return request.app.state.db.sessionmaker  # type: ignore[no-any-return]
 
 
@@ -45,10 +46,10 @@ SessionmakerDep = Annotated[async_sessionmaker[AsyncSession], Depends(get_sessio
 async def get_principal(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    session: SessionDep,
 ) -> Principal:
-    sessionmaker = get_sessionmaker(request)
-    async with sessionmaker() as session:
-        principal = await authenticate(session, credentials.credentials if credentials else None)
+    """The caller, read in the request's own session (no second transaction per request)."""
+    principal = await authenticate(session, credentials.credentials if credentials else None)
     request.state.principal = principal
     limiter = getattr(request.app.state, "rate_limiter", None)
     if limiter is not None:
@@ -59,8 +60,8 @@ async def get_principal(
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
-def require_roles(*roles: Role) -> Callable[[Principal], Principal]:
-    def _check(principal: PrincipalDep) -> Principal:
+def require_roles(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:
+    async def _check(principal: PrincipalDep) -> Principal:
         if principal.role not in roles:
             raise Forbidden(
                 f"role '{principal.role}' may not do this; needs one of "
@@ -75,7 +76,7 @@ AdminDep = Annotated[Principal, Depends(require_roles(Role.admin))]
 StaffDep = Annotated[Principal, Depends(require_roles(Role.operator, Role.manager, Role.admin))]
 
 
-def get_now(request: Request) -> datetime:
+async def get_now(request: Request) -> datetime:
     """The request's notion of now (tests may freeze it through ``app.state.clock``)."""
     clock = getattr(request.app.state, "clock", None)
     return clock() if clock else datetime.now(UTC)

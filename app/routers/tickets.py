@@ -37,7 +37,7 @@ from app.routers.responses import problems
 from app.routers.ticket_view import present_ticket
 from app.services import ticket_actions, tickets
 from app.services.presenters import event_public, ticket_public
-from app.services.ticket_queries import SORTS, TicketFilters, list_tickets
+from app.services.ticket_queries import SORTS, TicketFilters, list_ticket_rows
 
 
 def _iso_only(value: object) -> object:
@@ -94,7 +94,7 @@ async def list_(
         at_risk=at_risk,
         q=q.strip() if q and q.strip() else None,
     )
-    rows, next_cursor = await list_tickets(
+    rows, next_cursor = await list_ticket_rows(
         session,
         principal=principal,
         filters=filters,

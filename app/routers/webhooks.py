@@ -13,7 +13,7 @@ from app.routers.responses import problems
 from app.services.inbound import receive_webhook
 
 
-def get_app_settings(request: Request) -> Settings:
+async def get_app_settings(request: Request) -> Settings:
     """The settings the app was built with (tests pass their own)."""
     return getattr(request.app.state, "settings", None) or get_settings()
 

@@ -29,23 +29,25 @@ _FAILURE = text(
 # One row per connector is a hot row: under a burst every delivery queued on its lock (the top
 # wait in bench/, docs/PERFORMANCE.md). When another transaction is writing the row right now,
 # its timestamp is as fresh as ours, so skip instead of waiting.
+# One round trip: the row is updated when free; "present" tells a busy row from a missing one.
 _SUCCESS_IF_FREE = text(
-    "UPDATE connector_health SET last_success_at = GREATEST(last_success_at, :now) "
+    "WITH done AS (UPDATE connector_health SET last_success_at = GREATEST(last_success_at, :now) "
     "WHERE connector = (SELECT connector FROM connector_health WHERE connector = :c "
-    "FOR UPDATE SKIP LOCKED)"
+    "FOR UPDATE SKIP LOCKED) RETURNING 1) "
+    "SELECT EXISTS (SELECT 1 FROM connector_health WHERE connector = :c) AS present"
 )
-_EXISTS = text("SELECT 1 FROM connector_health WHERE connector = :c")
 
 
 async def record_success(session: AsyncSession, connector: str, *, now: datetime) -> None:
-    """The connector just did its job (a delivery stored, a poll answered, a send accepted)."""
+    """The connector just did its job (a delivery stored, a poll answered, a send accepted).
+
+    Never waits on the row: when another transaction holds it, that writer records the same
+    moment. Only the very first success of a connector inserts the row.
+    """
     params = {"c": connector, "now": now}
-    updated = await session.exec(_SUCCESS_IF_FREE, params=params)  # type: ignore[call-overload]
-    if updated.rowcount:
-        return
-    if (await session.exec(_EXISTS, params={"c": connector})).first() is not None:  # type: ignore[call-overload]
-        return  # locked by a concurrent writer: it records the same moment
-    await session.exec(_SUCCESS, params=params)  # type: ignore[call-overload]
+    present = (await session.exec(_SUCCESS_IF_FREE, params=params)).scalar_one()  # type: ignore[call-overload]
+    if not present:
+        await session.exec(_SUCCESS, params=params)  # type: ignore[call-overload]
 
 
 async def record_failure(

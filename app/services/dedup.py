@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from sqlalchemy import text
@@ -13,6 +14,7 @@ from app.errors import ValidationFailed
 from app.models.common import Status
 from app.models.routing import DuplicateSuggestion
 from app.models.tickets import Ticket, TicketAnswer
+from app.services import reference
 from app.services.dedup_score import (
     REPEAT_WINDOW,
     WINDOW,
@@ -33,7 +35,7 @@ _NO_BOX: dict[str, float | None] = {
 }
 
 # The status list is literal so the planner can use the partial indexes of migration 0007.
-_CANDIDATES = text(
+_CANDIDATES_SQL = (
     f"SELECT {_FIELDS} FROM tickets "
     "WHERE status IN ('new','routed','in_progress','on_hold') AND category_code = :category "
     "AND id <> :id AND created_at >= :since AND ("
@@ -41,12 +43,24 @@ _CANDIDATES = text(
     "(lat IS NOT NULL AND lat BETWEEN :lat_min AND :lat_max AND lon BETWEEN :lon_min AND :lon_max)"
     ") ORDER BY created_at DESC LIMIT 50"
 )
-_RECENTLY_CLOSED = text(
+_RECENTLY_CLOSED_SQL = (
     f"SELECT {_FIELDS} FROM tickets "
     "WHERE status = 'closed' AND category_code = :category AND closed_at >= :since AND ("
     "(address_key IS NOT NULL AND address_key = :key) OR "
     "(lat IS NOT NULL AND lat BETWEEN :lat_min AND :lat_max AND lon BETWEEN :lon_min AND :lon_max)"
     ") ORDER BY closed_at DESC LIMIT 20"
+)
+_CANDIDATES = text(_CANDIDATES_SQL)
+
+
+def _prefixed(sql: str, prefix: str) -> str:
+    return re.sub(r"(?<!:):(\w+)", rf":{prefix}\1", sql)
+
+
+# A new ticket asks both questions at once: one round trip instead of two.
+_OPEN_AND_CLOSED = text(
+    f"SELECT 'open' AS side, o.* FROM ({_prefixed(_CANDIDATES_SQL, 'o_')}) o UNION ALL "
+    f"SELECT 'closed', c.* FROM ({_prefixed(_RECENTLY_CLOSED_SQL, 'c_')}) c"
 )
 
 
@@ -70,11 +84,19 @@ def _params(view: TicketView, *, since: datetime, metres: float) -> dict[str, ob
     return {"category": view.category, "key": view.address_key, "since": since, **box}
 
 
-async def _views(
-    session: AsyncSession, query: object, params: dict[str, object]
-) -> list[TicketView]:
-    rows = (await session.exec(query, params=params)).all()  # type: ignore[call-overload]
-    return [TicketView(r[0], r[1], r[2], r[3], r[4], r[5], r[6]) for r in rows]
+async def _open_and_closed(
+    session: AsyncSession, view: TicketView, *, now: datetime
+) -> tuple[list[TicketView], list[TicketView]]:
+    """Open candidates within 250 m and 30 days; closed ones within 100 m and 90 days."""
+    open_params = {**_params(view, since=view.created_at - WINDOW, metres=250.0), "id": view.id}
+    closed_params = _params(view, since=now - REPEAT_WINDOW, metres=100.0)
+    params = {f"o_{k}": v for k, v in open_params.items()}
+    params.update({f"c_{k}": v for k, v in closed_params.items()})
+    rows = (await session.exec(_OPEN_AND_CLOSED, params=params)).all()  # type: ignore[call-overload]
+    found: dict[str, list[TicketView]] = {"open": [], "closed": []}
+    for r in rows:
+        found[r[0]].append(TicketView(r[1], r[2], r[3], r[4], r[5], r[6], r[7]))
+    return found["open"], found["closed"]
 
 
 async def check_new_ticket(session: AsyncSession, ticket: Ticket, *, now: datetime) -> None:
@@ -86,13 +108,11 @@ async def check_new_ticket(session: AsyncSession, ticket: Ticket, *, now: dateti
     if ticket.address_key is None:
         # A geotagged post without an address: the house its text names makes it comparable
         # with reports that carry only an address.
-        from app.services.routing import district_map
-
-        ticket.address_key = (await district_map(session)).place_key(None, ticket.text)
+        places = (await reference.current(session)).places
+        ticket.address_key = places.place_key(None, ticket.text)
     settings = get_settings()
     view = view_of(ticket)
-    params = _params(view, since=view.created_at - WINDOW, metres=250.0)
-    candidates = await _views(session, _CANDIDATES, {**params, "id": ticket.id})
+    candidates, closed = await _open_and_closed(session, view, now=now)
     verdicts = classify(
         view,
         candidates,
@@ -130,17 +150,17 @@ async def check_new_ticket(session: AsyncSession, ticket: Ticket, *, now: dateti
             candidate=verdict.candidate_id,
             **verdict.score.reasons(),
         )
-    await flag_repeat(session, ticket, now=now)
+    _flag_repeat(session, ticket, view, closed)
 
 
-async def flag_repeat(session: AsyncSession, ticket: Ticket, *, now: datetime) -> None:
+def _flag_repeat(
+    session: AsyncSession, ticket: Ticket, view: TicketView, closed: list[TicketView]
+) -> None:
     """Mark a ticket that repeats a problem closed here in the last 90 days."""
-    view = view_of(ticket)
-    params = _params(view, since=now - REPEAT_WINDOW, metres=100.0)
-    for closed in await _views(session, _RECENTLY_CLOSED, params):
-        if same_place(view, closed):
-            ticket.repeat_of_id = closed.id
-            record_event(session, ticket, actor=ACTOR, type="repeat_flagged", repeat_of=closed.id)
+    for earlier in closed:
+        if same_place(view, earlier):
+            ticket.repeat_of_id = earlier.id
+            record_event(session, ticket, actor=ACTOR, type="repeat_flagged", repeat_of=earlier.id)
             return
 
 

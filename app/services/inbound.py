@@ -19,12 +19,17 @@ from app.errors import SignatureInvalid, ValidationFailed
 from app.models.inbound import DeliveryOutcome, InboundDelivery
 from app.models.tickets import Ticket
 from app.services import connector_health, metrics_store
-from app.services.ingestion import ingest_draft
+from app.services.drafts import TicketDraft
+from app.services.ingestion import ingest_draft, item_lock_key
 
 log = logging.getLogger(__name__)
 
 DELIVERIES = "appeals_webhook_deliveries_total"
-_LOCK = text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))")
+_LOCKS = text(
+    "SELECT pg_advisory_xact_lock(hashtextextended(:webhook, 0)), "
+    "CASE WHEN CAST(:item AS text) IS NOT NULL "
+    "THEN pg_advisory_xact_lock(hashtextextended(CAST(:item AS text), 0)) END"
+)
 # Never archived: they authenticate (the signature, keys, cookies), they are not content.
 _SECRET_HEADERS = frozenset(
     {"webhook-signature", "authorization", "proxy-authorization", "cookie", "x-api-key"}
@@ -64,10 +69,17 @@ async def receive_webhook(
     except SignatureInvalid:
         await _count_refusal(sessionmaker, connector.name, now=now)
         raise
-    # Deliveries of one webhook-id queue here; the first decides, the rest are duplicates.
-    await session.exec(  # type: ignore[call-overload]
-        _LOCK, params={"key": f"webhook:{connector.name}:{webhook_id}"}
-    )
+    try:
+        draft: TicketDraft | None = connector.parse(body)
+        problem = None
+    except ConnectorPayloadError as exc:
+        draft, problem = None, exc
+    # Deliveries of one webhook-id queue here; the first decides, the rest are duplicates. The
+    # item's own lock is taken in the same round trip (always in this order: no deadlock).
+    keys = {"webhook": f"webhook:{connector.name}:{webhook_id}", "item": None}
+    if draft is not None:
+        keys["item"] = item_lock_key(draft.source, draft.source_id)
+    await session.exec(_LOCKS, params=keys)  # type: ignore[call-overload]
     first = await _first_delivery(session, connector.name, webhook_id)
     if first is not None:
         return await _duplicate(session, connector, first, body, headers, now=now)
@@ -79,23 +91,24 @@ async def receive_webhook(
         headers=sanitise_headers(headers),
         outcome=DeliveryOutcome.invalid,
     )
-    try:
-        draft = connector.parse(body)
-    except ConnectorPayloadError as exc:
-        archived.error_detail, archived.errors = str(exc), exc.errors
+    if draft is None:
+        assert problem is not None
+        archived.error_detail, archived.errors = str(problem), problem.errors
         session.add(archived)
         await _count(session, connector.name, DeliveryOutcome.invalid)
         await session.commit()
-        await _record_health(session, connector.name, failure="invalid", now=now)
-        raise _invalid(connector.name, archived) from exc
-    result = await ingest_draft(session, draft, actor=connector_actor(connector.name), now=now)
+        await _record_failure(session, connector.name, failure="invalid", now=now)
+        raise _invalid(connector.name, archived) from problem
+    actor = connector_actor(connector.name)
+    result = await ingest_draft(session, draft, actor=actor, now=now, item_locked=True)
     archived.outcome = result.outcome
     archived.source_item_id = draft.source_id
     archived.ticket_id = result.ticket.id
     session.add(archived)
     await _count(session, connector.name, result.outcome)
+    # Last, so the health row is held only for the commit; it never waits (SKIP LOCKED).
+    await connector_health.record_success(session, connector.name, now=now)
     await session.commit()
-    await _record_health(session, connector.name, failure=None, now=now)
     return Received(archived, result.ticket)
 
 
@@ -151,20 +164,13 @@ async def _count(session: AsyncSession, source: str, outcome: str) -> None:
     await metrics_store.increment(session, DELIVERIES, {"source": source, "outcome": outcome})
 
 
-async def _record_health(
-    session: AsyncSession, source: str, *, failure: str | None, now: datetime
+async def _record_failure(
+    session: AsyncSession, source: str, *, failure: str, now: datetime
 ) -> None:
-    """Connector health in its own short transaction after the delivery committed.
-
-    The health row is one hot row per connector: kept out of the delivery's transaction it is
-    locked for a moment, never while the item lock is held, and a failure here cannot undo a
-    delivery that is already stored.
-    """
+    """A failure in its own short transaction after the quarantined delivery committed, so
+    recording it cannot undo the delivery that is already stored."""
     try:
-        if failure is None:
-            await connector_health.record_success(session, source, now=now)
-        else:
-            await connector_health.record_failure(session, source, reason=failure, now=now)
+        await connector_health.record_failure(session, source, reason=failure, now=now)
         await session.commit()
     except Exception as exc:
         # Detach first: a rollback would expire the committed delivery and ticket the answer

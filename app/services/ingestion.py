@@ -18,7 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.models.common import Status
 from app.models.tickets import Ticket, TicketAnswer
-from app.services import directory, metrics_store
+from app.services import metrics_store, reference
 from app.services.drafts import TicketDraft
 from app.services.events import record_event
 from app.services.feedback import record_source_feedback
@@ -42,16 +42,30 @@ class IngestResult:
     changes: dict[str, Any] = field(default_factory=dict)
 
 
+def item_lock_key(source: str, source_id: str) -> str:
+    """The advisory lock key of one source item (every process uses the same)."""
+    return f"source-item:{source}:{source_id}"
+
+
 async def lock_source_item(session: AsyncSession, source: str, source_id: str) -> None:
     """Hold the item's advisory lock until this transaction ends."""
-    await session.exec(_LOCK, params={"key": f"source-item:{source}:{source_id}"})  # type: ignore[call-overload]
+    await session.exec(_LOCK, params={"key": item_lock_key(source, source_id)})  # type: ignore[call-overload]
 
 
 async def ingest_draft(
-    session: AsyncSession, draft: TicketDraft, *, actor: str, now: datetime
+    session: AsyncSession,
+    draft: TicketDraft,
+    *,
+    actor: str,
+    now: datetime,
+    item_locked: bool = False,
 ) -> IngestResult:
-    """Create the ticket for a source item, or apply a newer snapshot of it; never an older one."""
-    await lock_source_item(session, draft.source, draft.source_id)
+    """Create the ticket for a source item, or apply a newer snapshot of it; never an older one.
+
+    ``item_locked``: the caller already holds ``item_lock_key`` in this transaction.
+    """
+    if not item_locked:
+        await lock_source_item(session, draft.source, draft.source_id)
     ticket = (
         await session.exec(
             select(Ticket)
@@ -85,8 +99,9 @@ async def _create(
 ) -> Ticket:
     if draft.category_code is None:
         # Unknown names land in the fallback category: a mapping gap, never a lost appeal.
-        category = await directory.resolve_category(
-            session, source=draft.source, names=[*draft.category_names, draft.source_category]
+        ref = await reference.current(session)
+        category = ref.resolve_category(
+            draft.source, [*draft.category_names, draft.source_category]
         )
         draft = replace(draft, category_code=category.code)
     ticket = await create_from_draft(session, draft, actor=actor, now=now)

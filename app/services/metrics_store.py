@@ -101,6 +101,32 @@ def _drop_buffered(session: Session) -> None:
     session.info.pop(_BUFFER, None)
 
 
+# Shards 1..15 folded into shard 0. Rows are taken with SKIP LOCKED (a row a delivery is
+# writing right now waits for the next fold) and shard 0 is written in key order, the order
+# every writer locks in, so folding never deadlocks with ingestion. Delete and insert commit
+# together: a scrape sees every increment exactly once, before or after.
+_FOLD = text(
+    "WITH taken AS (SELECT ctid FROM metric_counters WHERE shard <> 0 "
+    "FOR UPDATE SKIP LOCKED), "
+    "moved AS (DELETE FROM metric_counters WHERE ctid IN (SELECT ctid FROM taken) "
+    "RETURNING name, labels, value) "
+    "INSERT INTO metric_counters (name, labels, shard, value) "
+    "SELECT name, labels, 0, sum(value) FROM moved GROUP BY name, labels ORDER BY name, labels "
+    "ON CONFLICT (name, labels, shard) DO UPDATE SET value = metric_counters.value + EXCLUDED.value"
+)
+
+
+async def fold_shards(session: AsyncSession) -> int:
+    """Add every shard row into shard 0 and delete it; returns the series folded.
+
+    Sharding spreads concurrent writers over 16 rows per series; between writes those rows are
+    only a cost to the scrape, which sums them (22 000 rows and 51-70 ms in bench/). Folding
+    every minute keeps the table near one row per series.
+    """
+    result = await session.exec(_FOLD)  # type: ignore[call-overload]
+    return int(result.rowcount or 0)
+
+
 def histogram_updates(
     name: str,
     labels: Mapping[str, str],

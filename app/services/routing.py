@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from sqlmodel import col, select
+from typing import Protocol
+
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.config import get_settings
-from app.models.directory import Category, Department, District
 from app.models.routing import ExplainRequest, ExplainResult, NearMiss, RoutingRule, RuleRef
-from app.services import directory, routing_admin, routing_model
-from app.services.district_map import DistrictArea, DistrictMap
+from app.services import directory, reference, routing_admin, routing_model
+from app.services.district_map import DistrictMap
 from app.services.drafts import TicketDraft
 from app.services.routing_rules import RoutingDecision, RuleSpec, TicketFacts, decide
 
@@ -34,76 +34,55 @@ def rule_spec(row: RoutingRule) -> RuleSpec:
     )
 
 
+class CategoryLike(Protocol):
+    """A stored category or its cached form: what routing reads of it."""
+
+    @property
+    def code(self) -> str: ...
+
+    @property
+    def department_code(self) -> str | None: ...
+
+
 async def load_rules(session: AsyncSession) -> list[RuleSpec]:
     """Enabled rules in evaluation order."""
-    rows = await session.exec(
-        select(RoutingRule)
-        .where(col(RoutingRule.enabled))
-        .order_by(col(RoutingRule.position), col(RoutingRule.id))
-    )
-    return [rule_spec(r) for r in rows.all()]
-
-
-_maps: dict[tuple[tuple[str, str], ...], DistrictMap] = {}
+    return list((await reference.current(session)).rules)
 
 
 async def district_map(session: AsyncSession) -> DistrictMap:
-    """The districts with prepared polygons, rebuilt only when the directory changes."""
-    rows = list((await session.exec(select(District).order_by(col(District.code)))).all())
-    key = tuple((d.code, d.updated_at.isoformat()) for d in rows)
-    if key not in _maps:
-        _maps.clear()
-        _maps[key] = DistrictMap(DistrictArea(d.code, d.polygon, tuple(d.streets)) for d in rows)
-    return _maps[key]
+    """The districts with prepared polygons (rebuilt only when the directory changes)."""
+    return (await reference.current(session)).places
 
 
-async def category_path(session: AsyncSession, category: Category) -> tuple[str, ...]:
-    """The category and its ancestors, nearest first."""
-    path = [category.code]
-    parent = category.parent_code
-    while parent and parent not in path:
-        path.append(parent)
-        row = await session.get(Category, parent)
-        parent = row.parent_code if row is not None else None
-    return tuple(path)
-
-
-async def _active_departments(session: AsyncSession) -> dict[str, Department]:
-    rows = await session.exec(select(Department).where(col(Department.active)))
-    return {d.code: d for d in rows.all()}
-
-
-async def _decide(session: AsyncSession, facts: TicketFacts, category: Category) -> RoutingDecision:
-    departments = await _active_departments(session)
-    triage = next((d.code for d in departments.values() if d.is_triage), None)
-    if triage is None:
-        triage = (await directory.triage_department(session)).code  # raises the clear error
+def _decide(
+    ref: reference.Reference, facts: TicketFacts, category: CategoryLike
+) -> RoutingDecision:
     return decide(
         facts,
-        await load_rules(session),
+        list(ref.rules),
         category_department=category.department_code,
-        triage_department=triage,
+        triage_department=ref.triage_department(),
         suggest=routing_model.suggest,
         min_confidence=get_settings().routing_model_min_confidence,
-        active_departments=frozenset(departments),
+        active_departments=ref.active_departments,
     )
 
 
 async def route_new_ticket(
     session: AsyncSession,
     *,
-    category: Category,
+    category: CategoryLike,
     explicit_department: str | None = None,
     draft: TicketDraft | None = None,
 ) -> RoutingDecision:
     """Explicit department, else the first matching rule, the category's department, a
     confident model suggestion, or triage. Places the ticket in a district on the way."""
+    ref = await reference.current(session)
     district = draft.district_code if draft is not None else None
     if draft is not None and district is None:
-        places = await district_map(session)
-        district, _ = places.locate(lat=draft.lat, lon=draft.lon, address=draft.address)
+        district, _ = ref.places.locate(lat=draft.lat, lon=draft.lon, address=draft.address)
     if explicit_department:
-        dept = await session.get(Department, explicit_department)
+        dept = ref.departments.get(explicit_department)
         if dept is not None:
             return RoutingDecision(
                 dept.code,
@@ -116,12 +95,12 @@ async def route_new_ticket(
         source=draft.source if draft else "api",
         kind=draft.kind if draft else "direct_request",
         channel=draft.channel if draft else "other",
-        category_path=await category_path(session, category),
+        category_path=ref.category_path(category.code),
         text=draft.text if draft else "",
         district=district,
         priority=draft.priority if draft else "normal",
     )
-    return await _decide(session, facts, category)
+    return _decide(ref, facts, category)
 
 
 def _ref(rule: RuleSpec) -> RuleRef:
@@ -130,28 +109,26 @@ def _ref(rule: RuleSpec) -> RuleRef:
 
 async def explain(session: AsyncSession, data: ExplainRequest) -> ExplainResult:
     """Where a ticket-shaped payload would go, by which rule, and which rules almost matched."""
+    ref = await reference.current(session)
     if data.category:
-        category = await directory.require_category(session, data.category)
+        category = ref.require_category(data.category)
     else:
-        category = await directory.resolve_category(
-            session, source=data.source.value, names=[data.source_category]
-        )
+        category = ref.resolve_category(data.source.value, [data.source_category])
     district, found_by = data.district, "given"
     if district is not None:
         await directory.require_district(session, district)
     else:
-        places = await district_map(session)
-        district, found_by = places.locate(lat=data.lat, lon=data.lon, address=data.address)
+        district, found_by = ref.places.locate(lat=data.lat, lon=data.lon, address=data.address)
     facts = TicketFacts(
         source=data.source.value,
         kind=data.kind.value,
         channel=data.channel.value,
-        category_path=await category_path(session, category),
+        category_path=ref.category_path(category.code),
         text=data.text,
         district=district,
         priority=data.priority.value,
     )
-    decision = await _decide(session, facts, category)
+    decision = _decide(ref, facts, category)
     rule = None
     if decision.rule_name is not None:
         rule = RuleRef(

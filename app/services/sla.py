@@ -11,7 +11,6 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy.orm import object_session
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.config import get_settings
 from app.models.common import Status
@@ -118,14 +117,6 @@ def apply_initial_deadlines(
         ticket,
         initial_deadlines(work_calendar(), terms, start=start, source_due=_source_due(ticket)),
     )
-
-
-async def start_clock(session: AsyncSession, ticket: Ticket, *, now: datetime) -> None:
-    """Match the stored policies, set the deadlines and put them on the timeline."""
-    from app.services.sla_policies import active_rules
-
-    apply_initial_deadlines(ticket, now=now, rules=await active_rules(session))
-    record_deadlines(ticket, reason="created", now=now)
 
 
 def record_deadlines(ticket: Ticket, *, reason: str, now: datetime, **extra: Any) -> None:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, literal, tuple_
+from sqlalchemy import ColumnElement, Row, and_, func, literal, tuple_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -60,24 +63,22 @@ def _conditions(f: TicketFilters, now: datetime) -> list[ColumnElement[bool]]:
         conds.append(col(Ticket.created_at) >= f.created_from)
     if f.created_to is not None:
         conds.append(col(Ticket.created_at) < f.created_to)
-    overdue = and_(col(Ticket.status).in_(OPEN), col(Ticket.resolution_due_at) < now)
-    if f.overdue is True:
-        conds.append(overdue)
-    elif f.overdue is False:
-        conds.append(~overdue)
-    # At risk: an open ticket that has used 75 % of its resolution window but is not overdue.
-    # The SLA engine stores that moment (working-time aware); older rows fall back to wall time.
-    risk_point = func.coalesce(
-        col(Ticket.resolution_risk_at),
-        col(Ticket.created_at) + (col(Ticket.resolution_due_at) - col(Ticket.created_at)) * 0.75,
-    )
-    at_risk = and_(
-        col(Ticket.status).in_(OPEN), col(Ticket.resolution_due_at) >= now, risk_point <= now
-    )
-    if f.at_risk is True:
-        conds.append(at_risk)
-    elif f.at_risk is False:
-        conds.append(~at_risk)
+    if f.overdue is not None:
+        overdue = and_(col(Ticket.status).in_(OPEN), col(Ticket.resolution_due_at) < now)
+        conds.append(overdue if f.overdue else ~overdue)
+    if f.at_risk is not None:
+        # At risk: an open ticket that has used 75 % of its resolution window but is not
+        # overdue. The SLA engine stores that moment (working-time aware); older rows fall
+        # back to wall time.
+        risk_point = func.coalesce(
+            col(Ticket.resolution_risk_at),
+            col(Ticket.created_at)
+            + (col(Ticket.resolution_due_at) - col(Ticket.created_at)) * 0.75,
+        )
+        at_risk = and_(
+            col(Ticket.status).in_(OPEN), col(Ticket.resolution_due_at) >= now, risk_point <= now
+        )
+        conds.append(at_risk if f.at_risk else ~at_risk)
     if f.q:
         conds.append(col(Ticket.search).op("@@")(func.websearch_to_tsquery("russian", f.q)))
     return conds
@@ -85,6 +86,99 @@ def _conditions(f: TicketFilters, now: datetime) -> list[ColumnElement[bool]]:
 
 SORTS = ("-created_at", "created_at", "resolution_due_at")
 _INFINITY = datetime.max.replace(year=9999).isoformat() + "+00:00"
+
+
+def _page(
+    entities: Sequence[Any],
+    *,
+    principal: Principal,
+    filters: TicketFilters,
+    sort: str,
+    limit: int,
+    cursor: str | None,
+    now: datetime,
+    since: datetime | None = None,
+) -> Any:
+    if sort not in SORTS:
+        raise ValidationFailed(f"sort must be one of {', '.join(SORTS)}", field="sort")
+    due_key = func.coalesce(
+        col(Ticket.resolution_due_at), literal(datetime.fromisoformat(_INFINITY))
+    )
+    key_col: Any = due_key if sort == "resolution_due_at" else col(Ticket.created_at)
+    desc = sort.startswith("-")
+    # The page's ids first (narrow rows: the sort stays in memory), then the 51 rows and their
+    # applicants: joining applicants before the LIMIT probed one per candidate row.
+    ids = select(col(Ticket.id)).where(visible_to(principal), *_conditions(filters, now))
+    if cursor:
+        raw_key, raw_id = decode_cursor(cursor, size=2)
+        try:
+            key_value = datetime.fromisoformat(raw_key)
+            id_value = int(raw_id)
+        except (TypeError, ValueError) as exc:
+            raise ValidationFailed("the cursor is not one this API issued", field="cursor") from exc
+        pair = tuple_(key_col, col(Ticket.id))
+        ids = ids.where(pair < (key_value, id_value) if desc else pair > (key_value, id_value))
+    if since is not None:
+        ids = ids.where(col(Ticket.created_at) >= since)
+    order = [key_col.desc(), col(Ticket.id).desc()] if desc else [key_col, col(Ticket.id)]
+    page = ids.order_by(*order).limit(limit + 1).subquery("page")
+    return (
+        select(*entities)
+        .join(page, page.c.id == col(Ticket.id))
+        .outerjoin(Applicant, col(Applicant.id) == col(Ticket.applicant_id))
+        .order_by(*order)
+    )
+
+
+# Full-text pages, newest first, look at the last month, then the last year, then everything,
+# and stop at the first window that fills the page. The rows are the same as one unbounded
+# query (everything outside a window is older than everything in it). Without it a word in a
+# few per cent of tickets made PostgreSQL fetch and sort every match (its estimate for
+# several correlated words is far too low): 220-300 ms at 1 000 000 tickets, against a few
+# ms for the month (bench/, docs/PERFORMANCE.md).
+SEARCH_WINDOWS = (timedelta(days=31), timedelta(days=366), None)
+
+
+async def _rows(
+    session: AsyncSession,
+    entities: Sequence[Any],
+    *,
+    principal: Principal,
+    filters: TicketFilters,
+    sort: str,
+    limit: int,
+    cursor: str | None,
+    now: datetime,
+) -> list[Any]:
+    def page(since: datetime | None = None) -> Any:
+        return _page(
+            entities,
+            principal=principal,
+            filters=filters,
+            sort=sort,
+            limit=limit,
+            cursor=cursor,
+            now=now,
+            since=since,
+        )
+
+    if not filters.q or sort != "-created_at":
+        return list((await session.exec(page())).all())
+    anchor = now
+    if cursor:
+        with contextlib.suppress(ValueError, TypeError):
+            anchor = min(anchor, datetime.fromisoformat(decode_cursor(cursor, size=2)[0]))
+    for window in SEARCH_WINDOWS:
+        since = anchor - window if window is not None else None
+        rows = list((await session.exec(page(since))).all())
+        if since is None or len(rows) > limit:
+            return rows
+    raise AssertionError("the last window is unbounded")
+
+
+def _next_cursor(last: Any, sort: str) -> str:
+    key = last.resolution_due_at if sort == "resolution_due_at" else last.created_at
+    return encode_cursor([(key.isoformat() if key else _INFINITY), last.id])
 
 
 async def list_tickets(
@@ -97,37 +191,89 @@ async def list_tickets(
     cursor: str | None,
     now: datetime,
 ) -> tuple[list[tuple[Ticket, Applicant | None]], str | None]:
-    """One page of visible tickets and the cursor of the next page."""
-    if sort not in SORTS:
-        raise ValidationFailed(f"sort must be one of {', '.join(SORTS)}", field="sort")
-    due_key = func.coalesce(
-        col(Ticket.resolution_due_at), literal(datetime.fromisoformat(_INFINITY))
+    """One page of visible tickets (ORM objects, for the console and exports) and the cursor
+    of the next page."""
+    rows = await _rows(
+        session,
+        (Ticket, Applicant),
+        principal=principal,
+        filters=filters,
+        sort=sort,
+        limit=limit,
+        cursor=cursor,
+        now=now,
     )
-    key_col: Any = due_key if sort == "resolution_due_at" else col(Ticket.created_at)
-    desc = sort.startswith("-")
-    stmt = (
-        select(Ticket, Applicant)
-        .outerjoin(Applicant, col(Applicant.id) == col(Ticket.applicant_id))
-        .where(visible_to(principal), *_conditions(filters, now))
-    )
-    if cursor:
-        raw_key, raw_id = decode_cursor(cursor, size=2)
-        try:
-            key_value = datetime.fromisoformat(raw_key)
-            id_value = int(raw_id)
-        except (TypeError, ValueError) as exc:
-            raise ValidationFailed("the cursor is not one this API issued", field="cursor") from exc
-        pair = tuple_(key_col, col(Ticket.id))
-        stmt = stmt.where(pair < (key_value, id_value) if desc else pair > (key_value, id_value))
-    order = [key_col.desc(), col(Ticket.id).desc()] if desc else [key_col, col(Ticket.id)]
-    rows = list((await session.exec(stmt.order_by(*order).limit(limit + 1))).all())
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
-        last = rows[-1][0]
-        key = last.resolution_due_at if sort == "resolution_due_at" else last.created_at
-        next_cursor = encode_cursor([(key.isoformat() if key else _INFINITY), last.id])
+        next_cursor = _next_cursor(rows[-1][0], sort)
     return [(t, a) for t, a in rows], next_cursor
+
+
+# What a list page shows: the ticket's columns without the search vector and the internal
+# JSON, and the applicant's, read as plain rows (no ORM identity map, no change tracking).
+_HIDDEN = frozenset({"search", "extra", "sla_terms", "address_key"})
+_TICKET_COLUMNS = [c for c in Ticket.__table__.c if c.name not in _HIDDEN]  # type: ignore[attr-defined]
+_APPLICANT_COLUMNS = [
+    c.label(f"applicant_{c.name}")
+    for c in Applicant.__table__.c  # type: ignore[attr-defined]
+]
+
+
+@dataclass(frozen=True)
+class ApplicantRow:
+    """The applicant columns of a listed row (what the presenters read)."""
+
+    full_name: str | None
+    surname: str | None
+    name: str | None
+    patronymic: str | None
+    email: str | None
+    phone: str | None
+    post_address: str | None
+    profile_url: str | None
+    purged_at: datetime | None
+
+
+_APPLICANT_FIELDS = tuple(ApplicantRow.__dataclass_fields__)
+
+
+def _listed(row: Row[Any]) -> tuple[SimpleNamespace, ApplicantRow | None]:
+    """A row as an object with the ticket's attribute names (plain attribute reads are what
+    the presenter does 40 times a row; a Row's own attribute lookup is several times slower)."""
+    values = row._asdict()
+    applicant = None
+    if values["applicant_id"] is not None:
+        applicant = ApplicantRow(*(values[f"applicant_{f}"] for f in _APPLICANT_FIELDS))
+    return SimpleNamespace(**values), applicant
+
+
+async def list_ticket_rows(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    filters: TicketFilters,
+    sort: str,
+    limit: int,
+    cursor: str | None,
+    now: datetime,
+) -> tuple[list[tuple[SimpleNamespace, ApplicantRow | None]], str | None]:
+    """The API's list page: the same query as ``list_tickets`` read as plain rows."""
+    rows = await _rows(
+        session,
+        [*_TICKET_COLUMNS, *_APPLICANT_COLUMNS],
+        principal=principal,
+        filters=filters,
+        sort=sort,
+        limit=limit,
+        cursor=cursor,
+        now=now,
+    )
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = _next_cursor(rows[-1], sort)
+    return [_listed(r) for r in rows], next_cursor
 
 
 async def count_tickets(

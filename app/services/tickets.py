@@ -13,14 +13,14 @@ from app.errors import Forbidden, NotFound, PreconditionFailed, PreconditionRequ
 from app.models.common import Role, Source, Status
 from app.models.schemas import TicketCreate, TicketUpdate
 from app.models.tickets import Applicant, Ticket
-from app.services import directory, metrics_store, ticket_metrics
+from app.services import directory, metrics_store, reference, ticket_metrics
 from app.services.auth import Principal
 from app.services.dedup import check_new_ticket
 from app.services.drafts import ApplicantDraft, TicketDraft
 from app.services.events import record_event
 from app.services.routing import route_new_ticket
 from app.services.ru_text import address_key
-from app.services.sla import start_clock
+from app.services.sla import apply_initial_deadlines, record_deadlines
 
 
 async def next_ticket_number(session: AsyncSession, *, created_at: datetime) -> str:
@@ -39,12 +39,11 @@ async def create_from_draft(
     session: AsyncSession, draft: TicketDraft, *, actor: str, now: datetime
 ) -> Ticket:
     """Store a new ticket from a normalised draft: category, routing, deadlines, timeline."""
+    ref = await reference.current(session)
     if draft.category_code:
-        category = await directory.require_category(session, draft.category_code)
+        category = ref.require_category(draft.category_code)
     else:
-        category = await directory.resolve_category(
-            session, source=draft.source, names=[draft.source_category]
-        )
+        category = ref.resolve_category(draft.source, [draft.source_category])
     decision = await route_new_ticket(
         session, category=category, explicit_department=draft.department_code, draft=draft
     )
@@ -86,6 +85,8 @@ async def create_from_draft(
         created_at=created_at,
         updated_at=now,
     )
+    # Deadlines go in with the INSERT; their timeline event needs the id, so it follows.
+    apply_initial_deadlines(ticket, now=now, rules=list(ref.policies))
     session.add(ticket)
     await session.flush()
     record_event(
@@ -109,7 +110,7 @@ async def create_from_draft(
         session,
         [ticket_metrics.routed_update(department=decision.department_code, method=decision.method)],
     )
-    await start_clock(session, ticket, now=now)
+    record_deadlines(ticket, reason="created", now=now)
     await check_new_ticket(session, ticket, now=now)
     return ticket
 

@@ -19,6 +19,12 @@ async def set_due(db, ticket_id: int, due: datetime) -> None:
         await session.commit()
 
 
+async def set_created(db, ticket_id: int, at: datetime) -> None:
+    async with db.sessionmaker() as session:
+        await session.exec(update(Ticket).where(Ticket.id == ticket_id).values(created_at=at))  # type: ignore[call-overload]
+        await session.commit()
+
+
 class TestOptimisticLocking:
     async def test_patch_without_if_match_is_428(self, client, db):
         token = await make_key(db, "operator", "roads")
@@ -146,6 +152,40 @@ class TestFilters:
         assert [t["id"] for t in r.json()["items"]] == [pit.id]
         r = await client.get("/api/v1/tickets", params={"q": "дорогам"}, headers=auth(token))
         assert [t["id"] for t in r.json()["items"]] == [pit.id]
+
+    async def test_search_pages_reach_past_the_recent_windows_in_order(self, client, db):
+        """A search page looks at the last month, then the year, then all: same rows, in the
+        same order, as one query over everything, across cursors."""
+        from datetime import UTC, timedelta
+
+        from app.services.ticket_queries import SEARCH_WINDOWS
+
+        admin = await make_key(db, "admin")
+        now = datetime.now(UTC)
+        ages = [0, 3, 20, 40, 200, 365, 400, 900]  # days: each window holds some
+        made = []
+        for days in ages:
+            ticket = await make_ticket(db, text=f"Прорвало теплотрассу у дома {days}")
+            await set_created(db, ticket.id, now - timedelta(days=days))
+            made.append(ticket.id)
+        await make_ticket(db, text="Не горит фонарь во дворе")
+        assert [w.days for w in SEARCH_WINDOWS if w] == [31, 366]
+        for limit in (1, 2, 3, 5, 50):
+            seen, cursor = [], None
+            while True:
+                params = {
+                    "q": "теплотрасса",
+                    "limit": limit,
+                    **({"cursor": cursor} if cursor else {}),
+                }
+                page = (
+                    await client.get("/api/v1/tickets", params=params, headers=auth(admin))
+                ).json()
+                seen += [t["id"] for t in page["items"]]
+                cursor = page["next_cursor"]
+                if not cursor:
+                    break
+            assert seen == made, limit
 
     async def test_filters_combine(self, client, db):
         from datetime import UTC, datetime, timedelta

@@ -1,5 +1,7 @@
 import asyncio
 
+from sqlalchemy import text
+
 from app.services import metrics_store
 
 
@@ -47,3 +49,39 @@ async def test_connector_health_records_success_and_failures(db):
         (row,) = await connector_health.all_health(session)
     assert row.last_success_at == t0
     assert row.failures == {"timeout": 2}
+
+
+async def test_folding_shards_while_writers_run_keeps_every_increment(db):
+    labels = [{"source": s} for s in ("api", "chatbot", "open311")]
+
+    async def bump(n: int) -> None:
+        for i in range(n):
+            async with db.sessionmaker() as session:
+                for label in labels[: 1 + i % 3]:
+                    await metrics_store.increment(session, "appeals_fold_total", label)
+                await session.commit()
+
+    async def fold(times: int) -> None:
+        for _ in range(times):
+            async with db.sessionmaker() as session:
+                await metrics_store.fold_shards(session)
+                await session.commit()
+            await asyncio.sleep(0)
+
+    await asyncio.gather(*(bump(30) for _ in range(6)), fold(40))
+    async with db.sessionmaker() as session:
+        await metrics_store.fold_shards(session)
+        await session.commit()
+        totals = {
+            lab["source"]: v
+            for n, lab, v in await metrics_store.read_all(session)
+            if n == "appeals_fold_total"
+        }
+        rows = (
+            await session.exec(  # type: ignore[call-overload]
+                text("SELECT shard, count(*) FROM metric_counters GROUP BY shard")
+            )
+        ).all()
+    # Per writer: every pass bumps api, every 2nd of 3 chatbot too, every 3rd open311 too.
+    assert totals == {"api": 180, "chatbot": 120, "open311": 60}
+    assert {shard for shard, _ in rows} == {0}
