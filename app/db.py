@@ -58,14 +58,26 @@ def make_engine(url: str, settings: Settings) -> AsyncEngine:
         url,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
-        # No pre-ping: it is one extra round trip on every checkout (two per request: the
-        # principal's session and the request's), 10-25 % of a read's time in bench/ (see
-        # docs/PERFORMANCE.md). A connection PostgreSQL dropped fails one request (503, the
-        # pool is invalidated and reconnects); pool_recycle retires idle ones.
+        # No pre-ping: it is one extra round trip on every checkout, 10-25 % of a read's time
+        # in bench/ (see docs/PERFORMANCE.md). A connection PostgreSQL dropped fails one
+        # request (503, the pool is invalidated and reconnects); pool_recycle retires idle ones.
         pool_pre_ping=False,
         pool_recycle=1800,
-        connect_args={"server_settings": {"application_name": "appeals", "timezone": "UTC"}},
+        connect_args={"server_settings": SERVER_SETTINGS},
     )
+
+
+SERVER_SETTINGS = {
+    "application_name": "appeals",
+    "timezone": "UTC",
+    # asyncpg prepares every statement; after five runs PostgreSQL may switch a statement to a
+    # generic plan made without the parameter values. For list and search pages, whose best
+    # plan depends on them (a department where a word is rare or common, a month or all
+    # time), that plan was 100-200 times slower: 1.6 ms → 220-310 ms for one search page at
+    # 1 000 000 tickets (bench/, docs/PERFORMANCE.md). Planning each run costs well under a
+    # millisecond.
+    "plan_cache_mode": "force_custom_plan",
+}
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

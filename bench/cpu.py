@@ -95,7 +95,7 @@ async def run(
     if os.environ.get("BENCH_PRE_PING") in ("0", "1"):  # A/B of the pool's pre-ping
         from sqlalchemy.ext.asyncio import create_async_engine
 
-        from app.db import make_sessionmaker
+        from app.db import SERVER_SETTINGS, make_sessionmaker
 
         await db.engine.dispose()
         db.engine = create_async_engine(
@@ -103,7 +103,7 @@ async def run(
             pool_size=10,
             max_overflow=20,
             pool_pre_ping=os.environ["BENCH_PRE_PING"] == "1",
-            connect_args={"server_settings": {"application_name": "appeals", "timezone": "UTC"}},
+            connect_args={"server_settings": SERVER_SETTINGS},
         )
         db.sessionmaker = make_sessionmaker(db.engine)
     async with db.sessionmaker() as session:

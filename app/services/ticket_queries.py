@@ -98,6 +98,7 @@ def _page(
     cursor: str | None,
     now: datetime,
     since: datetime | None = None,
+    by_index_order: bool = True,
 ) -> Any:
     if sort not in SORTS:
         raise ValidationFailed(f"sort must be one of {', '.join(SORTS)}", field="sort")
@@ -105,6 +106,10 @@ def _page(
         col(Ticket.resolution_due_at), literal(datetime.fromisoformat(_INFINITY))
     )
     key_col: Any = due_key if sort == "resolution_due_at" else col(Ticket.created_at)
+    if not by_index_order:
+        # The same order through an expression no index provides: the planner cannot choose to
+        # walk ix_tickets_created backwards hoping to meet matches soon (see _rows).
+        key_col = key_col + literal(timedelta(0))
     desc = sort.startswith("-")
     # The page's ids first (narrow rows: the sort stays in memory), then the 51 rows and their
     # applicants: joining applicants before the LIMIT probed one per candidate row.
@@ -130,13 +135,18 @@ def _page(
     )
 
 
-# Full-text pages, newest first, look at the last month, then the last year, then everything,
-# and stop at the first window that fills the page. The rows are the same as one unbounded
-# query (everything outside a window is older than everything in it). Without it a word in a
-# few per cent of tickets made PostgreSQL fetch and sort every match (its estimate for
-# several correlated words is far too low): 220-300 ms at 1 000 000 tickets, against a few
-# ms for the month (bench/, docs/PERFORMANCE.md).
-SEARCH_WINDOWS = (timedelta(days=31), timedelta(days=366), None)
+# Full-text pages, newest first, look at the last month first, in index order (a common word
+# fills the page after a few hundred rows), and only when the month holds less than a page,
+# at all time through the GIN indexes with a sort (the word is rare in this scope, so its
+# matches are few). The rows are the same as one unbounded query: everything outside the
+# month is older than everything in it, and the cursor's keys are the same values whichever
+# form of the order a query used. One unbounded query instead cost 220-310 ms at 1 000 000
+# tickets for a word in a few per cent of them (PostgreSQL estimates several correlated words
+# far too low and fetches and sorts every match), and 550-630 ms for a word common in the
+# city but rare in the caller's department (it walked the whole table backwards). With the
+# windows: 2-15 ms (bench/, docs/PERFORMANCE.md). A year as a middle window walked half the
+# table in that second case, so there is none.
+SEARCH_WINDOWS = (timedelta(days=31), None)
 
 
 async def _rows(
@@ -150,7 +160,7 @@ async def _rows(
     cursor: str | None,
     now: datetime,
 ) -> list[Any]:
-    def page(since: datetime | None = None) -> Any:
+    def page(since: datetime | None = None, by_index_order: bool = True) -> Any:
         return _page(
             entities,
             principal=principal,
@@ -160,6 +170,7 @@ async def _rows(
             cursor=cursor,
             now=now,
             since=since,
+            by_index_order=by_index_order,
         )
 
     if not filters.q or sort != "-created_at":
@@ -169,9 +180,14 @@ async def _rows(
         with contextlib.suppress(ValueError, TypeError):
             anchor = min(anchor, datetime.fromisoformat(decode_cursor(cursor, size=2)[0]))
     for window in SEARCH_WINDOWS:
-        since = anchor - window if window is not None else None
-        rows = list((await session.exec(page(since))).all())
-        if since is None or len(rows) > limit:
+        if window is None:
+            # Fewer than a page in the month: the words are rare here, so fetching every match
+            # through the GIN indexes and sorting them is cheap, while a backward walk over the
+            # whole table (what the planner picks when it overestimates correlated conditions,
+            # e.g. a common word in a department where it is rare) reads all of it.
+            return list((await session.exec(page(None, by_index_order=False))).all())
+        rows = list((await session.exec(page(anchor - window))).all())
+        if len(rows) > limit:
             return rows
     raise AssertionError("the last window is unbounded")
 
