@@ -105,6 +105,9 @@ async def main(mode: str, *, profile: bool, keep: bool, database: str | None) ->
         # /metrics at the small size (the ratio target: ≤ 1.2 × this at N)
         with scenarios.served_app(ctx) as (_, base):
             report["figures"]["metrics_small"] = scenarios.metrics_scrape(ctx, base)
+            await scenarios.fold_metric_counters(ctx)
+            report["figures"]["metrics_small_folded"] = scenarios.metrics_scrape(ctx, base)
+        await scenarios.seed_metric_counters(ctx)  # unfolded again for the figure at N
         if database is None:
             report["seed"]["large"] = await seed(
                 name, cfg["n"] - cfg["small"], start_id=cfg["small"] + 1, total=cfg["n"]

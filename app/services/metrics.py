@@ -9,6 +9,7 @@ table exists).
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -250,6 +251,13 @@ def _line(name: str, labels: Mapping[str, str], value: float) -> str:
     if math.isnan(value):
         value = 0.0
     if labels:
-        inner = ",".join(f'{k}="{_escape(str(v))}"' for k, v in sorted(labels.items()))
+        inner = _label_text(tuple(sorted((k, str(v)) for k, v in labels.items())))
         return f"{name}{{{inner}}} {floatToGoString(value)}"
     return f"{name} {floatToGoString(value)}"
+
+
+@functools.lru_cache(maxsize=65536)
+def _label_text(labels: tuple[tuple[str, str], ...]) -> str:
+    """``a="1",b="2"`` for a sorted label set, rendered once per process: label sets are
+    bounded (never ids), and escaping them on every scrape was a third of its CPU."""
+    return ",".join(f'{k}="{_escape(v)}"' for k, v in labels)

@@ -7,6 +7,7 @@ not on the number of tickets. Labels must be bounded sets: never ids or personal
 
 from __future__ import annotations
 
+import functools
 import json
 import random
 from collections.abc import Iterable, Mapping, Sequence
@@ -167,4 +168,10 @@ async def read_all(session: AsyncSession) -> list[tuple[str, dict[str, str], flo
             "ORDER BY name, labels"
         )
     )
-    return [(r[0], json.loads(r[1]), float(r[2])) for r in rows.all()]
+    return [(r[0], dict(_decoded(r[1])), float(r[2])) for r in rows.all()]
+
+
+@functools.lru_cache(maxsize=65536)
+def _decoded(labels: str) -> tuple[tuple[str, str], ...]:
+    """A stored label set, decoded once per process (there are a few thousand at most)."""
+    return tuple(json.loads(labels).items())
