@@ -122,7 +122,8 @@ async def seed_metric_counters(ctx: Context) -> None:
 
 
 async def fold_metric_counters(ctx: Context) -> dict[str, int]:
-    """Run the fold the worker runs every minute; the table's size before and after."""
+    """What the worker's ``metrics_fold`` loop does every minute (fold, then VACUUM); the
+    table's size before and after."""
     from sqlalchemy.dialects import postgresql
 
     from app.services.metrics_store import _FOLD
@@ -131,6 +132,7 @@ async def fold_metric_counters(ctx: Context) -> dict[str, int]:
     try:
         before = await conn.fetchval("SELECT count(*) FROM metric_counters")
         await conn.execute(str(_FOLD.compile(dialect=postgresql.dialect())))
+        await conn.execute("VACUUM (SKIP_LOCKED) metric_counters")
         after = await conn.fetchval("SELECT count(*) FROM metric_counters")
     finally:
         await conn.close()

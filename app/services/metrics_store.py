@@ -13,6 +13,7 @@ import random
 from collections.abc import Iterable, Mapping, Sequence
 
 from sqlalchemy import event, text
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import Session
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -126,6 +127,19 @@ async def fold_shards(session: AsyncSession) -> int:
     """
     result = await session.exec(_FOLD)  # type: ignore[call-overload]
     return int(result.rowcount or 0)
+
+
+async def vacuum_counters(engine: AsyncEngine) -> None:
+    """Reclaim the rows folding and counting left dead, so the scrape reads a small table.
+
+    Every increment and every fold leaves dead row versions; between autovacuum runs they made
+    the scrape's read of ~1 400 live rows cost 31 ms instead of 5 ms (112 000 dead ones, bench/).
+    VACUUM cannot run in a transaction, hence its own autocommit connection; a role that does
+    not own the table gets a warning and nothing happens.
+    """
+    async with engine.connect() as conn:
+        autocommit = await conn.execution_options(isolation_level="AUTOCOMMIT")
+        await autocommit.exec_driver_sql("VACUUM (SKIP_LOCKED) metric_counters")
 
 
 def histogram_updates(

@@ -6,7 +6,7 @@ import logging
 from datetime import datetime
 
 from app.db import Database
-from app.services.metrics_store import fold_shards
+from app.services.metrics_store import fold_shards, vacuum_counters
 from app.workers.registry import register_loop
 
 log = logging.getLogger(__name__)
@@ -14,9 +14,11 @@ log = logging.getLogger(__name__)
 
 @register_loop("metrics_fold", interval=60.0, singleton=True)
 async def run_metrics_fold(db: Database, now: datetime) -> None:
-    """One pass: shards 1-15 of every counter into shard 0 (exact; see metrics_store)."""
+    """One pass: shards 1-15 of every counter into shard 0 (exact; see metrics_store), then
+    the dead rows that left are reclaimed."""
     async with db.sessionmaker() as session:
         folded = await fold_shards(session)
         await session.commit()
+    await vacuum_counters(db.engine)
     if folded:
         log.debug("metric counter series folded: %d", folded)

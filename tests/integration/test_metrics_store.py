@@ -1,4 +1,5 @@
 import asyncio
+from datetime import UTC, datetime
 
 from sqlalchemy import text
 
@@ -69,9 +70,14 @@ async def test_folding_shards_while_writers_run_keeps_every_increment(db):
             await asyncio.sleep(0)
 
     await asyncio.gather(*(bump(30) for _ in range(6)), fold(40))
+    # The worker's loop: the last fold, then VACUUM of what folding left dead.
+    from app.workers.registry import LOOPS
+    from app.workers.runner import import_loop_modules
+
+    import_loop_modules()
+    assert LOOPS["metrics_fold"].singleton
+    await LOOPS["metrics_fold"].run(db, datetime.now(UTC))
     async with db.sessionmaker() as session:
-        await metrics_store.fold_shards(session)
-        await session.commit()
         totals = {
             lab["source"]: v
             for n, lab, v in await metrics_store.read_all(session)
