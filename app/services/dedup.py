@@ -122,7 +122,15 @@ async def check_new_ticket(session: AsyncSession, ticket: Ticket, *, now: dateti
     for verdict in verdicts:
         if verdict.action == "merge":
             main = await session.get(Ticket, verdict.candidate_id, with_for_update=True)
-            if main is not None and main.status != Status.merged:
+            # Merging moves the ticket to the main one's department. Automatically that is
+            # done only within a department, or for what routing sent to triage; a clear
+            # duplicate in another department is a suggestion someone decides on (otherwise a
+            # ticket a department just recorded could vanish from its own view).
+            if (
+                main is not None
+                and main.status != Status.merged
+                and (main.department_code == ticket.department_code or ticket.status == Status.new)
+            ):
                 await merge(
                     session,
                     ticket,

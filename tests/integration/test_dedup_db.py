@@ -43,6 +43,31 @@ async def test_clear_duplicate_is_merged_keeping_its_source_and_citizen(db):
     assert stored.applicant_id != (await _get(db, main.id)).applicant_id
 
 
+async def test_a_duplicate_in_another_department_is_suggested_not_merged(client, db):
+    """Merging moves a ticket to the main one's department: a department's own ticket must
+    not vanish from its view by itself (found by schemathesis' stateful run)."""
+    main = await make_ticket(
+        db, **POS, text="Огромная яма на дороге у дома 5", address="ул. Ленина, д. 5",
+        department_code="zhkh", now=NOW,
+    )  # fmt: skip
+    dup = await make_ticket(
+        db, **VK, text="На Ленина у пятого дома яма на дороге, пробил колесо",
+        address="Ленина ул., 5", department_code="roads", now=NOW + timedelta(hours=3),
+    )  # fmt: skip
+    stored = await _get(db, dup.id)
+    assert (stored.status, stored.department_code, stored.duplicate_of_id) == (
+        "routed",
+        "roads",
+        None,
+    )
+    token = await make_key(db, "operator", "roads")
+    r = await client.get(f"/api/v1/tickets/{dup.id}/events", headers=auth(token))
+    assert r.status_code == 200
+    events = r.json()
+    assert "duplicate_suggested" in [e["type"] for e in events]
+    assert main.id in [e["data"].get("candidate") for e in events]
+
+
 async def test_answer_on_main_goes_to_every_merged_ticket_through_its_source(client, db):
     main = await make_ticket(
         db, **POS, text="Не вывозят мусор, контейнеры переполнены", address="ул. Советская, 12",
