@@ -1,4 +1,8 @@
-"""Reading the city's directory: departments, categories, source category mappings."""
+"""Reading the city's directory: departments, categories, districts.
+
+Source category names are mapped, and the triage department chosen, by the cached reference
+snapshot (``reference.Reference``): one rule for routing and for everything else.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,8 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.errors import NotFound, ValidationFailed
-from app.models.directory import Category, CategoryMapping, Department, District
+from app.models.directory import Category, Department, District
+from app.services import reference
 
 
 async def list_departments(session: AsyncSession) -> list[Department]:
@@ -34,25 +39,8 @@ async def list_districts(session: AsyncSession) -> list[District]:
 
 
 async def triage_department(session: AsyncSession) -> Department:
-    """The department that receives what routing cannot place."""
-    row = (await session.exec(select(Department).where(col(Department.is_triage)).limit(1))).first()
-    if row is None:
-        raise ValidationFailed("the city configuration has no triage department (is_triage)")
-    return row
-
-
-async def fallback_category(session: AsyncSession) -> Category:
-    row = (await session.exec(select(Category).where(col(Category.is_fallback)).limit(1))).first()
-    if row is None:
-        raise ValidationFailed("the city configuration has no fallback category (is_fallback)")
-    return row
-
-
-async def require_category(session: AsyncSession, code: str) -> Category:
-    category = await session.get(Category, code)
-    if category is None or not category.active:
-        raise ValidationFailed(f"category '{code}' does not exist", field="category")
-    return category
+    """The department that receives what routing cannot place (the rule routing uses)."""
+    return await get_department(session, (await reference.current(session)).triage_department())
 
 
 async def require_district(session: AsyncSession, code: str) -> District:
@@ -60,27 +48,3 @@ async def require_district(session: AsyncSession, code: str) -> District:
     if district is None:
         raise ValidationFailed(f"district '{code}' does not exist", field="district")
     return district
-
-
-async def resolve_category(
-    session: AsyncSession, *, source: str, names: list[str | None]
-) -> Category:
-    """Map a source's category names (most specific first) onto the taxonomy.
-
-    Unknown names land in the fallback (triage) category: an unmapped category is
-    a configuration gap to fix, never a reason to lose the appeal.
-    """
-    wanted = [n.strip().lower() for n in names if n and n.strip()]
-    if wanted:
-        rows = await session.exec(
-            select(CategoryMapping).where(
-                CategoryMapping.source == source, col(CategoryMapping.source_name).in_(wanted)
-            )
-        )
-        by_name = {m.source_name: m.category_code for m in rows.all()}
-        for name in wanted:
-            if name in by_name:
-                category = await session.get(Category, by_name[name])
-                if category is not None:
-                    return category
-    return await fallback_category(session)

@@ -9,7 +9,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.config import get_settings
 from app.models.routing import ExplainRequest, ExplainResult, NearMiss, RoutingRule, RuleRef
 from app.services import directory, reference, routing_admin, routing_model
-from app.services.district_map import DistrictMap
 from app.services.drafts import TicketDraft
 from app.services.routing_rules import RoutingDecision, RuleSpec, TicketFacts, decide
 
@@ -42,16 +41,6 @@ class CategoryLike(Protocol):
 
     @property
     def department_code(self) -> str | None: ...
-
-
-async def load_rules(session: AsyncSession) -> list[RuleSpec]:
-    """Enabled rules in evaluation order."""
-    return list((await reference.current(session)).rules)
-
-
-async def district_map(session: AsyncSession) -> DistrictMap:
-    """The districts with prepared polygons (rebuilt only when the directory changes)."""
-    return (await reference.current(session)).places
 
 
 def _decide(

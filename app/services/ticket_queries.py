@@ -159,7 +159,38 @@ async def _rows(
     limit: int,
     cursor: str | None,
     now: datetime,
+) -> tuple[list[Any], str | None]:
+    """One page of rows of ``entities`` and the cursor of the next page."""
+    rows = await _fetch(
+        session,
+        entities,
+        principal=principal,
+        filters=filters,
+        sort=sort,
+        limit=limit,
+        cursor=cursor,
+        now=now,
+    )
+    if len(rows) <= limit:
+        return rows, None
+    rows = rows[:limit]
+    last = rows[-1][0] if isinstance(rows[-1][0], Ticket) else rows[-1]
+    return rows, _next_cursor(last, sort)
+
+
+async def _fetch(
+    session: AsyncSession,
+    entities: Sequence[Any],
+    *,
+    principal: Principal,
+    filters: TicketFilters,
+    sort: str,
+    limit: int,
+    cursor: str | None,
+    now: datetime,
 ) -> list[Any]:
+    """Up to ``limit + 1`` rows: one query, or the search windows in turn."""
+
     def page(since: datetime | None = None, by_index_order: bool = True) -> Any:
         return _page(
             entities,
@@ -209,7 +240,7 @@ async def list_tickets(
 ) -> tuple[list[tuple[Ticket, Applicant | None]], str | None]:
     """One page of visible tickets (ORM objects, for the console and exports) and the cursor
     of the next page."""
-    rows = await _rows(
+    rows, next_cursor = await _rows(
         session,
         (Ticket, Applicant),
         principal=principal,
@@ -219,10 +250,6 @@ async def list_tickets(
         cursor=cursor,
         now=now,
     )
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        next_cursor = _next_cursor(rows[-1][0], sort)
     return [(t, a) for t, a in rows], next_cursor
 
 
@@ -275,7 +302,7 @@ async def list_ticket_rows(
     now: datetime,
 ) -> tuple[list[tuple[SimpleNamespace, ApplicantRow | None]], str | None]:
     """The API's list page: the same query as ``list_tickets`` read as plain rows."""
-    rows = await _rows(
+    rows, next_cursor = await _rows(
         session,
         [*_TICKET_COLUMNS, *_APPLICANT_COLUMNS],
         principal=principal,
@@ -285,10 +312,6 @@ async def list_ticket_rows(
         cursor=cursor,
         now=now,
     )
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        next_cursor = _next_cursor(rows[-1], sort)
     return [_listed(r) for r in rows], next_cursor
 
 

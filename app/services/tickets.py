@@ -212,7 +212,7 @@ async def update_ticket(
     check_version(ticket, if_match)
     changes = data.model_dump(exclude_unset=True)
     if "category" in changes and changes["category"] is not None:
-        await directory.require_category(session, changes["category"])
+        (await reference.current(session)).require_category(changes["category"])
     if changes.get("district") is not None:
         await directory.require_district(session, changes["district"])
     columns = {"category": "category_code", "district": "district_code"}

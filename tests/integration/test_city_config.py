@@ -8,8 +8,8 @@ from sqlmodel import select
 
 from app.errors import ValidationFailed
 from app.models.directory import Category, CategoryMapping, Department
+from app.services import reference
 from app.services.city_config import CityConfig, apply_city_config, read_city_config
-from app.services.directory import resolve_category
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "config" / "city.example.yaml"
 
@@ -52,12 +52,9 @@ async def test_edit_and_reapply_updates(db):
 
 async def test_mapping_resolves_and_unknown_falls_back(db):
     async with db.sessionmaker() as session:
-        pits = await resolve_category(
-            session, source="feedback_platform", names=["Ямы, выбоины", "Автомобильные дороги"]
-        )
-        unknown = await resolve_category(
-            session, source="incident_management", names=["Неизвестная тема"]
-        )
+        ref = await reference.current(session)
+        pits = ref.resolve_category("feedback_platform", ["Ямы, выбоины", "Автомобильные дороги"])
+        unknown = ref.resolve_category("incident_management", ["Неизвестная тема"])
         fallback = (await session.exec(select(Category).where(Category.is_fallback))).one()
     assert pits.code == "roads"
     assert unknown.code == fallback.code == "other"
