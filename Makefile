@@ -27,12 +27,14 @@ test: $(STAMP) test-deps
 	$(BIN)/ruff check app tests bench
 	$(BIN)/ruff format --check app tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(BIN)/pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check app tests bench
 	$(BIN)/ruff format --check app tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 format: $(STAMP)
 	$(BIN)/ruff format app tests bench
@@ -43,12 +45,12 @@ typecheck: $(STAMP)
 
 ## Regenerate the published contract openapi/openapi.json
 openapi: $(STAMP)
-	$(BIN)/python -m app.openapi_export openapi/openapi.json
+	$(BIN)/python -m app.tools.openapi_export openapi/openapi.json
 
 ## Regenerate the configuration tables (README.md, docs/CONFIGURATION.md) and docs/CLI.md
 docs: $(STAMP)
-	$(BIN)/python -m app.config_doc README.md docs/CONFIGURATION.md
-	$(BIN)/python -m app.cli_doc docs/CLI.md
+	$(BIN)/python -m app.tools.config_doc README.md docs/CONFIGURATION.md
+	$(BIN)/python -m app.tools.cli_doc docs/CLI.md
 
 ## Short benchmarks with their baseline in the same run
 bench: $(STAMP)

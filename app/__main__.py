@@ -1,5 +1,5 @@
 """``python -m app …`` is the ``appeals`` command (the demo starts its children this way)."""
 
-from app.cli import main
+from app.cli.root import main
 
 main()

@@ -8,7 +8,7 @@ import logging
 import sys
 from datetime import UTC, datetime
 
-from app.services.personal_data import scrub_text
+from app.access.personal_data import scrub_text
 
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "request_id", default=None

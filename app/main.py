@@ -11,28 +11,28 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from app.api.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
+from app.api.problems import install_problem_handlers
+from app.api.rate_limit import RateLimiter
+from app.api.readiness import connectors_probe
+from app.api.routers import directory, health, tickets
+from app.api.routers import feedback as feedback_router
+from app.api.routers import imports as imports_router
+from app.api.routers import metrics as metrics_router
+from app.api.routers import open311 as open311_router
+from app.api.routers import outbox as outbox_router
+from app.api.routers import public_stats as public_stats_router
+from app.api.routers import quarantine as quarantine_router
+from app.api.routers import reports_digest as reports_digest_router
+from app.api.routers import reports_satisfaction as reports_satisfaction_router
+from app.api.routers import routing as routing_router
+from app.api.routers import sla as sla_router
+from app.api.routers import telegram_webhook as telegram_webhook_router
+from app.api.routers import webhooks as webhooks_router
 from app.config import Settings, get_settings
 from app.db import Database, resolve_database_url, stop_embedded_postgres
-from app.http_metrics import HttpMetricsMiddleware
 from app.logging_setup import configure_logging
-from app.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
-from app.problems import install_problem_handlers
-from app.rate_limit import RateLimiter
-from app.routers import directory, health, tickets
-from app.routers import feedback as feedback_router
-from app.routers import imports as imports_router
-from app.routers import metrics as metrics_router
-from app.routers import open311 as open311_router
-from app.routers import outbox as outbox_router
-from app.routers import public_stats as public_stats_router
-from app.routers import quarantine as quarantine_router
-from app.routers import reports_digest as reports_digest_router
-from app.routers import reports_satisfaction as reports_satisfaction_router
-from app.routers import routing as routing_router
-from app.routers import sla as sla_router
-from app.routers import telegram_webhook as telegram_webhook_router
-from app.routers import webhooks as webhooks_router
-from app.services.connector_readiness import connectors_probe
+from app.metrics.http import HttpMetricsMiddleware
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ async def prepare_database(settings: Settings) -> Database:
         await asyncio.to_thread(upgrade, url)
     db = Database(url, settings)
     if settings.city_config is not None:
-        from app.services.city_config import apply_city_config, read_city_config
+        from app.directory.city_config import apply_city_config, read_city_config
 
         async with db.sessionmaker() as session:
             counts = await apply_city_config(session, read_city_config(settings.city_config))
@@ -140,7 +140,7 @@ def _install_openapi(app: FastAPI) -> None:
     """The generated contract, with every 422 documented as the problem+json it is."""
     from fastapi.openapi.utils import get_openapi
 
-    from app.routers.responses import Problem, use_problem_for_validation_errors
+    from app.api.responses import Problem, use_problem_for_validation_errors
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

@@ -83,11 +83,11 @@ async def run(
 ) -> dict[str, Any]:
     os.environ.setdefault("APPEALS_FEEDBACK_PLATFORM_WEBHOOK_SECRETS", SECRET)
     os.environ.setdefault("APPEALS_RATE_LIMIT_PER_MINUTE", "0")  # one key, hundreds a minute
+    from app.access.api_keys import create_api_key
     from app.config import get_settings
     from app.db import Database
     from app.main import create_app
     from app.models.common import Role
-    from app.services.auth import create_api_key
     from bench import baseline_app
 
     get_settings.cache_clear()

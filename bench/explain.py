@@ -8,10 +8,10 @@ from typing import Any
 import asyncpg
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 
+from app.access.api_keys import Principal
 from app.models.common import Role
 from app.models.tickets import Applicant, Ticket
-from app.services.auth import Principal
-from app.services.ticket_queries import TicketFilters, list_ticket_rows
+from app.tickets.queries import TicketFilters, list_ticket_rows
 
 
 class _Capture:

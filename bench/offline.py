@@ -2,11 +2,11 @@
 
 - SLA sweep: every seeded ticket is made open with its at-risk/breach thresholds already
   passed (the worst case: a sweeper catching up after downtime over all N open tickets), then
-  ``app.services.sla_sweeper.sweep`` runs to completion; a second sweep with nothing due
+  ``app.sla.sweeper.sweep`` runs to completion; a second sweep with nothing due
   shows the steady-state cost. Baseline: one ``UPDATE`` touching the same rows' check column
   (the least set-based work a sweep over N tickets can do).
 - Excel import: a ПОС back-office export (ЛК ОА columns, DOMAIN.md) of M rows through
-  ``app.services.imports.import_workbook``; baseline: openpyxl reading the same file.
+  ``app.intake.imports.import_workbook``; baseline: openpyxl reading the same file.
 """
 
 from __future__ import annotations
@@ -109,7 +109,7 @@ def pos_export(rows: int, *, start: int, seed: int = 11) -> bytes:
 async def excel_import(ctx: Any, rows: int) -> dict[str, Any]:
     from app.config import get_settings
     from app.db import Database
-    from app.services.imports import export_format, import_workbook, open_rows
+    from app.intake.imports import export_format, import_workbook, open_rows
 
     data = pos_export(rows, start=700_000_000)
     t0 = time.perf_counter()

@@ -30,17 +30,17 @@ import asyncpg
 
 from app.config import get_settings
 from app.db import Database
+from app.dedup.detection import check_new_ticket
+from app.directory.city_config import apply_city_config, read_city_config
 from app.migrate import upgrade
 from app.models.directory import Category
+from app.models.drafts import TicketDraft
 from app.models.tickets import Ticket
-from app.services.city_config import apply_city_config, read_city_config
-from app.services.dedup import check_new_ticket
-from app.services.drafts import TicketDraft
-from app.services.routing import route_new_ticket
-from app.services.routing_rules import TicketFacts, evaluate
-from app.services.ru_text import address_key
-from app.services.tickets import create_from_draft
-from app.simulators.routing_corpus import CITY_CONFIG, ISSUES, _streets
+from app.routing.ru_text import address_key
+from app.routing.rules import TicketFacts, evaluate
+from app.routing.service import route_new_ticket
+from app.tickets.service import create_from_draft
+from app.tools.simulators.routing_corpus import CITY_CONFIG, ISSUES, _streets
 
 SERVER = os.environ.get("BENCH_PG", "postgresql://postgres@127.0.0.1:5432")
 NOW = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
@@ -147,8 +147,8 @@ async def _measure(db: Database, tickets: int) -> dict[str, list[float]]:
 
 async def _explain_candidates(dsn: str) -> str:
     """The candidate query's plan and server time for one seeded ticket with a point."""
-    from app.services.dedup import _CANDIDATES
-    from app.services.dedup_score import WINDOW, bounding_box
+    from app.dedup.detection import _CANDIDATES
+    from app.dedup.score import WINDOW, bounding_box
 
     conn = await asyncpg.connect(dsn)
     try:
@@ -177,7 +177,7 @@ async def _explain_candidates(dsn: str) -> str:
 
 def _pure_rules(rounds: int = 20_000) -> float:
     config = read_city_config(CITY_CONFIG)
-    from app.services.routing_rules import RuleSpec
+    from app.routing.rules import RuleSpec
 
     rules = [
         RuleSpec(

@@ -51,10 +51,10 @@ class Context:
 
 
 async def make_keys(ctx: Context) -> None:
+    from app.access.api_keys import create_api_key
     from app.config import get_settings
     from app.db import Database
     from app.models.common import Role
-    from app.services.auth import create_api_key
 
     db = Database(pg.app_url(ctx.name), get_settings())
     try:
@@ -73,7 +73,7 @@ async def make_keys(ctx: Context) -> None:
 
 async def seed_metric_counters(ctx: Context) -> None:
     """Fill metric_counters as months of traffic would (its size depends on label sets only)."""
-    from app.services.metrics_store import DURATION_BUCKETS, SHARDS, encode_labels
+    from app.metrics.store import DURATION_BUCKETS, SHARDS, encode_labels
 
     conn = await asyncpg.connect(pg.dsn(ctx.name))
     try:
@@ -126,7 +126,7 @@ async def fold_metric_counters(ctx: Context) -> dict[str, int]:
     table's size before and after."""
     from sqlalchemy.dialects import postgresql
 
-    from app.services.metrics_store import _FOLD
+    from app.metrics.store import _FOLD
 
     conn = await asyncpg.connect(pg.dsn(ctx.name))
     try:

@@ -131,7 +131,7 @@ class Directory:
 
 
 def load_directory() -> Directory:
-    from app.services.city_config import read_city_config
+    from app.directory.city_config import read_city_config
 
     config = read_city_config(CITY)
     triage = next(d.code for d in config.departments if d.triage)
@@ -151,8 +151,8 @@ async def prepare(name: str) -> None:
     """Migrate (all heads) and apply the example city config."""
     from app.config import get_settings
     from app.db import Database
+    from app.directory.city_config import apply_city_config, read_city_config
     from app.migrate import upgrade
-    from app.services.city_config import apply_city_config, read_city_config
 
     await asyncio.to_thread(upgrade, pg.app_url(name))
     db = Database(pg.app_url(name), get_settings())

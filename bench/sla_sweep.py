@@ -20,12 +20,12 @@ from pathlib import Path
 
 import asyncpg
 
-import app.services.sla_policies  # noqa: F401  (registers the sla_policies: section)
+import app.sla.policies  # noqa: F401  (registers the sla_policies: section)
 from app.config import get_settings
 from app.db import Database
+from app.directory.city_config import apply_city_config, read_city_config
 from app.migrate import upgrade
-from app.services.city_config import apply_city_config, read_city_config
-from app.services.sla_sweeper import sweep
+from app.sla.sweeper import sweep
 from tests.support.database import asyncpg_dsn, create_database, drop_database, server_url
 
 CITY = Path(__file__).resolve().parent.parent / "config" / "city.example.yaml"

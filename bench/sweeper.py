@@ -16,7 +16,7 @@ from datetime import datetime
 async def _run(database: str, now: datetime) -> dict[str, object]:
     from app.config import get_settings
     from app.db import Database
-    from app.services.sla_sweeper import sweep
+    from app.sla.sweeper import sweep
     from bench import pg
 
     db = Database(pg.app_url(database), get_settings())

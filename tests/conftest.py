@@ -15,9 +15,9 @@ os.environ.setdefault("APPEALS_LOG_JSON", "true")
 
 from app.config import get_settings
 from app.db import Database
+from app.directory.city_config import apply_city_config, read_city_config
 from app.main import create_app
 from app.migrate import upgrade
-from app.services.city_config import apply_city_config, read_city_config
 from tests.support.database import (
     DatabaseReset,
     create_database,

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from standardwebhooks.webhooks import Webhook
 
 from app.errors import SignatureInvalid
-from app.services.drafts import TicketDraft
+from app.models.drafts import TicketDraft
 
 # Standard Webhooks: a delivery older or newer than this is refused (replay protection).
 TOLERANCE = timedelta(seconds=300)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from app.config import Settings
 from app.connectors.base import Connector
-from app.connectors.feedback_platform import FeedbackPlatformConnector
-from app.connectors.incident_management import IncidentManagementConnector
+from app.connectors.feedback_platform.inbound import FeedbackPlatformConnector
+from app.connectors.incident_management.inbound import IncidentManagementConnector
 from app.errors import NotFound
 
 # URL slug → ticket source.

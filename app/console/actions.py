@@ -10,14 +10,17 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.api.deps import NowDep, RowId, SessionDep
 from app.console.deps import ConsoleDep, FormDep, back_to, not_found_page
+from app.dedup import actions as duplicates
 from app.errors import AppError, NotFound
 from app.models.common import Status
 from app.models.routing import MergeRequest, ReturnRequest, RouteRequest
 from app.models.schemas import AnswerCreate, TransitionRequest
 from app.models.sla import ExtensionRequest
-from app.routers.deps import NowDep, RowId, SessionDep
-from app.services import duplicates, rerouting, sla_actions, ticket_actions
+from app.routing import rerouting
+from app.sla import extension as sla_actions
+from app.tickets import actions as ticket_actions
 
 router = APIRouter(prefix="/console/tickets/{ticket_id}", include_in_schema=False)
 

@@ -12,15 +12,15 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from starlette.datastructures import FormData
 
+from app.access.api_keys import Principal
+from app.access.users import get_active_user, principal_for
+from app.api.deps import NowDep, SessionDep
 from app.config import Settings
 from app.console import labels
 from app.console.session import CSRF_FIELD, ConsoleSession, csrf_ok, read_session
 from app.console.timefmt import deadline_state, local_time
 from app.models.common import Role
 from app.models.directory import Department
-from app.routers.deps import NowDep, SessionDep
-from app.services.auth import Principal
-from app.services.users import get_active_user, principal_for
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 templates.env.globals.update(labels=labels, csrf_field=CSRF_FIELD)

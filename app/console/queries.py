@@ -8,12 +8,12 @@ from pydantic import ValidationError
 from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.access.api_keys import Principal
 from app.errors import AppError
 from app.models.feedback import TicketFeedback
 from app.models.routing import DuplicateSuggestion, ExplainRequest, ExplainResult
 from app.models.tickets import Ticket
-from app.services.auth import Principal
-from app.services.routing import explain
+from app.routing.service import explain
 
 
 async def related_tickets(

@@ -7,6 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from app.access.users import AccountLocked, sign_in
+from app.api.deps import NowDep, RowId, SessionDep
 from app.console.deps import (
     ConsoleDep,
     CsrfRefused,
@@ -24,15 +26,15 @@ from app.console.session import (
     read_session,
     write_session,
 )
+from app.dedup import actions as duplicates
+from app.directory import service as directory
 from app.errors import NotFound, Unauthorized
 from app.models.common import OPEN_STATUSES, Source, Status
 from app.models.tickets import Ticket
-from app.routers.deps import NowDep, RowId, SessionDep
-from app.services import directory, duplicates, ticket_actions
-from app.services.presenters import applicant_public
-from app.services.ticket_queries import TicketFilters, list_tickets
-from app.services.tickets import get_visible_ticket, load_applicant
-from app.services.users import AccountLocked, sign_in
+from app.tickets import actions as ticket_actions
+from app.tickets.presenters import applicant_public
+from app.tickets.queries import TicketFilters, list_tickets
+from app.tickets.service import get_visible_ticket, load_applicant
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 PAGE = 25

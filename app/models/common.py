@@ -81,3 +81,15 @@ class Role(StrEnum):
 
 
 OPEN_STATUSES = frozenset({Status.new, Status.routed, Status.in_progress, Status.on_hold})
+
+
+# How an SLA term is counted.
+class Unit(StrEnum):
+    working_hours = "working_hours"
+    working_days = "working_days"
+    calendar_hours = "calendar_hours"
+    calendar_days = "calendar_days"  # counted from the next day, ends at 23:59:59 local
+
+    @property
+    def is_working(self) -> bool:
+        return self in (Unit.working_hours, Unit.working_days)

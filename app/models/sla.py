@@ -11,8 +11,7 @@ from sqlalchemy import BigInteger, Column, ForeignKey, Identity, Index, String
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
-from app.models.common import Kind, Priority, Source, ts_field
-from app.services.sla_rules import Unit
+from app.models.common import Kind, Priority, Source, Unit, ts_field
 
 
 class SlaPolicy(SQLModel, table=True):

@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from app.channels.chatbot_privacy import purge_closed
 from app.config import get_settings
 from app.db import Database
-from app.services.chatbot_privacy import purge_closed
 from app.workers.registry import register_loop
 
 log = logging.getLogger(__name__)

@@ -14,16 +14,16 @@ import httpx
 
 from app.config import Settings, get_settings
 from app.connectors.base import ConnectorPayloadError
-from app.connectors.feedback_platform import FeedbackPlatformConnector
-from app.connectors.feedback_platform_client import (
+from app.connectors.feedback_platform.client import (
     Credentials,
     FeedbackPlatformClient,
     FeedbackPlatformError,
 )
+from app.connectors.feedback_platform.inbound import FeedbackPlatformConnector
 from app.db import Database
+from app.intake import connector_health
+from app.intake.polling import open_items
 from app.models.common import Source
-from app.services import connector_health
-from app.services.source_polling import open_items
 from app.workers.registry import register_loop
 
 log = logging.getLogger(__name__)
@@ -53,7 +53,7 @@ class FeedbackPlatformPoller:
         self.after_id = 0
 
     async def run_once(self, now: datetime) -> PollReport:
-        from app.services.ingestion import ingest_draft
+        from app.intake.ingestion import ingest_draft
 
         report = PollReport()
         async with self.db.sessionmaker() as session:

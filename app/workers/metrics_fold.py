@@ -6,7 +6,7 @@ import logging
 from datetime import datetime
 
 from app.db import Database
-from app.services.metrics_store import fold_shards, vacuum_counters
+from app.metrics.store import fold_shards, vacuum_counters
 from app.workers.registry import register_loop
 
 log = logging.getLogger(__name__)

@@ -16,12 +16,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.config import Settings, get_settings
 from app.connectors.outbound import Delivery, DeliveryResponse, OutboundClient, join_url, path_for
-from app.connectors.telegram import OutgoingMessage, TelegramBotClient
+from app.connectors.telegram.bot_api import OutgoingMessage, TelegramBotClient
 from app.db import Database
+from app.intake import connector_health
 from app.models.outbox import OutboxMessage, OutboxTarget
-from app.services import connector_health, outbox
-from app.services.outbox import AttemptResult
-from app.services.outbox_policy import Outcome, Verdict, classify_status, next_delay
+from app.outbox import service as outbox
+from app.outbox.policy import Outcome, Verdict, classify_status, next_delay
+from app.outbox.service import AttemptResult
 from app.workers.registry import register_loop
 
 log = logging.getLogger(__name__)
@@ -119,7 +120,7 @@ class Relay:
     ) -> Destination | None:
         s = self.settings
         if message.target == OutboxTarget.telegram:
-            from app.services.chatbot_delivery import telegram_message
+            from app.channels.chatbot_delivery import telegram_message
 
             chat = await telegram_message(session, message, s)
             return Destination("telegram", None, telegram=chat) if chat else None

@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from app.access.retention import purge_batch
 from app.config import get_settings
 from app.db import Database
-from app.services.retention import purge_batch
 from app.workers.registry import register_loop
 
 log = logging.getLogger(__name__)

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from app.config import get_settings
 from app.db import Database
-from app.services.sla_sweeper import sweep
+from app.sla.sweeper import sweep
 from app.workers.registry import register_loop
 
 log = logging.getLogger(__name__)

@@ -22,7 +22,7 @@ OPEN = ("new", "routed", "in_progress", "on_hold")
 
 
 def _labels(department: str, status: str) -> str:
-    # Same canonical form as app.services.metrics_store.encode_labels.
+    # Same canonical form as app.metrics.store.encode_labels.
     return json.dumps(
         {"department": department, "status": status}, ensure_ascii=False, separators=(",", ":")
     )

@@ -75,8 +75,8 @@ async def test_missing_or_bad_key_is_401(client, db, header):
 async def test_revoked_key_is_401(client, db):
     from sqlmodel import select
 
+    from app.access.api_keys import hash_key, revoke_api_key
     from app.models.auth import ApiKey
-    from app.services.auth import hash_key, revoke_api_key
 
     token = await make_key(db, "operator", "roads")
     async with db.sessionmaker() as session:

@@ -14,14 +14,14 @@ import pytest
 from cryptography.fernet import Fernet
 from sqlmodel import select
 
+from app.channels.chatbot_privacy import purge_closed
 from app.config import get_settings
 from app.main import create_app
+from app.metrics import store as metrics_store
 from app.models.chatbot import ChatbotReport
 from app.models.feedback import TicketFeedback
 from app.models.outbox import OutboxMessage
 from app.models.tickets import Ticket
-from app.services import metrics_store
-from app.services.chatbot_privacy import purge_closed
 from app.workers.relay import Relay
 from tests.support.builders import auth, make_key
 from tests.support.database import asyncpg_dsn

@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 import httpx
 from sqlmodel import select
 
+from app.access.users import MAX_FAILURES, create_user
 from app.models.common import Role
 from app.models.tickets import TicketAnswer, TicketEvent
 from app.models.users import ConsoleUser
-from app.services.users import MAX_FAILURES, create_user
 from tests.support.builders import make_ticket
 
 PASSWORD = "correct horse battery"

@@ -9,8 +9,10 @@ from datetime import UTC, datetime, timedelta
 
 from prometheus_client.parser import text_string_to_metric_families
 
+from app.intake import connector_health
+from app.metrics import store as metrics_store
 from app.models.tickets import Ticket
-from app.services import connector_health, metrics_store, outbox
+from app.outbox import service as outbox
 from tests.support.builders import auth, make_key, make_ticket
 
 T0 = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 from app.models.outbox import OutboxMessage
-from app.services import outbox
+from app.outbox import service as outbox
 from tests.support.builders import auth, make_key, make_ticket
 
 
@@ -100,7 +100,7 @@ class TestReplay:
 async def test_readyz_shows_connector_health(client, db):
     from datetime import UTC, datetime
 
-    from app.services import connector_health
+    from app.intake import connector_health
 
     async with db.sessionmaker() as session:
         await connector_health.record_success(

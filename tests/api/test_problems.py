@@ -97,7 +97,7 @@ async def test_413_streamed_body_without_length(client, db):
 
 
 async def test_500_is_a_problem_without_details(db, monkeypatch):
-    from app.services import directory
+    from app.directory import service as directory
 
     async def broken(session):
         raise RuntimeError("secret internals")
@@ -141,7 +141,7 @@ async def test_readyz_ok(client, db):
 
 
 async def test_429_per_key_with_retry_after(db):
-    from app.rate_limit import RateLimiter
+    from app.api.rate_limit import RateLimiter
 
     app = create_app(db=db)
     app.state.rate_limiter = RateLimiter(2)

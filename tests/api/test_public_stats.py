@@ -10,9 +10,9 @@ import httpx
 
 from app.config import get_settings
 from app.main import create_app
+from app.models.drafts import ApplicantDraft
 from app.models.feedback import TicketFeedback
 from app.models.tickets import Ticket
-from app.services.drafts import ApplicantDraft
 from tests.support.builders import make_ticket
 
 

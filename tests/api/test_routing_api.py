@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.services import metrics_store
+from app.metrics import store as metrics_store
 from tests.support.builders import auth, make_key, make_ticket
 
 RULE = {

@@ -158,7 +158,7 @@ class TestFilters:
         order, as one query over everything, across cursors."""
         from datetime import UTC, timedelta
 
-        from app.services.ticket_queries import SEARCH_WINDOWS
+        from app.tickets.queries import SEARCH_WINDOWS
 
         admin = await make_key(db, "admin")
         now = datetime.now(UTC)
@@ -256,10 +256,10 @@ class TestManualCreation:
     async def test_idempotency_key_in_flight_is_409(self, client, db, app):
         from datetime import UTC, datetime, timedelta
 
-        from app.services import idempotency
+        from app.access import idempotency
 
         token = await make_key(db, "operator", "zhkh")
-        from app.services.auth import authenticate
+        from app.access.api_keys import authenticate
 
         async with db.sessionmaker() as session:
             principal = await authenticate(session, token)

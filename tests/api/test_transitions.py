@@ -5,7 +5,7 @@ from sqlalchemy import update
 
 from app.models.common import Status
 from app.models.tickets import Ticket
-from app.services.lifecycle import TRANSITIONS, allowed_from
+from app.tickets.lifecycle import TRANSITIONS, allowed_from
 from tests.support.builders import auth, make_key, make_ticket
 
 PAIRS = [(a, b) for a in Status for b in Status]

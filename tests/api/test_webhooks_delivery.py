@@ -2,10 +2,11 @@ import httpx
 import pytest
 from sqlmodel import col, func, select
 
+from app.intake import connector_health
 from app.main import create_app
+from app.metrics import store as metrics_store
 from app.models.inbound import InboundDelivery
 from app.models.tickets import Ticket
-from app.services import connector_health, metrics_store
 from tests.support.builders import auth, make_key
 from tests.support.webhooks import (
     IM_URL,

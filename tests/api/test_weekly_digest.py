@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from app.models.drafts import ApplicantDraft
 from app.models.feedback import TicketFeedback
 from app.models.tickets import Ticket
-from app.services.drafts import ApplicantDraft
-from app.services.reports_digest import parse_week, scrub_personal
+from app.reports.digest import parse_week, scrub_personal
 from tests.support.builders import auth, make_key, make_ticket
 
 WEEK_START = datetime(2026, 11, 15, 14, 0, tzinfo=UTC)  # Monday 16 Nov 00:00 in Vladivostok

@@ -10,8 +10,8 @@ from pathlib import Path
 import httpx
 from playwright.async_api import async_playwright
 
+from app.access.users import create_user
 from app.models.common import Role
-from app.services.users import create_user
 from tests.support.builders import auth, make_key, make_ticket
 from tests.support.loop import APPEALS, IM_SECRET, start_simulator, until
 from tests.support.servers import Process, app_env, start_api

@@ -19,8 +19,8 @@ import pytest
 
 from app.config import get_settings
 from app.db import Database
+from app.directory.city_config import apply_city_config
 from app.migrate import upgrade
-from app.services.city_config import apply_city_config
 from tests.support.faults import RetryingSender, pos_item, wait_for
 from tests.support.servers import start_api
 from tests.support.webhooks import SECRETS

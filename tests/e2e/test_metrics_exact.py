@@ -13,7 +13,8 @@ import httpx
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import text
 
-from app.services import connector_health, metrics_store
+from app.intake import connector_health
+from app.metrics import store as metrics_store
 from tests.support.builders import auth, make_key, make_ticket
 from tests.support.servers import Process, app_env, start_api
 
@@ -87,7 +88,7 @@ OVERDUE_TICKETS = 40
 
 def start_sla_worker(database_url: str, tmp_path: Path, n: int) -> Process:
     """A real ``appeals worker`` process running the SLA sweeper often."""
-    args = [sys.executable, "-c", "from app.cli import main; main()", "worker"]
+    args = [sys.executable, "-c", "from app.cli.root import main; main()", "worker"]
     env = app_env(database_url, APPEALS_SLA_SWEEP_INTERVAL_SECONDS="0.2")
     return Process([*args, "--loop", "sla_sweeper"], env, tmp_path / f"worker-{n}.log")
 

@@ -18,10 +18,12 @@ import httpx
 import yaml
 from sqlalchemy import text
 
+from app.intake import connector_health
+from app.metrics import store as metrics_store
 from app.models.common import Status
 from app.models.tickets import Ticket
-from app.services import connector_health, metrics_store, outbox
-from app.services.ticket_actions import apply_status
+from app.outbox import service as outbox
+from app.tickets.actions import apply_status
 from tests.support.builders import make_ticket
 from tests.support.servers import ROOT, Process, free_port, start_api, wait_http
 

@@ -6,10 +6,10 @@ import pytest
 import yaml
 from sqlmodel import select
 
+from app.directory import reference
+from app.directory.city_config import CityConfig, apply_city_config, read_city_config
 from app.errors import ValidationFailed
 from app.models.directory import Category, CategoryMapping, Department
-from app.services import reference
-from app.services.city_config import CityConfig, apply_city_config, read_city_config
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "config" / "city.example.yaml"
 

@@ -6,11 +6,11 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import col, select
 
+from app.models.drafts import ApplicantDraft
 from app.models.outbox import OutboxMessage
 from app.models.tickets import Ticket, TicketAnswer
-from app.services.dedup_eval import score_links
-from app.services.drafts import ApplicantDraft
-from app.simulators.routing_corpus import generate
+from app.tools.dedup_eval import score_links
+from app.tools.simulators.routing_corpus import generate
 from tests.support.builders import auth, make_key, make_ticket
 
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)

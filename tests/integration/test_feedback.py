@@ -8,19 +8,19 @@ import pytest
 from sqlmodel import select
 
 from app.errors import ValidationFailed
-from app.models.common import Status
-from app.models.feedback import Sentiment, TicketFeedback
-from app.models.outbox import OutboxMessage
-from app.models.tickets import Ticket, TicketAnswer
-from app.services import metrics_store
-from app.services.feedback import (
+from app.feedback.service import (
     from_im_close_reason,
     from_pos_rating,
     record_feedback,
     record_source_feedback,
     sentiment_of_score,
 )
-from app.services.ticket_actions import apply_status
+from app.metrics import store as metrics_store
+from app.models.common import Status
+from app.models.feedback import Sentiment, TicketFeedback
+from app.models.outbox import OutboxMessage
+from app.models.tickets import Ticket, TicketAnswer
+from app.tickets.actions import apply_status
 from tests.support.builders import auth, make_key, make_ticket
 
 NOW = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)

@@ -8,11 +8,11 @@ import httpx
 from sqlmodel import col, select
 
 from app.config import Settings
-from app.connectors.feedback_platform import FeedbackPlatformConnector
+from app.connectors.feedback_platform.inbound import FeedbackPlatformConnector
+from app.intake.ingestion import ingest_draft
 from app.models.connector_health import ConnectorHealth
 from app.models.tickets import Ticket, TicketEvent
-from app.services.ingestion import ingest_draft
-from app.simulators.feedback_platform import build_app
+from app.tools.simulators.feedback_platform import build_app
 from app.workers.feedback_platform_poller import HEALTH_NAME, FeedbackPlatformPoller, make_client
 
 

@@ -14,7 +14,7 @@ from tests.support.xlsx import header, workbook_bytes
 
 def appeals(database_url, *args):
     return subprocess.run(
-        [sys.executable, "-c", "from app.cli import main; main()", *args],
+        [sys.executable, "-c", "from app.cli.root import main; main()", *args],
         env=app_env(database_url),
         cwd=ROOT,
         capture_output=True,

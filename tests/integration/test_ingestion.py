@@ -3,11 +3,11 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import col, func, select
 
-from app.connectors.feedback_platform import FeedbackPlatformConnector
-from app.connectors.incident_management import IncidentManagementConnector
+from app.connectors.feedback_platform.inbound import FeedbackPlatformConnector
+from app.connectors.incident_management.inbound import IncidentManagementConnector
+from app.intake.ingestion import ingest_draft
+from app.metrics import store as metrics_store
 from app.models.tickets import Applicant, Ticket, TicketAnswer, TicketEvent
-from app.services import metrics_store
-from app.services.ingestion import ingest_draft
 from tests.support.webhooks import encode, sample
 
 NOW = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)

@@ -3,7 +3,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import text
 
-from app.services import metrics_store
+from app.metrics import store as metrics_store
 
 
 async def test_concurrent_increments_are_exact(db):
@@ -34,7 +34,7 @@ async def test_concurrent_increments_are_exact(db):
 async def test_connector_health_records_success_and_failures(db):
     from datetime import UTC, datetime, timedelta
 
-    from app.services import connector_health
+    from app.intake import connector_health
 
     t0 = datetime(2026, 11, 20, tzinfo=UTC)
     async with db.sessionmaker() as session:

@@ -14,11 +14,12 @@ from sqlmodel import col, select
 
 from app.config import Settings
 from app.connectors.base import verify_standard_webhook
+from app.metrics import store as metrics_store
 from app.models.outbox import OutboxMessage
 from app.models.tickets import TicketAnswer, TicketEvent
-from app.services import metrics_store, outbox
-from app.services.outbox import AttemptResult
-from app.services.outbox_policy import Outcome
+from app.outbox import service as outbox
+from app.outbox.policy import Outcome
+from app.outbox.service import AttemptResult
 from app.workers.relay import Relay
 from tests.support.builders import auth, make_key, make_ticket
 

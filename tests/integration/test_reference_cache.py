@@ -3,7 +3,7 @@
 import asyncpg
 from sqlalchemy import event, text
 
-from app.services import reference
+from app.directory import reference
 from tests.integration.test_ingestion import ingest, pos, pos_draft
 from tests.support.database import asyncpg_dsn
 

@@ -13,12 +13,12 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import update
 from sqlmodel import select
 
+from app.access.retention import count_purgeable, purge_batch, scrub_body
 from app.config import get_settings
 from app.models.inbound import InboundDelivery
 from app.models.tickets import Applicant, Ticket, TicketEvent
-from app.services.retention import count_purgeable, purge_batch, scrub_body
-from app.services.ticket_export import write_csv
-from app.services.ticket_queries import TicketFilters
+from app.tickets.export import write_csv
+from app.tickets.queries import TicketFilters
 from tests.support.builders import auth, make_key, make_ticket
 from tests.support.servers import ROOT, app_env
 
@@ -56,7 +56,7 @@ async def archive_delivery(db, ticket_id: int, body: dict) -> int:
 
 def run_cli(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-c", "from app.cli import main; main()", *args],
+        [sys.executable, "-c", "from app.cli.root import main; main()", *args],
         env=app_env(database_url),
         cwd=ROOT,
         capture_output=True,

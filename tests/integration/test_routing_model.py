@@ -9,8 +9,8 @@ import pytest
 
 from app.config import get_settings
 from app.models.tickets import TicketEvent
-from app.services import routing_model
-from app.simulators.routing_corpus import generate
+from app.routing import model as routing_model
+from app.tools.simulators.routing_corpus import generate
 from tests.support.builders import make_ticket
 
 

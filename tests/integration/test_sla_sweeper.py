@@ -11,13 +11,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import text
 from sqlmodel import select
 
+from app.metrics import store as metrics_store
 from app.models.common import Status
 from app.models.outbox import OutboxMessage
 from app.models.sla import SlaMark
 from app.models.tickets import Ticket, TicketEvent
-from app.services import metrics_store
-from app.services.sla_sweeper import sweep
-from app.services.ticket_actions import apply_status
+from app.sla.sweeper import sweep
+from app.tickets.actions import apply_status
 from tests.support.builders import make_ticket
 
 VLAT = ZoneInfo("Asia/Vladivostok")

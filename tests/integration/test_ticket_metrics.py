@@ -12,10 +12,10 @@ from alembic.operations import Operations
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
 
+from app.metrics import store as metrics_store
 from app.models.common import Status
 from app.models.tickets import Ticket
-from app.services import metrics_store
-from app.services.ticket_actions import apply_status
+from app.tickets.actions import apply_status
 from tests.support.builders import make_ticket
 from tests.support.servers import ROOT
 

@@ -7,12 +7,12 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+from app.access.api_keys import create_api_key
 from app.db import Database
 from app.models.common import Role
+from app.models.drafts import ApplicantDraft, TicketDraft
 from app.models.tickets import Ticket
-from app.services.auth import create_api_key
-from app.services.drafts import ApplicantDraft, TicketDraft
-from app.services.tickets import create_from_draft
+from app.tickets.service import create_from_draft
 
 
 async def make_key(db: Database, role: Role | str, department: str | None = None) -> str:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from app.cli_doc import command_paths, help_text, rewrite
+from app.tools.cli_doc import command_paths, help_text, rewrite
 
 ROOT = Path(__file__).resolve().parents[2]
 CLI_DOC = ROOT / "docs" / "CLI.md"

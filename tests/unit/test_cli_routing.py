@@ -6,8 +6,8 @@ import re
 
 from typer.testing import CliRunner
 
-import app.cli_routing  # noqa: F401  (registers the commands)
-from app.cli import cli
+import app.cli.routing  # noqa: F401  (registers the commands)
+from app.cli.root import cli
 
 
 def test_evaluate_on_the_demo_corpus_prints_macro_f1() -> None:

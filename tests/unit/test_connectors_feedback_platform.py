@@ -4,7 +4,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from app.connectors.base import ConnectorPayloadError
-from app.connectors.feedback_platform import (
+from app.connectors.feedback_platform.inbound import (
     FeedbackPlatformConnector,
     draft_from_export_row,
     status_code_for_label,

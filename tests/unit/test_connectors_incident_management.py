@@ -5,7 +5,7 @@ import pytest
 
 from app.connectors.base import ConnectorPayloadError
 from app.connectors.common import channel_for, post_url_key
-from app.connectors.incident_management import (
+from app.connectors.incident_management.inbound import (
     IncidentManagementConnector,
     draft_from_export_row,
 )

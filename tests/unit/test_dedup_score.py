@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from app.config import get_settings
-from app.services.dedup_eval import score_links, simulate
-from app.services.dedup_score import TicketView, classify, duplicate_score, same_place
-from app.simulators.routing_corpus import example_district_map, generate
+from app.dedup.score import TicketView, classify, duplicate_score, same_place
+from app.tools.dedup_eval import score_links, simulate
+from app.tools.simulators.routing_corpus import example_district_map, generate
 
 T0 = datetime(2026, 11, 2, 3, 0, tzinfo=UTC)
 

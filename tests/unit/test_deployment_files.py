@@ -304,7 +304,7 @@ def test_serve_takes_its_worker_count_from_the_environment(monkeypatch: pytest.M
     import uvicorn
     from typer.testing import CliRunner
 
-    from app.cli import cli
+    from app.cli.root import cli
     from app.config import get_settings
 
     calls: list[dict[str, Any]] = []

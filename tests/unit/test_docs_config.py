@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from app.config import Settings
-from app.config_doc import rewrite
+from app.tools.config_doc import rewrite
 
 ROOT = Path(__file__).resolve().parents[2]
 

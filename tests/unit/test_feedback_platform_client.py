@@ -8,7 +8,7 @@ from urllib.parse import parse_qs
 import httpx
 import pytest
 
-from app.connectors.feedback_platform_client import (
+from app.connectors.feedback_platform.client import (
     Credentials,
     FeedbackPlatformClient,
     FeedbackPlatformError,

@@ -4,7 +4,7 @@ import pytest
 
 from app.errors import IllegalTransition
 from app.models.common import Status
-from app.services.lifecycle import TRANSITIONS, allowed_from, check_transition, needs_reason
+from app.tickets.lifecycle import TRANSITIONS, allowed_from, check_transition, needs_reason
 
 PAIRS = [(a, b) for a in Status for b in Status]
 

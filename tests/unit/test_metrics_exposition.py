@@ -7,8 +7,8 @@ import subprocess
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from app.services.metrics import exposition
-from app.services.metrics_store import histogram_updates
+from app.metrics.exposition import exposition
+from app.metrics.store import histogram_updates
 
 
 def check(text: str) -> None:

@@ -3,7 +3,7 @@
 import json
 from pathlib import Path
 
-from app.openapi_export import openapi_document, render
+from app.tools.openapi_export import openapi_document, render
 
 PUBLISHED = Path(__file__).resolve().parents[2] / "openapi" / "openapi.json"
 

@@ -7,7 +7,7 @@ from email.utils import format_datetime
 
 import pytest
 
-from app.services.outbox_policy import (
+from app.outbox.policy import (
     Outcome,
     backoff_seconds,
     classify_status,

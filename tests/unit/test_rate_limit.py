@@ -1,7 +1,7 @@
 import pytest
 
+from app.api.rate_limit import RateLimiter
 from app.errors import RateLimited
-from app.rate_limit import RateLimiter
 
 
 def test_limit_per_key_and_window() -> None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from app.services.district_map import DistrictArea, DistrictMap
-from app.services.routing_rules import RuleSpec, Suggestion, TicketFacts, decide, evaluate
-from app.services.ru_text import address_key, street_stems
+from app.directory.district_map import DistrictArea, DistrictMap
+from app.routing.ru_text import address_key, street_stems
+from app.routing.rules import RuleSpec, Suggestion, TicketFacts, decide, evaluate
 
 POTHOLES = RuleSpec(name="ямы", department="roads", id=1, keywords=("яма",))
 CHATBOT = RuleSpec(name="чат-бот", department="admcom", id=2, sources=frozenset({"chatbot"}))

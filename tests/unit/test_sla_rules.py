@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from app.services.sla_rules import (
+from app.sla.rules import (
     PolicyRule,
     PolicyTerms,
     Term,
@@ -17,7 +17,7 @@ from app.services.sla_rules import (
     next_check,
     resumed,
 )
-from app.services.working_time import WorkCalendar
+from app.sla.working_time import WorkCalendar
 
 VLAT = ZoneInfo("Asia/Vladivostok")
 CAL = WorkCalendar()

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from app.services.working_time import WorkCalendar
+from app.sla.working_time import WorkCalendar
 
 VLAT = ZoneInfo("Asia/Vladivostok")
 CAL = WorkCalendar()

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.services.working_time import WorkCalendar
+from app.sla.working_time import WorkCalendar
 
 CAL = WorkCalendar()
 instants = st.datetimes(

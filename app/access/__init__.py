@@ -1,0 +1,1 @@
+"""Who may do what: API keys, console users, personal-data masking and retention."""

@@ -1,0 +1,136 @@
+"""Console users: creation, argon2 password checks with lockout, and their principal."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.access.api_keys import Principal
+from app.errors import Conflict, NotFound, Unauthorized, ValidationFailed
+from app.models.common import Role
+from app.models.directory import Department
+from app.models.users import ConsoleUser
+
+LOGIN = re.compile(r"^[a-z0-9._-]{2,64}$")
+MIN_PASSWORD = 10
+MAX_FAILURES = 5  # failed sign-ins within WINDOW lock the account for LOCKOUT
+WINDOW = timedelta(minutes=15)
+LOCKOUT = timedelta(minutes=15)
+_hasher = PasswordHasher()
+# Verified against when the login is unknown, so both paths cost one argon2 check.
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+class AccountLocked(Unauthorized):
+    """Too many failed sign-ins: the account is locked for a while."""
+
+
+def principal_for(user: ConsoleUser) -> Principal:
+    """The principal a signed-in person acts as; the timeline names them ``user:<login>``."""
+    return Principal(None, Role(user.role), user.department_code, f"user:{user.login}")
+
+
+async def create_user(
+    session: AsyncSession,
+    *,
+    login: str,
+    password: str,
+    role: Role,
+    department_code: str | None,
+    name: str = "",
+) -> ConsoleUser:
+    """Store a new console user with an argon2 hash of the password."""
+    login = login.strip().lower()
+    if not LOGIN.match(login):
+        raise ValidationFailed("login: 2-64 of a-z 0-9 . _ -", field="login")
+    if len(password) < MIN_PASSWORD:
+        raise ValidationFailed(f"the password needs {MIN_PASSWORD}+ characters", field="password")
+    if role == Role.integration:
+        raise ValidationFailed("integration is for API keys, not people", field="role")
+    if role != Role.admin and not department_code:
+        raise ValidationFailed(f"role '{role}' needs a department", field="department")
+    if department_code and await session.get(Department, department_code) is None:
+        raise NotFound(f"department '{department_code}' does not exist")
+    if (await session.exec(select(ConsoleUser).where(ConsoleUser.login == login))).first():
+        raise Conflict(f"login '{login}' is taken")
+    user = ConsoleUser(
+        login=login,
+        password_hash=_hasher.hash(password),
+        role=role.value,
+        department_code=department_code,
+        name=name,
+    )
+    session.add(user)
+    await session.flush()
+    return user
+
+
+async def get_active_user(session: AsyncSession, user_id: int) -> ConsoleUser | None:
+    """The user behind a session cookie, unless removed or disabled."""
+    user = await session.get(ConsoleUser, user_id)
+    if user is None or user.disabled_at is not None:
+        return None
+    return user
+
+
+async def sign_in(
+    session: AsyncSession, *, login: str, password: str, now: datetime
+) -> ConsoleUser:
+    """Check a login and password; count failures and lock after MAX_FAILURES in WINDOW."""
+    login = login.strip().lower()
+    user = (
+        await session.exec(select(ConsoleUser).where(ConsoleUser.login == login).with_for_update())
+    ).first()
+    if user is None or user.disabled_at is not None:
+        _verify(_DUMMY_HASH, password)
+        raise Unauthorized("wrong login or password")
+    if user.locked_until is not None and user.locked_until > now:
+        raise AccountLocked("the account is locked after repeated failures; try later")
+    if not _verify(user.password_hash, password):
+        if user.first_failed_at is None or now - user.first_failed_at > WINDOW:
+            user.first_failed_at, user.failed_logins = now, 0
+        user.failed_logins += 1
+        locked = user.failed_logins >= MAX_FAILURES
+        if locked:
+            user.locked_until = now + LOCKOUT
+            user.failed_logins, user.first_failed_at = 0, None
+        await session.flush()
+        if locked:
+            raise AccountLocked("the account is locked after repeated failures; try later")
+        raise Unauthorized("wrong login or password")
+    user.failed_logins, user.first_failed_at, user.locked_until = 0, None, None
+    user.last_login_at = now
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    await session.flush()
+    return user
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+async def list_users(session: AsyncSession) -> list[ConsoleUser]:
+    return list((await session.exec(select(ConsoleUser).order_by(ConsoleUser.id))).all())  # type: ignore[arg-type]
+
+
+async def set_disabled(
+    session: AsyncSession, *, login: str, disabled: bool, now: datetime
+) -> ConsoleUser:
+    """Disable (sessions stop working at the next request) or re-enable a user."""
+    user = (await session.exec(select(ConsoleUser).where(ConsoleUser.login == login))).first()
+    if user is None:
+        raise NotFound(f"user '{login}' does not exist")
+    user.disabled_at = now if disabled else None
+    if not disabled:
+        user.locked_until, user.failed_logins = None, 0
+    await session.flush()
+    return user

@@ -1,0 +1,1 @@
+"""The HTTP face: dependencies, RFC 9457 problems, middleware and the routers."""

@@ -1,0 +1,95 @@
+"""Dependencies shared by the routers: the request session, the caller, the clock."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import Depends, Header, Path, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.access.api_keys import Principal, authenticate
+from app.errors import Forbidden
+from app.models.common import Role
+
+_bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer apk_…`")
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """One session per request; it commits once, after the endpoint returned, before the
+    response is sent (services only flush)."""
+    sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.db.sessionmaker
+    async with sessionmaker() as session:
+        try:
+            yield session
+        except BaseException:
+            await session.rollback()
+            raise
+        else:
+            await session.commit()
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+
+async def get_sessionmaker(request: Request) -> async_sessionmaker[AsyncSession]:
+    # Dependencies are async throughout: FastAPI runs a sync one in a worker thread.
+    return request.app.state.db.sessionmaker  # type: ignore[no-any-return]
+
+
+SessionmakerDep = Annotated[async_sessionmaker[AsyncSession], Depends(get_sessionmaker)]
+
+
+async def get_principal(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    session: SessionDep,
+) -> Principal:
+    """The caller, read in the request's own session (no second transaction per request)."""
+    principal = await authenticate(session, credentials.credentials if credentials else None)
+    request.state.principal = principal
+    limiter = getattr(request.app.state, "rate_limiter", None)
+    if limiter is not None:
+        limiter.hit(principal.actor)
+    return principal
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+def require_roles(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:
+    async def _check(principal: PrincipalDep) -> Principal:
+        if principal.role not in roles:
+            raise Forbidden(
+                f"role '{principal.role}' may not do this; needs one of "
+                + ", ".join(r.value for r in roles)
+            )
+        return principal
+
+    return _check
+
+
+AdminDep = Annotated[Principal, Depends(require_roles(Role.admin))]
+StaffDep = Annotated[Principal, Depends(require_roles(Role.operator, Role.manager, Role.admin))]
+
+
+async def get_now(request: Request) -> datetime:
+    """The request's notion of now (tests may freeze it through ``app.state.clock``)."""
+    clock = getattr(request.app.state, "clock", None)
+    return clock() if clock else datetime.now(UTC)
+
+
+NowDep = Annotated[datetime, Depends(get_now)]
+
+
+# A database id in a path: anything outside bigint is a 422, never a database error.
+RowId = Annotated[int, Path(ge=1, le=2**63 - 1, description="Numeric id")]
+
+# The ETag of the caller's last read. PATCH requires it (428 without); actions take it optionally.
+IfMatch = Annotated[
+    str | None,
+    Header(alias="If-Match", description="The ETag of your last read (required on PATCH)"),
+]

@@ -1,0 +1,31 @@
+"""``GET /metrics``: Prometheus exposition."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+
+from app.api.deps import NowDep, SessionDep
+from app.metrics import exposition as metrics
+from app.metrics.http import process_exposition
+
+router = APIRouter(tags=["metrics"])
+
+
+@router.get("/metrics", include_in_schema=False)
+async def scrape(
+    session: SessionDep, now: NowDep, scope: Literal["all", "business", "process"] = "all"
+) -> Response:
+    """Business series (from PostgreSQL, the same on every replica) and/or this process's own.
+
+    With several replicas, scrape ``scope=business`` once through the service address and
+    ``scope=process`` on each replica, so business series are not counted once per replica.
+    """
+    parts = []
+    if scope in ("all", "business"):
+        parts.append(await metrics.render(session, now=now))
+    if scope in ("all", "process"):
+        parts.append(process_exposition())
+    return Response("".join(parts), media_type=metrics.CONTENT_TYPE)

@@ -1,0 +1,61 @@
+"""Open data without a key: monthly figures per department (JSON or CSV), briefly cached."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request, Response
+
+from app.api.deps import NowDep, SessionDep
+from app.api.responses import problems
+from app.api.routers.webhooks import SettingsDep
+from app.reports.public_stats import MonthFigures, TtlCache, month_range, monthly_figures, to_csv
+
+router = APIRouter(prefix="/public/v1", tags=["public"])
+
+
+def _cache(request: Request) -> TtlCache:
+    cache = getattr(request.app.state, "public_stats_cache", None)
+    if cache is None:
+        cache = request.app.state.public_stats_cache = TtlCache()
+    return cache  # type: ignore[no-any-return]
+
+
+@router.get(
+    "/stats",
+    responses={200: {"content": {"application/json": {}, "text/csv": {}}}, **problems(422, 503)},
+)
+async def public_stats(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    now: NowDep,
+    from_: Annotated[str | None, Query(alias="from", pattern=r"^\d{4}-\d{2}$")] = None,
+    to: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$")] = None,
+    format: Annotated[Literal["json", "csv"], Query()] = "json",
+) -> Any:
+    """Per department and month: received, answered, answered on time (%), positive ratings
+    (%). Months in the city's time zone; default the last twelve."""
+    first, after = month_range(from_, to, settings=settings, now=now)
+    key = (first, after)
+    ttl = settings.public_stats_cache_seconds
+    cached = _cache(request).get(key, ttl)
+    if isinstance(cached, list):
+        rows: list[MonthFigures] = cached
+    else:
+        rows = await monthly_figures(session, first=first, after=after, settings=settings)
+        _cache(request).put(key, rows)
+    headers = {"Cache-Control": f"public, max-age={int(ttl)}"}
+    if format == "csv":
+        return Response(to_csv(rows), media_type="text/csv; charset=utf-8", headers=headers)
+    return Response(
+        content=_json([asdict(r) for r in rows]),
+        media_type="application/json",
+        headers=headers,
+    )
+
+
+def _json(data: Any) -> bytes:
+    return json.dumps({"months": data}, ensure_ascii=False).encode()

@@ -1,0 +1,42 @@
+"""The anonymous chat-bot's Telegram webhook. The secret header is the authentication."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Request
+
+from app.api.deps import NowDep, SessionDep
+from app.api.responses import problems
+from app.api.routers.webhooks import SettingsDep
+from app.channels.chatbot import handle_update
+from app.connectors.telegram.bot_api import parse_update, verify_secret
+
+router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"])
+
+
+@router.post(
+    "/telegram",
+    responses=problems(401, 413, 422, 503),
+    description=(
+        "A Telegram Bot API `Update`. Checked by `X-Telegram-Bot-Api-Secret-Token` "
+        "(APPEALS_TELEGRAM_WEBHOOK_SECRET, as given to `setWebhook`). The answer is a Bot API "
+        "method call (`sendMessage`) that Telegram performs: the bot's immediate reply."
+    ),
+)
+async def telegram(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    now: NowDep,
+    secret: Annotated[str | None, Header(alias="X-Telegram-Bot-Api-Secret-Token")] = None,
+) -> dict[str, Any]:
+    """Receive one update from the anonymous chat-bot."""
+    verify_secret(settings.telegram_webhook_secret, secret)
+    update = parse_update(await request.body())
+    if update is None:
+        return {}
+    reply = await handle_update(session, update, settings=settings, now=now)
+    if reply is None:
+        return {}
+    return {"method": "sendMessage", **reply.as_method()}

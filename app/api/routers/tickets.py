@@ -1,0 +1,308 @@
+"""Department API: tickets."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi.responses import JSONResponse
+from pydantic import BeforeValidator
+
+from app.api.deps import (
+    IfMatch,
+    NowDep,
+    PrincipalDep,
+    RowId,
+    SessionDep,
+    SessionmakerDep,
+    StaffDep,
+)
+from app.api.idempotency import IDEMPOTENCY_HEADER_DOC, run_idempotent
+from app.api.responses import problems
+from app.api.ticket_view import present_ticket
+from app.config import get_settings
+from app.models.common import Kind, Priority, Source, Status
+from app.models.schemas import (
+    AnswerCreate,
+    AnswerPublic,
+    AssignmentRequest,
+    CommentCreate,
+    EventPublic,
+    Page,
+    TicketCreate,
+    TicketPublic,
+    TicketUpdate,
+    TransitionRequest,
+)
+from app.tickets import actions as ticket_actions
+from app.tickets import service as tickets
+from app.tickets.presenters import event_public, ticket_public
+from app.tickets.queries import SORTS, TicketFilters, list_ticket_rows
+
+
+def _iso_only(value: object) -> object:
+    """A bare number is not an ISO 8601 date-time (pydantic would read it as Unix time)."""
+    if isinstance(value, str) and value.strip().replace(".", "", 1).lstrip("+-").isdigit():
+        raise ValueError("expected an ISO 8601 date-time")
+    return value
+
+
+IsoDateTime = Annotated[datetime, BeforeValidator(_iso_only)]
+
+router = APIRouter(prefix="/api/v1/tickets", tags=["tickets"])
+
+IdempotencyKey = Annotated[
+    str | None, Header(alias="Idempotency-Key", description=IDEMPOTENCY_HEADER_DOC, max_length=200)
+]
+
+
+@router.get("", response_model=Page[TicketPublic], responses=problems(401, 403, 422, 503))
+async def list_(
+    session: SessionDep,
+    principal: StaffDep,
+    now: NowDep,
+    status: Annotated[list[Status] | None, Query()] = None,
+    department: Annotated[str | None, Query(max_length=64)] = None,
+    category: Annotated[str | None, Query(max_length=64)] = None,
+    source: Source | None = None,
+    kind: Kind | None = None,
+    priority: Priority | None = None,
+    district: Annotated[str | None, Query(max_length=64)] = None,
+    created_from: IsoDateTime | None = None,
+    created_to: IsoDateTime | None = None,
+    overdue: bool | None = None,
+    at_risk: bool | None = None,
+    q: Annotated[
+        str | None, Query(max_length=200, description="Full-text search (Russian)")
+    ] = None,
+    sort: Annotated[str, Query(pattern="^(-created_at|created_at|resolution_due_at)$")] = SORTS[0],
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+) -> Page[TicketPublic]:
+    """Tickets visible to the caller, newest first by default; opaque cursor pagination."""
+    filters = TicketFilters(
+        status=[s.value for s in status or []],
+        department=department,
+        category=category,
+        source=source.value if source else None,
+        kind=kind.value if kind else None,
+        priority=priority.value if priority else None,
+        district=district,
+        created_from=created_from,
+        created_to=created_to,
+        overdue=overdue,
+        at_risk=at_risk,
+        q=q.strip() if q and q.strip() else None,
+    )
+    rows, next_cursor = await list_ticket_rows(
+        session,
+        principal=principal,
+        filters=filters,
+        sort=sort,
+        limit=min(limit, get_settings().max_page_size),
+        cursor=cursor,
+        now=now,
+    )
+    return Page(
+        items=[ticket_public(t, a, principal, now=now) for t, a in rows], next_cursor=next_cursor
+    )
+
+
+@router.post(
+    "",
+    response_model=TicketPublic,
+    status_code=201,
+    responses=problems(401, 403, 404, 409, 422, 503),
+)
+async def create(
+    request: Request,
+    data: TicketCreate,
+    session: SessionDep,
+    sessionmaker: SessionmakerDep,
+    principal: StaffDep,
+    now: NowDep,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Record a ticket by hand (source `api`): a phone call, a visit, a letter."""
+
+    async def action() -> TicketPublic:
+        ticket = await tickets.create_manual_ticket(session, data, principal=principal, now=now)
+        applicant = await tickets.load_applicant(session, ticket)
+        return ticket_public(ticket, applicant, principal, now=now)
+
+    return await run_idempotent(
+        request,
+        key=idempotency_key,
+        principal=principal,
+        session=session,
+        sessionmaker=sessionmaker,
+        status_code=201,
+        now=now,
+        action=action,
+    )
+
+
+@router.get("/{ticket_id}", response_model=TicketPublic, responses=problems(401, 403, 404, 503))
+async def get(
+    ticket_id: RowId, session: SessionDep, principal: PrincipalDep, now: NowDep, response: Response
+) -> TicketPublic:
+    """One ticket, with its `ETag` for later updates."""
+    ticket = await tickets.get_visible_ticket(session, ticket_id, principal=principal)
+    return await present_ticket(session, ticket, principal, now, response)
+
+
+@router.patch(
+    "/{ticket_id}",
+    response_model=TicketPublic,
+    responses=problems(401, 403, 404, 412, 422, 428, 503),
+)
+async def update(
+    ticket_id: RowId,
+    data: TicketUpdate,
+    session: SessionDep,
+    principal: StaffDep,
+    now: NowDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> TicketPublic:
+    """Edit category, priority, address, point or district (`If-Match` required)."""
+    ticket = await tickets.update_ticket(
+        session, ticket_id, data, principal=principal, if_match=if_match, now=now
+    )
+    return await present_ticket(session, ticket, principal, now, response)
+
+
+@router.post(
+    "/{ticket_id}/transitions",
+    response_model=TicketPublic,
+    responses=problems(401, 403, 404, 409, 412, 422, 428, 503),
+)
+async def transition(
+    ticket_id: RowId,
+    data: TransitionRequest,
+    session: SessionDep,
+    principal: StaffDep,
+    now: NowDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> TicketPublic:
+    """Move the ticket along the state machine; an illegal move is a 409 listing the allowed."""
+    ticket = await ticket_actions.transition_ticket(
+        session, ticket_id, data, principal=principal, if_match=if_match, now=now
+    )
+    return await present_ticket(session, ticket, principal, now, response)
+
+
+@router.post(
+    "/{ticket_id}/comments",
+    response_model=EventPublic,
+    status_code=201,
+    responses=problems(401, 403, 404, 409, 422, 503),
+)
+async def comment(
+    request: Request,
+    ticket_id: RowId,
+    data: CommentCreate,
+    session: SessionDep,
+    sessionmaker: SessionmakerDep,
+    principal: StaffDep,
+    now: NowDep,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """An internal comment on the timeline (never sent to the citizen)."""
+
+    async def action() -> EventPublic:
+        event = await ticket_actions.add_comment(
+            session, ticket_id, text=data.text, principal=principal, now=now
+        )
+        return event_public(event)
+
+    return await run_idempotent(
+        request,
+        key=idempotency_key,
+        principal=principal,
+        session=session,
+        sessionmaker=sessionmaker,
+        status_code=201,
+        now=now,
+        action=action,
+    )
+
+
+@router.post(
+    "/{ticket_id}/answers",
+    response_model=AnswerPublic,
+    status_code=201,
+    responses=problems(401, 403, 404, 409, 422, 503),
+)
+async def answer(
+    request: Request,
+    ticket_id: RowId,
+    data: AnswerCreate,
+    session: SessionDep,
+    sessionmaker: SessionmakerDep,
+    principal: StaffDep,
+    now: NowDep,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Answer the citizen (interim or final); it goes back through the ticket's source."""
+
+    async def action() -> AnswerPublic:
+        _, stored = await ticket_actions.add_answer(
+            session, ticket_id, data, principal=principal, now=now
+        )
+        return AnswerPublic.model_validate(stored, from_attributes=True)
+
+    return await run_idempotent(
+        request,
+        key=idempotency_key,
+        principal=principal,
+        session=session,
+        sessionmaker=sessionmaker,
+        status_code=201,
+        now=now,
+        action=action,
+    )
+
+
+@router.get(
+    "/{ticket_id}/answers",
+    response_model=list[AnswerPublic],
+    responses=problems(401, 403, 404, 422, 503),
+)
+async def answers(ticket_id: RowId, session: SessionDep, principal: StaffDep) -> list[AnswerPublic]:
+    """Answers given to the citizen, oldest first, with their delivery status."""
+    rows = await ticket_actions.list_answers(session, ticket_id, principal=principal)
+    return [AnswerPublic.model_validate(r, from_attributes=True) for r in rows]
+
+
+@router.put(
+    "/{ticket_id}/assignment",
+    response_model=TicketPublic,
+    responses=problems(401, 403, 404, 422, 503),
+)
+async def assign(
+    ticket_id: RowId,
+    data: AssignmentRequest,
+    session: SessionDep,
+    principal: StaffDep,
+    now: NowDep,
+    response: Response,
+) -> TicketPublic:
+    """Set (or clear, with null) who works on the ticket."""
+    ticket = await ticket_actions.assign_ticket(
+        session, ticket_id, data, principal=principal, now=now
+    )
+    return await present_ticket(session, ticket, principal, now, response)
+
+
+@router.get(
+    "/{ticket_id}/events",
+    response_model=list[EventPublic],
+    responses=problems(401, 403, 404, 422, 503),
+)
+async def events(ticket_id: RowId, session: SessionDep, principal: StaffDep) -> list[EventPublic]:
+    """The append-only timeline, oldest first."""
+    rows = await ticket_actions.list_events(session, ticket_id, principal=principal)
+    return [event_public(e) for e in rows]

@@ -1,0 +1,105 @@
+"""Signed webhooks from the sources. The signature is the authentication: no API key."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+
+from app.api.deps import NowDep, SessionDep, SessionmakerDep
+from app.api.responses import problems
+from app.config import Settings, get_settings
+from app.intake.inbound import receive_webhook
+from app.models.inbound import DeliveryOutcome, WebhookAccepted
+
+
+async def get_app_settings(request: Request) -> Settings:
+    """The settings the app was built with (tests pass their own)."""
+    return getattr(request.app.state, "settings", None) or get_settings()
+
+
+SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+
+router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"])
+
+SIGNED = (
+    "Signed per Standard Webhooks: `webhook-id`, `webhook-timestamp` (±300 s), "
+    "`webhook-signature: v1,<base64 HMAC-SHA256 of id.timestamp.body>`. 202 means stored and "
+    "committed; a repeated `webhook-id` or item is answered 202 without a second effect; an "
+    "invalid body is 422 with field errors and kept in quarantine."
+)
+RESPONSES = problems(401, 413, 422, 503)
+
+
+async def _receive(
+    source: str,
+    request: Request,
+    session: SessionDep,
+    sessionmaker: SessionmakerDep,
+    settings: SettingsDep,
+    now: NowDep,
+) -> WebhookAccepted:
+    received = await receive_webhook(
+        session,
+        sessionmaker,
+        source=source,
+        body=await request.body(),
+        headers=request.headers,
+        settings=settings,
+        now=now,
+    )
+    assert received.delivery.id is not None
+    ticket = received.ticket
+    return WebhookAccepted(
+        delivery_id=received.delivery.id,
+        outcome=DeliveryOutcome(received.delivery.outcome),
+        ticket_id=ticket.id if ticket else None,
+        ticket_number=ticket.number if ticket else None,
+    )
+
+
+# The same path with a trailing slash answers too: a source must never get a redirect.
+@router.post(
+    "/feedback-platform/", status_code=202, response_model=WebhookAccepted, include_in_schema=False
+)
+@router.post(
+    "/feedback-platform",
+    status_code=202,
+    response_model=WebhookAccepted,
+    responses=RESPONSES,
+    description="A ПОС message object (DOMAIN.md field names) plus `fz59`, `fastTrack`. " + SIGNED,
+)
+async def feedback_platform(
+    request: Request,
+    session: SessionDep,
+    sessionmaker: SessionmakerDep,
+    settings: SettingsDep,
+    now: NowDep,
+) -> WebhookAccepted:
+    """Receive one ПОС message snapshot."""
+    return await _receive("feedback_platform", request, session, sessionmaker, settings, now)
+
+
+# The same path with a trailing slash answers too: a source must never get a redirect.
+@router.post(
+    "/incident-management/",
+    status_code=202,
+    response_model=WebhookAccepted,
+    include_in_schema=False,
+)
+@router.post(
+    "/incident-management",
+    status_code=202,
+    response_model=WebhookAccepted,
+    responses=RESPONSES,
+    description="An IM incident object (DESIGN.md «IM body»). " + SIGNED,
+)
+async def incident_management(
+    request: Request,
+    session: SessionDep,
+    sessionmaker: SessionmakerDep,
+    settings: SettingsDep,
+    now: NowDep,
+) -> WebhookAccepted:
+    """Receive one IM incident snapshot."""
+    return await _receive("incident_management", request, session, sessionmaker, settings, now)

@@ -1,0 +1,1 @@
+"""The ``appeals`` command line: a typer root plus one module per command group."""

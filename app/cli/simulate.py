@@ -1,0 +1,90 @@
+"""``appeals simulate feedback-platform|incident-management``: fake sources for tests and demo."""
+
+from __future__ import annotations
+
+import asyncio
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+
+from app.cli.root import cli
+
+
+class SimulatedSource(StrEnum):
+    feedback_platform = "feedback-platform"
+    incident_management = "incident-management"
+
+
+@cli.command()
+def simulate(
+    source: Annotated[
+        SimulatedSource, typer.Argument(help="feedback-platform or incident-management")
+    ],
+    target: Annotated[
+        str | None, typer.Option(help="The hub's webhook URL to push to; none: serve only")
+    ] = None,
+    hub: Annotated[
+        str | None,
+        typer.Option(
+            envvar="APPEALS_DEMO_API_URL",
+            help="The hub's base URL; the source's webhook path is added (when no --target)",
+        ),
+    ] = None,
+    rate: Annotated[float, typer.Option(help="Deliveries per second")] = 1.0,
+    secret: Annotated[str | None, typer.Option(help="whsec_… signing the pushes")] = None,
+    outbound_secret: Annotated[
+        str | None, typer.Option(help="whsec_… the hub signs answers with (default: --secret)")
+    ] = None,
+    port: int = 9101,
+    host: str = "127.0.0.1",
+    count: Annotated[int, typer.Option(help="Items to push; 0 = forever")] = 0,
+    seed: Annotated[int | None, typer.Option(help="Random seed for reproducible runs")] = None,
+) -> None:
+    """Run a fake ПОС or IM: push realistic signed items and serve what the hub calls back.
+
+    Example: appeals simulate feedback-platform --port 9101 --rate 2 --secret whsec_…
+    --target http://127.0.0.1:8000/api/v1/webhooks/feedback-platform
+    """
+    import uvicorn
+
+    from app.config import get_settings
+    from app.tools.simulators import feedback_platform, incident_management
+
+    settings = get_settings()
+    pos = source == SimulatedSource.feedback_platform
+    if target is None and hub:
+        target = hub.rstrip("/") + f"/api/v1/webhooks/{source.value}"
+    # Without --secret, sign with the first secret the hub accepts (one laptop, one config).
+    inbound = (
+        settings.feedback_platform_webhook_secrets
+        if pos
+        else settings.incident_management_webhook_secrets
+    )
+    secret = secret or (inbound[0] if inbound else None)
+    outbound_secret = outbound_secret or (
+        settings.feedback_platform_outbound_secret
+        if pos
+        else settings.incident_management_outbound_secret
+    )
+    builder = feedback_platform.build_app if pos else incident_management.build_app
+    app, _, pusher = builder(
+        target=target,
+        secret=secret,
+        outbound_secret=outbound_secret or secret,
+        rate=rate,
+        seed=seed,
+    )
+
+    async def main() -> None:
+        server = uvicorn.Server(
+            uvicorn.Config(app, host=host, port=port, log_level="warning", log_config=None)
+        )
+        serving = asyncio.create_task(server.serve())
+        while not server.started and not serving.done():  # noqa: ASYNC110 (uvicorn has no event)
+            await asyncio.sleep(0.05)
+        pushing = asyncio.create_task(pusher.run(app.state.script, count=count))
+        await serving
+        pushing.cancel()
+
+    asyncio.run(main())

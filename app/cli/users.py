@@ -1,0 +1,104 @@
+"""``appeals users``: console accounts for people (create, list, disable, enable)."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime
+from typing import Annotated
+
+import typer
+
+from app.cli.root import cli, run_with_db
+from app.db import Database
+from app.models.common import Role
+
+users_cli = typer.Typer(help="Console accounts: create, list, disable.", no_args_is_help=True)
+cli.add_typer(users_cli, name="users")
+
+
+@users_cli.command("create")
+def create(
+    login: Annotated[str, typer.Option(help="Sign-in name (a-z 0-9 . _ -)")],
+    role: Annotated[Role, typer.Option(help="operator, manager or admin")],
+    department: Annotated[
+        str | None, typer.Option(help="Department code (not needed for admin)")
+    ] = None,
+    name: Annotated[str, typer.Option(help="Full name shown in the console")] = "",
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from stdin")
+    ] = False,
+) -> None:
+    """Create a console user; the password is prompted (or read from stdin), hashed with argon2.
+
+    Example: appeals users create --login ivanova --department zhkh --role operator
+    """
+    from app.access.users import create_user
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+    async def work(db: Database) -> tuple[int, str]:
+        async with db.sessionmaker() as session:
+            user = await create_user(
+                session,
+                login=login,
+                password=password,
+                role=role,
+                department_code=department,
+                name=name,
+            )
+            await session.commit()
+            assert user.id is not None
+            return user.id, user.login
+
+    user_id, stored = run_with_db(work)
+    typer.echo(f"created user {stored} (id {user_id}, {role.value}, {department or 'all'})")
+
+
+@users_cli.command("list")
+def list_() -> None:
+    """Every console user: login, role, department, state.
+
+    Example: appeals users list
+    """
+    from app.access.users import list_users
+
+    async def work(db: Database) -> None:
+        async with db.sessionmaker() as session:
+            for u in await list_users(session):
+                state = "disabled" if u.disabled_at else "active"
+                typer.echo(f"{u.login}\t{u.role}\t{u.department_code or '-'}\t{state}")
+
+    run_with_db(work)
+
+
+def _set(login: str, disabled: bool) -> None:
+    from app.access.users import set_disabled
+
+    async def work(db: Database) -> None:
+        async with db.sessionmaker() as session:
+            await set_disabled(session, login=login, disabled=disabled, now=datetime.now(UTC))
+            await session.commit()
+
+    run_with_db(work)
+    typer.echo(f"{login}: {'disabled' if disabled else 'enabled'}")
+
+
+@users_cli.command("disable")
+def disable(login: Annotated[str, typer.Option(help="The user's login")]) -> None:
+    """Disable a user: their sessions stop working at the next request.
+
+    Example: appeals users disable --login ivanova
+    """
+    _set(login, True)
+
+
+@users_cli.command("enable")
+def enable(login: Annotated[str, typer.Option(help="The user's login")]) -> None:
+    """Enable a user again (also clears a lockout).
+
+    Example: appeals users enable --login ivanova
+    """
+    _set(login, False)

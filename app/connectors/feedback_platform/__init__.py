@@ -1,0 +1,1 @@
+"""«Платформа обратной связи» (ПОС): inbound mapping, the API client and outbound answers."""

@@ -1,0 +1,1 @@
+"""«Инцидент Менеджмент» (IM): inbound mapping and outbound answers."""

@@ -1,0 +1,1 @@
+"""Telegram Bot API: updates in, messages out. No DB."""

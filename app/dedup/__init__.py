@@ -1,0 +1,1 @@
+"""Duplicates and repeat problems: detection at creation and what staff do with them."""

@@ -1,0 +1,161 @@
+"""How alike two tickets are: place, then text (pure; the database only fetches candidates)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from app.routing.ru_text import similarity, stem_set
+
+# A duplicate is the same problem at the same place reported again while it is still open.
+WINDOW = timedelta(days=14)
+REPEAT_WINDOW = timedelta(days=90)
+NEAR_METRES = 60.0  # the same spot, given GPS noise and "у дома 5" vs "у дома 7"
+FAR_METRES = 250.0  # beyond this two points are different places
+PLACE_WEIGHT = 0.6
+
+
+@dataclass(frozen=True)
+class TicketView:
+    """What duplicate detection compares."""
+
+    id: int | None
+    category: str
+    text: str
+    created_at: datetime
+    lat: float | None = None
+    lon: float | None = None
+    address_key: str | None = None
+
+    @property
+    def has_point(self) -> bool:
+        return self.lat is not None and self.lon is not None
+
+
+@dataclass(frozen=True)
+class Score:
+    score: float
+    place: float
+    text: float
+    how: str  # point | address | street
+    distance_m: float | None = None
+
+    def reasons(self) -> dict[str, object]:
+        data: dict[str, object] = {
+            "score": round(self.score, 3),
+            "place": round(self.place, 3),
+            "text": round(self.text, 3),
+            "place_by": self.how,
+        }
+        if self.distance_m is not None:
+            data["distance_m"] = round(self.distance_m, 1)
+        return data
+
+
+def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in metres (haversine)."""
+    r = 6_371_000.0
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * r * math.asin(math.sqrt(a))
+
+
+def bounding_box(lat: float, lon: float, metres: float = FAR_METRES) -> tuple[float, ...]:
+    """(lat_min, lat_max, lon_min, lon_max) around a point, for an index range scan."""
+    dlat = metres / 111_320.0
+    dlon = metres / (111_320.0 * max(math.cos(math.radians(lat)), 0.01))
+    return lat - dlat, lat + dlat, lon - dlon, lon + dlon
+
+
+def _has_house(key: str | None) -> bool:
+    return key is not None and " " in key and key.rsplit(" ", 1)[1][:1].isdigit()
+
+
+def place_score(a: TicketView, b: TicketView) -> tuple[float, str, float | None] | None:
+    """1.0 at the same spot, less further away; None when the two are not at one place.
+
+    The house the citizen names wins over a geotag (a phone's fix drifts tens of metres; the
+    house number does not); two different houses named are a weak match even if close."""
+    metres = None
+    if a.has_point and b.has_point:
+        assert a.lat is not None and a.lon is not None and b.lat is not None and b.lon is not None
+        metres = distance_m(a.lat, a.lon, b.lat, b.lon)
+    both_houses = _has_house(a.address_key) and _has_house(b.address_key)
+    if both_houses and a.address_key == b.address_key:
+        return 1.0, "address", metres
+    if metres is not None:
+        if metres > FAR_METRES:
+            return None
+        value = (
+            1.0
+            if metres <= NEAR_METRES
+            else 1.0 - 0.7 * (metres - NEAR_METRES) / (FAR_METRES - NEAR_METRES)
+        )
+        return (value * 0.6 if both_houses else value), "point", metres
+    if a.address_key and a.address_key == b.address_key:
+        return 0.5, "street", None
+    return None
+
+
+def _problem_words(text: str, place_words: set[str]) -> frozenset[str]:
+    return frozenset(w for w in stem_set(text) if w not in place_words and not w[:1].isdigit())
+
+
+def duplicate_score(new: TicketView, old: TicketView) -> Score | None:
+    """The pair's score in 0..1, or None when they cannot be duplicates (category, place, time)."""
+    if new.category != old.category or abs(new.created_at - old.created_at) > WINDOW:
+        return None
+    place = place_score(new, old)
+    if place is None:
+        return None
+    value, how, metres = place
+    # The place is scored above; the text score is about the problem, so street names and
+    # numbers (which every report at one place shares) are left out of it.
+    place_words = set((new.address_key or "").split()) | set((old.address_key or "").split())
+    text = similarity(_problem_words(new.text, place_words), _problem_words(old.text, place_words))
+    total = PLACE_WEIGHT * value + (1 - PLACE_WEIGHT) * text
+    return Score(total, value, text, how, metres)
+
+
+def same_place(a: TicketView, b: TicketView, *, metres: float = 100.0) -> bool:
+    """Whether two tickets are about one place (for repeat problems)."""
+    if a.has_point and b.has_point:
+        assert a.lat is not None and a.lon is not None and b.lat is not None and b.lon is not None
+        return distance_m(a.lat, a.lon, b.lat, b.lon) <= metres
+    return bool(a.address_key) and a.address_key == b.address_key
+
+
+@dataclass(frozen=True)
+class Verdict:
+    candidate_id: int
+    score: Score
+    action: str  # merge | suggest
+
+
+def classify(
+    new: TicketView,
+    candidates: list[TicketView],
+    *,
+    merge_at: float,
+    suggest_at: float,
+    max_suggestions: int = 3,
+) -> list[Verdict]:
+    """The best candidate as ``merge`` when it clears ``merge_at``; others above ``suggest_at``
+    as suggestions, best first."""
+    scored = []
+    for old in candidates:
+        if old.id is None or old.id == new.id:
+            continue
+        s = duplicate_score(new, old)
+        if s is not None and s.score >= suggest_at:
+            scored.append((s.score, -old.id, old.id, s))
+    scored.sort(reverse=True)
+    verdicts: list[Verdict] = []
+    for i, (_, _, cid, s) in enumerate(scored):
+        action = "merge" if i == 0 and s.score >= merge_at else "suggest"
+        if action == "suggest" and sum(v.action == "suggest" for v in verdicts) >= max_suggestions:
+            break
+        verdicts.append(Verdict(cid, s, action))
+    return verdicts

@@ -1,0 +1,1 @@
+"""Citizens' ratings of answers."""

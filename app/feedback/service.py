@@ -1,0 +1,259 @@
+"""The citizen's rating of an answer: stored once per answer, counted, and acted upon.
+
+Every source's signal lands here through ``record_feedback``: ПОС «Оценка ответа заявителем»
+(1–5), IM «Причина закрытия» (Автор доволен / нейтрален / недоволен), the chat-bot's
+«Проблема решена?» and an operator's note. A low rating reopens the ticket and tells the
+department.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.access.api_keys import Principal
+from app.config import get_settings
+from app.errors import Forbidden, ValidationFailed
+from app.metrics import store as metrics_store
+from app.models.common import Role, Status
+from app.models.feedback import FeedbackCreate, Sentiment, TicketFeedback
+from app.models.outbox import OutboxTarget
+from app.models.tickets import Ticket, TicketAnswer
+from app.outbox import answers_back
+from app.outbox import service as outbox
+from app.tickets.actions import apply_status
+from app.tickets.events import record_event
+from app.tickets.service import get_visible_ticket
+
+FEEDBACK_TOTAL = "appeals_citizen_feedback_total"
+REOPENABLE = (Status.answered.value, Status.closed.value)
+
+_IM_REASONS = {
+    "автор доволен": Sentiment.positive,
+    "автор нейтрален": Sentiment.neutral,
+    "автор недоволен": Sentiment.negative,
+}
+
+
+def sentiment_of_score(score: int) -> Sentiment:
+    """1–2 negative, 3 neutral, 4–5 positive."""
+    if not 1 <= score <= 5:
+        raise ValidationFailed("a score is 1 to 5", field="score")
+    return (
+        Sentiment.negative
+        if score <= 2
+        else Sentiment.neutral
+        if score == 3
+        else Sentiment.positive
+    )
+
+
+def from_pos_rating(value: str | int | None) -> tuple[Sentiment, int] | None:
+    """ПОС «Оценка ответа заявителем»: 1–5, or «-» / empty for none."""
+    text = str(value).strip() if value is not None else ""
+    if not text.isdigit():
+        return None
+    score = int(text)
+    return sentiment_of_score(score), score
+
+
+def from_im_close_reason(value: str | None) -> Sentiment | None:
+    """IM «Причина закрытия»: Автор доволен / нейтрален / недоволен."""
+    return _IM_REASONS.get((value or "").strip().lower())
+
+
+def should_reopen(score: int | None, sentiment: Sentiment, threshold: int) -> bool:
+    """A score at or below the threshold; without a score, a negative reaction."""
+    if score is not None:
+        return score <= threshold
+    return sentiment == Sentiment.negative
+
+
+async def _latest_answer(session: AsyncSession, ticket: Ticket) -> TicketAnswer | None:
+    stmt = (
+        select(TicketAnswer)
+        .where(TicketAnswer.ticket_id == ticket.id)
+        .order_by(col(TicketAnswer.id).desc())
+        .limit(1)
+    )
+    return (await session.exec(stmt)).first()
+
+
+async def record_feedback(
+    session: AsyncSession,
+    ticket: Ticket,
+    *,
+    source_value: str,
+    score: int | None,
+    sentiment: Sentiment | str,
+    now: datetime,
+    actor: str,
+    source: str | None = None,
+    threshold: int | None = None,
+) -> TicketFeedback:
+    """Store the rating of the ticket's latest answer (once); reopen and notify when low."""
+    sentiment = Sentiment(sentiment)
+    if score is not None:
+        sentiment_of_score(score)  # validates the range
+    threshold = get_settings().reopen_rating_threshold if threshold is None else threshold
+    assert ticket.id is not None
+    answer = await _latest_answer(session, ticket)
+    answer_key = answer.id if answer is not None and answer.id is not None else 0
+    row = (
+        await session.exec(
+            select(TicketFeedback)
+            .where(TicketFeedback.ticket_id == ticket.id, TicketFeedback.answer_key == answer_key)
+            .with_for_update()
+        )
+    ).first()
+    value = source_value.strip()[:200]
+    if row is not None:
+        if (row.source_value, row.score, row.sentiment) == (value, score, sentiment.value):
+            return row  # the same signal again (a re-sent webhook, a second import)
+        row.source_value, row.score, row.sentiment = value, score, sentiment.value
+        row.updated_at = now
+    else:
+        row = TicketFeedback(
+            ticket_id=ticket.id,
+            answer_id=answer.id if answer is not None else None,
+            answer_key=answer_key,
+            source=source or ticket.source,
+            source_value=value,
+            sentiment=sentiment.value,
+            score=score,
+            department_code=ticket.department_code,
+            actor=actor,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(row)
+        await metrics_store.increment(
+            session,
+            FEEDBACK_TOTAL,
+            {"source": row.source, "department": row.department_code, "sentiment": row.sentiment},
+        )
+    reopen = should_reopen(score, sentiment, threshold) and ticket.status in REOPENABLE
+    await session.flush()
+    record_event(
+        session,
+        ticket,
+        actor=actor,
+        type="feedback",
+        feedback_id=row.id,
+        source=row.source,
+        source_value=value,
+        sentiment=sentiment.value,
+        score=score,
+        reopen=reopen,
+    )
+    if reopen:
+        reason = f"citizen rating: {value}"
+        before = apply_status(ticket, Status.in_progress, now=now, reason=reason)
+        row.reopened = True
+        record_event(
+            session,
+            ticket,
+            actor=actor,
+            type="status_changed",
+            before=before,
+            after=Status.in_progress.value,
+            reason=reason,
+        )
+        await answers_back.on_status_change(session, ticket, before=before, now=now)
+    if reopen or sentiment == Sentiment.negative:
+        await outbox.enqueue(
+            session,
+            target=OutboxTarget.department_webhook.value,
+            kind="feedback",
+            payload={
+                "ticket_id": ticket.id,
+                "ticket_number": ticket.number,
+                "department": ticket.department_code,
+                "source": row.source,
+                "source_value": value,
+                "sentiment": sentiment.value,
+                "score": score,
+                "reopened": reopen,
+                "at": now.isoformat(),
+            },
+            ticket=ticket,
+            idempotency_id=f"feedback-{row.id}-{ticket.version}",
+        )
+    await session.flush()
+    return row
+
+
+async def record_source_feedback(
+    session: AsyncSession, ticket: Ticket, extra: dict[str, Any], *, now: datetime, actor: str
+) -> TicketFeedback | None:
+    """The rating a source item carries (ПОС ``extra["rating"]`` 1–5, IM
+    ``extra["closure_reason"]``), recorded once; for ingestion to call after each snapshot."""
+    pos = from_pos_rating(extra.get("rating"))
+    if pos is not None:
+        sentiment, score = pos
+        return await record_feedback(
+            session,
+            ticket,
+            source_value=str(score),
+            score=score,
+            sentiment=sentiment,
+            now=now,
+            actor=actor,
+        )
+    reason = extra.get("closure_reason")
+    im = from_im_close_reason(reason if isinstance(reason, str) else None)
+    if im is not None:
+        return await record_feedback(
+            session,
+            ticket,
+            source_value=str(reason).strip(),
+            score=None,
+            sentiment=im,
+            now=now,
+            actor=actor,
+        )
+    return None
+
+
+async def record_manual_feedback(
+    session: AsyncSession,
+    ticket_id: int,
+    data: FeedbackCreate,
+    *,
+    principal: Principal,
+    now: datetime,
+) -> TicketFeedback:
+    """Staff record the citizen's reaction to the answer of one of their tickets."""
+    if principal.role not in (Role.operator, Role.manager, Role.admin):
+        raise Forbidden(f"role '{principal.role}' cannot record feedback")
+    if data.score is None and data.sentiment is None:
+        raise ValidationFailed("give a score (1–5), a sentiment, or both", field="score")
+    ticket = await get_visible_ticket(session, ticket_id, principal=principal, for_update=True)
+    sentiment = data.sentiment or sentiment_of_score(data.score or 3)
+    value = data.source_value or (str(data.score) if data.score is not None else sentiment.value)
+    return await record_feedback(
+        session,
+        ticket,
+        source_value=value,
+        score=data.score,
+        sentiment=sentiment,
+        now=now,
+        actor=principal.actor,
+        source="manual",
+    )
+
+
+async def list_feedback(
+    session: AsyncSession, ticket_id: int, *, principal: Principal
+) -> list[TicketFeedback]:
+    """The ticket's feedback records, oldest first."""
+    ticket = await get_visible_ticket(session, ticket_id, principal=principal)
+    rows = await session.exec(
+        select(TicketFeedback)
+        .where(TicketFeedback.ticket_id == ticket.id)
+        .order_by(col(TicketFeedback.id))
+    )
+    return list(rows.all())

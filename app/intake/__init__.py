@@ -1,0 +1,1 @@
+"""Intake: signed deliveries, Excel imports and polling turned into tickets exactly once."""

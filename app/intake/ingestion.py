@@ -1,0 +1,229 @@
+"""Turning source items into tickets exactly once, and newer snapshots into updates.
+
+Every path that brings an item from a source (webhooks, the ПОС poller, Excel imports, replays
+from quarantine) goes through ``ingest_draft``. A transaction-scoped advisory lock on the item's
+key serialises concurrent deliveries of one item across every process, so the first creates the
+ticket and the others see it; the unique constraint on (source, source_id) stays the backstop.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlalchemy import text
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.directory import reference
+from app.feedback.service import record_source_feedback
+from app.metrics import store as metrics_store
+from app.models.common import Status
+from app.models.drafts import TicketDraft
+from app.models.tickets import Ticket, TicketAnswer
+from app.tickets.actions import apply_status
+from app.tickets.events import record_event
+from app.tickets.lifecycle import TRANSITIONS
+from app.tickets.service import create_from_draft, touch
+
+Outcome = Literal["created", "updated", "unchanged", "stale"]
+
+RECEIVED = "appeals_tickets_received_total"
+_LOCK = text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))")
+_ANSWER_KEYS = text(
+    "SELECT data->>'key' FROM ticket_events WHERE ticket_id = :id AND type = 'source_answer'"
+)
+
+
+@dataclass
+class IngestResult:
+    outcome: Outcome
+    ticket: Ticket
+    changes: dict[str, Any] = field(default_factory=dict)
+
+
+def item_lock_key(source: str, source_id: str) -> str:
+    """The advisory lock key of one source item (every process uses the same)."""
+    return f"source-item:{source}:{source_id}"
+
+
+async def lock_source_item(session: AsyncSession, source: str, source_id: str) -> None:
+    """Hold the item's advisory lock until this transaction ends."""
+    await session.exec(_LOCK, params={"key": item_lock_key(source, source_id)})  # type: ignore[call-overload]
+
+
+async def ingest_draft(
+    session: AsyncSession,
+    draft: TicketDraft,
+    *,
+    actor: str,
+    now: datetime,
+    item_locked: bool = False,
+) -> IngestResult:
+    """Create the ticket for a source item, or apply a newer snapshot of it; never an older one.
+
+    ``item_locked``: the caller already holds ``item_lock_key`` in this transaction.
+    """
+    if not item_locked:
+        await lock_source_item(session, draft.source, draft.source_id)
+    ticket = (
+        await session.exec(
+            select(Ticket)
+            .where(Ticket.source == draft.source, Ticket.source_id == draft.source_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    ).first()
+    if ticket is None:
+        result = IngestResult("created", await _create(session, draft, actor=actor, now=now))
+    elif is_older(draft.source_updated_at, ticket.source_updated_at):
+        result = IngestResult("stale", ticket)
+    else:
+        changes = await _apply_snapshot(session, ticket, draft, actor=actor, now=now)
+        result = IngestResult("updated" if changes else "unchanged", ticket, changes)
+    # A citizen's rating (ПОС score, IM close reason) only adds to the ticket, so even an older
+    # snapshot or an undated export row carries it; recording is idempotent per answer.
+    await record_source_feedback(session, result.ticket, draft.extra, now=now, actor=actor)
+    return result
+
+
+def is_older(incoming: datetime | None, stored: datetime | None) -> bool:
+    """An undated snapshot loses to a dated one; dated ones compare by time."""
+    if stored is None:
+        return False
+    return incoming is None or incoming < stored
+
+
+async def _create(
+    session: AsyncSession, draft: TicketDraft, *, actor: str, now: datetime
+) -> Ticket:
+    if draft.category_code is None:
+        # Unknown names land in the fallback category: a mapping gap, never a lost appeal.
+        ref = await reference.current(session)
+        category = ref.resolve_category(
+            draft.source, [*draft.category_names, draft.source_category]
+        )
+        draft = replace(draft, category_code=category.code)
+    ticket = await create_from_draft(session, draft, actor=actor, now=now)
+    when = draft.source_updated_at or now
+    if ticket.status in (Status.answered, Status.closed) and ticket.answered_at is None:
+        ticket.answered_at = when
+    if ticket.status == Status.closed and ticket.closed_at is None:
+        ticket.closed_at = when
+    await _store_source_answers(session, ticket, draft, actor=actor, now=now)
+    await metrics_store.increment(
+        session, RECEIVED, {"source": draft.source, "channel": draft.channel}
+    )
+    return ticket
+
+
+async def _apply_snapshot(
+    session: AsyncSession, ticket: Ticket, draft: TicketDraft, *, actor: str, now: datetime
+) -> dict[str, Any]:
+    """Bring the ticket up to a snapshot that is not older; returns what visibly changed."""
+    changes: dict[str, Any] = {}
+    status_moved = False
+    if draft.source_status and draft.source_status != ticket.source_status:
+        # Only a new decision in the source moves our status; a repeat of an old one must not
+        # undo what the department did since.
+        changes["source_status"] = {"before": ticket.source_status, "after": draft.source_status}
+        ticket.source_status = draft.source_status
+        if draft.status and draft.status != ticket.status:
+            current, target = Status(ticket.status), Status(draft.status)
+            if target in TRANSITIONS[current]:
+                before = apply_status(
+                    ticket,
+                    target,
+                    now=now,
+                    reason=draft.status_reason,
+                    redirect_to=draft.redirect_to,
+                )
+                status_moved = True
+                record_event(
+                    session,
+                    ticket,
+                    actor=actor,
+                    type="status_changed",
+                    before=before,
+                    after=target.value,
+                    reason=draft.status_reason,
+                    redirect_to=draft.redirect_to,
+                )
+            else:
+                changes["status_not_applied"] = {"current": current.value, "source": target.value}
+    if draft.text and draft.text != ticket.text:
+        changes["text"] = {"before": ticket.text, "after": draft.text}
+        ticket.text = draft.text
+    known = {_attachment_key(a) for a in ticket.attachments}
+    added = [a for a in draft.attachments if _attachment_key(a) not in known]
+    if added:
+        changes["attachments_added"] = added
+        ticket.attachments = [*ticket.attachments, *added]
+    extra = {**ticket.extra, **draft.extra}
+    if extra != ticket.extra:
+        changes["extra"] = {
+            k: {"before": ticket.extra.get(k), "after": v}
+            for k, v in draft.extra.items()
+            if ticket.extra.get(k) != v
+        }
+        ticket.extra = extra
+    for name in ("address", "lat", "lon", "source_url"):
+        # Fill what was missing; what staff corrected is not overwritten.
+        if getattr(ticket, name) is None and getattr(draft, name) is not None:
+            changes[name] = {"before": None, "after": getattr(draft, name)}
+            setattr(ticket, name, getattr(draft, name))
+    answers = await _store_source_answers(session, ticket, draft, actor=actor, now=now)
+    if answers:
+        changes["answers_added"] = answers
+    if draft.source_updated_at is not None:
+        ticket.source_updated_at = draft.source_updated_at
+    if changes:
+        if not status_moved:
+            touch(ticket, now)
+        record_event(session, ticket, actor=actor, type="source_updated", changes=changes)
+    return changes
+
+
+def _attachment_key(attachment: dict[str, Any]) -> str:
+    return str(attachment.get("id") or attachment.get("url") or attachment)
+
+
+async def _store_source_answers(
+    session: AsyncSession, ticket: Ticket, draft: TicketDraft, *, actor: str, now: datetime
+) -> int:
+    """Answers given inside the source, each once; they are already there, nothing to send."""
+    if not draft.source_answers:
+        return 0
+    assert ticket.id is not None
+    rows = await session.exec(_ANSWER_KEYS, params={"id": ticket.id})  # type: ignore[call-overload]
+    seen = {r[0] for r in rows.all()}
+    stored = 0
+    for answer in draft.source_answers:
+        if answer["key"] in seen:
+            continue
+        at = datetime.fromisoformat(answer["at"]) if answer.get("at") else now
+        row = TicketAnswer(
+            ticket_id=ticket.id,
+            kind=answer.get("kind", "final"),
+            text=answer["text"],
+            author=actor,
+            created_at=at,
+            delivery_status="in_source",
+        )
+        session.add(row)
+        await session.flush()
+        record_event(
+            session,
+            ticket,
+            actor=actor,
+            type="source_answer",
+            key=answer["key"],
+            answer_id=row.id,
+            kind=row.kind,
+        )
+        if ticket.first_responded_at is None:
+            ticket.first_responded_at = at
+        seen.add(answer["key"])
+        stored += 1
+    return stored

@@ -1,0 +1,103 @@
+"""Quarantined deliveries: list them, and replay one once the mapping, config or body is fixed."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.config import Settings
+from app.connectors.base import ConnectorPayloadError
+from app.connectors.registry import inbound_connector
+from app.errors import Conflict, NotFound, ValidationFailed
+from app.intake.inbound import connector_actor
+from app.intake.ingestion import IngestResult, ingest_draft
+from app.models.inbound import DeliveryOutcome, DeliveryPublic, InboundDelivery
+from app.models.pagination import decode_cursor, encode_cursor
+
+
+def delivery_public(row: InboundDelivery) -> DeliveryPublic:
+    assert row.id is not None
+    return DeliveryPublic(
+        id=row.id,
+        source=row.source,
+        webhook_id=row.webhook_id,
+        source_item_id=row.source_item_id,
+        received_at=row.received_at,
+        outcome=row.outcome,
+        error_detail=row.error_detail,
+        errors=row.errors,
+        headers=row.headers,
+        body=row.body.decode("utf-8", errors="replace"),
+        ticket_id=row.ticket_id,
+        replayed_at=row.replayed_at,
+        replayed_by=row.replayed_by,
+        replay_outcome=row.replay_outcome,
+    )
+
+
+async def list_quarantine(
+    session: AsyncSession,
+    *,
+    source: str | None = None,
+    include_replayed: bool = False,
+    limit: int,
+    cursor: str | None = None,
+) -> tuple[list[InboundDelivery], str | None]:
+    """Invalid deliveries, newest first; replayed ones only when asked for."""
+    query = select(InboundDelivery).where(InboundDelivery.outcome == DeliveryOutcome.invalid)
+    if not include_replayed:
+        query = query.where(col(InboundDelivery.replayed_at).is_(None))
+    if source is not None:
+        query = query.where(InboundDelivery.source == source)
+    if cursor is not None:
+        (after,) = decode_cursor(cursor, size=1)
+        if not isinstance(after, int):
+            raise ValidationFailed("the cursor is not one this API issued", field="cursor")
+        query = query.where(col(InboundDelivery.id) < after)
+    rows = list(
+        (await session.exec(query.order_by(col(InboundDelivery.id).desc()).limit(limit + 1))).all()
+    )
+    next_cursor = encode_cursor([rows[limit - 1].id]) if len(rows) > limit else None
+    return rows[:limit], next_cursor
+
+
+async def replay_delivery(
+    session: AsyncSession,
+    delivery_id: int,
+    *,
+    corrected: dict[str, Any] | None,
+    settings: Settings,
+    actor: str,
+    now: datetime,
+) -> tuple[InboundDelivery, IngestResult]:
+    """Parse a quarantined delivery again (or its corrected body) and ingest it."""
+    row = await session.get(InboundDelivery, delivery_id, with_for_update=True)
+    if row is None or row.outcome != DeliveryOutcome.invalid:
+        raise NotFound(f"no quarantined delivery {delivery_id}")
+    if row.replayed_at is not None:
+        raise Conflict(
+            f"delivery {delivery_id} was already replayed into ticket {row.ticket_id}",
+            ticket_id=row.ticket_id,
+        )
+    connector = inbound_connector(row.source, settings)
+    body = row.body
+    if corrected is not None:
+        body = json.dumps(corrected, ensure_ascii=False).encode()
+    try:
+        draft = connector.parse(body)
+    except ConnectorPayloadError as exc:
+        raise ValidationFailed(
+            f"the delivery is still invalid: {exc}", errors=exc.errors, delivery_id=delivery_id
+        ) from exc
+    result = await ingest_draft(session, draft, actor=connector_actor(connector.name), now=now)
+    row.replayed_at, row.replayed_by, row.replay_outcome = now, actor, result.outcome
+    row.ticket_id, row.source_item_id = result.ticket.id, draft.source_id
+    if corrected is not None:
+        row.corrected_body = body
+    session.add(row)
+    await session.flush()
+    return row, result

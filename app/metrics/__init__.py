@@ -1,0 +1,1 @@
+"""Business and technical metrics: durable counters in PostgreSQL and the Prometheus exposition."""

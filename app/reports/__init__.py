@@ -1,0 +1,1 @@
+"""Reports: SLA, satisfaction, the weekly digest and open data."""

@@ -1,0 +1,185 @@
+"""Citizen satisfaction by department and month, next to how the work was done.
+
+Per (department, month in the city's time zone) for ``[start, end)``: feedback received and
+its sentiment shares, the average 1–5 score, answered tickets and the share of them without
+any feedback, the on-time share of those answers, re-routes, and the reopen rate. Each
+department also gets the same satisfaction share for the previous period of equal length,
+so a manager sees the trend.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import DateTime, String, bindparam, text
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.access.api_keys import Principal
+from app.config import get_settings
+from app.errors import Forbidden, ValidationFailed
+from app.models.common import Role
+
+_PARAMS = (
+    bindparam("start", type_=DateTime(timezone=True)),
+    bindparam("end", type_=DateTime(timezone=True)),
+    bindparam("department", type_=String()),
+    bindparam("tz", type_=String()),
+)
+
+_FEEDBACK = """
+SELECT department_code AS department,
+       to_char(date_trunc('month', created_at AT TIME ZONE :tz), 'YYYY-MM') AS month,
+       count(*) AS feedback,
+       count(*) FILTER (WHERE sentiment = 'positive') AS positive,
+       count(*) FILTER (WHERE sentiment = 'neutral') AS neutral,
+       count(*) FILTER (WHERE sentiment = 'negative') AS negative,
+       avg(score) AS avg_score
+FROM ticket_feedback
+WHERE created_at >= :start AND created_at < :end
+  AND (CAST(:department AS text) IS NULL OR department_code = :department)
+GROUP BY 1, 2
+"""
+
+_ANSWERED = """
+SELECT t.department_code AS department,
+       to_char(date_trunc('month', t.answered_at AT TIME ZONE :tz), 'YYYY-MM') AS month,
+       count(*) AS answered,
+       count(*) FILTER (WHERE NOT EXISTS (
+           SELECT 1 FROM ticket_feedback f WHERE f.ticket_id = t.id)) AS without_feedback,
+       count(*) FILTER (WHERE t.resolution_due_at IS NULL
+                        OR t.answered_at <= t.resolution_due_at) AS on_time,
+       coalesce(sum(t.reroute_count), 0) AS reroutes,
+       count(*) FILTER (WHERE EXISTS (
+           SELECT 1 FROM ticket_events e
+           WHERE e.ticket_id = t.id AND e.type = 'status_changed'
+             AND e.data ->> 'before' IN ('answered', 'closed')
+             AND e.data ->> 'after' = 'in_progress')) AS reopened
+FROM tickets t
+WHERE t.answered_at >= :start AND t.answered_at < :end
+  AND (CAST(:department AS text) IS NULL OR t.department_code = :department)
+GROUP BY 1, 2
+"""
+
+_PREVIOUS = """
+SELECT department_code AS department, count(*) AS feedback,
+       count(*) FILTER (WHERE sentiment = 'positive') AS positive
+FROM ticket_feedback
+WHERE created_at >= :start AND created_at < :end
+  AND (CAST(:department AS text) IS NULL OR department_code = :department)
+GROUP BY 1
+"""
+
+
+class SatisfactionRow(BaseModel):
+    department: str
+    month: str
+    feedback: int
+    positive: int
+    neutral: int
+    negative: int
+    satisfaction_share: float | None
+    avg_score: float | None
+    answered: int
+    without_feedback_share: float | None
+    on_time_share: float | None
+    reroutes: int
+    reopen_rate: float | None
+    previous_satisfaction_share: float | None
+    satisfaction_change: float | None
+
+
+class SatisfactionReport(BaseModel):
+    period_from: datetime
+    period_to: datetime
+    previous_from: datetime
+    rows: list[SatisfactionRow]
+
+
+def _share(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def _department(principal: Principal, department: str | None) -> str | None:
+    if principal.role == Role.admin:
+        return department
+    if principal.role != Role.manager:
+        raise Forbidden("satisfaction reports are for managers and admins")
+    if department is not None and department != principal.department_code:
+        raise Forbidden("a manager sees the report of their own department only")
+    return principal.department_code
+
+
+async def _rows(session: AsyncSession, sql: str, params: dict[str, Any]) -> list[Any]:
+    binds = [b for b in _PARAMS if f":{b.key}" in sql]
+    result = await session.exec(text(sql).bindparams(*binds), params=params)  # type: ignore[call-overload]
+    return list(result.all())
+
+
+async def satisfaction_report(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    start: datetime,
+    end: datetime,
+    department: str | None,
+) -> SatisfactionReport:
+    """Satisfaction, on-time %, re-routes and reopen rate per department and month."""
+    if start.tzinfo is None or end.tzinfo is None:
+        raise ValidationFailed("from and to need a time zone (e.g. 2026-11-01T00:00:00+10:00)")
+    if end <= start:
+        raise ValidationFailed("'to' must be after 'from'", field="to")
+    department = _department(principal, department)
+    tz = get_settings().timezone
+    params = {"start": start, "end": end, "department": department, "tz": tz}
+    previous_from = start - (end - start)
+    feedback = {(r.department, r.month): r for r in await _rows(session, _FEEDBACK, params)}
+    answered = {(r.department, r.month): r for r in await _rows(session, _ANSWERED, params)}
+    previous = {
+        r.department: _share(r.positive, r.feedback)
+        for r in await _rows(session, _PREVIOUS, {**params, "start": previous_from, "end": start})
+    }
+    rows = []
+    for key in sorted(set(feedback) | set(answered)):
+        f, a = feedback.get(key), answered.get(key)
+        n_feedback = f.feedback if f else 0
+        n_answered = a.answered if a else 0
+        share = _share(f.positive, n_feedback) if f else None
+        before = previous.get(key[0])
+        rows.append(
+            SatisfactionRow(
+                department=key[0],
+                month=key[1],
+                feedback=n_feedback,
+                positive=f.positive if f else 0,
+                neutral=f.neutral if f else 0,
+                negative=f.negative if f else 0,
+                satisfaction_share=share,
+                avg_score=round(float(f.avg_score), 2) if f and f.avg_score is not None else None,
+                answered=n_answered,
+                without_feedback_share=_share(a.without_feedback, n_answered) if a else None,
+                on_time_share=_share(a.on_time, n_answered) if a else None,
+                reroutes=int(a.reroutes) if a else 0,
+                reopen_rate=_share(a.reopened, n_answered) if a else None,
+                previous_satisfaction_share=before,
+                satisfaction_change=(
+                    round(share - before, 4) if share is not None and before is not None else None
+                ),
+            )
+        )
+    return SatisfactionReport(
+        period_from=start, period_to=end, previous_from=previous_from, rows=rows
+    )
+
+
+def satisfaction_csv(report: SatisfactionReport) -> str:
+    out = io.StringIO()
+    fields = list(SatisfactionRow.model_fields)
+    writer = csv.DictWriter(out, fieldnames=fields)
+    writer.writeheader()
+    for row in report.rows:
+        writer.writerow(row.model_dump())
+    return out.getvalue()

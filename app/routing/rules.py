@@ -1,0 +1,255 @@
+"""Routing rules evaluated as pure functions of (ticket facts, ordered rules): no database."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
+
+from app.routing.ru_text import stem_set, stems
+
+CONDITIONS = ("source", "kind", "channel", "category", "district", "priority", "keywords")
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    """One rule: every non-empty condition must hold (any value within a list)."""
+
+    name: str
+    department: str
+    id: int | None = None
+    sources: frozenset[str] = frozenset()
+    kinds: frozenset[str] = frozenset()
+    channels: frozenset[str] = frozenset()
+    categories: frozenset[str] = frozenset()  # a parent category also covers its children
+    districts: frozenset[str] = frozenset()
+    priorities: frozenset[str] = frozenset()
+    keywords: tuple[str, ...] = ()  # any of them; a phrase needs all its words
+
+    def conditions(self) -> list[str]:
+        return [c for c in CONDITIONS if self._values(c)]
+
+    def _values(self, condition: str) -> Iterable[str]:
+        return {
+            "source": self.sources,
+            "kind": self.kinds,
+            "channel": self.channels,
+            "category": self.categories,
+            "district": self.districts,
+            "priority": self.priorities,
+            "keywords": self.keywords,
+        }[condition]
+
+
+@dataclass
+class TicketFacts:
+    """What routing looks at, taken from a draft, a stored ticket or an explain payload."""
+
+    source: str
+    kind: str
+    channel: str
+    category_path: tuple[str, ...]  # the category, then its parent, …
+    text: str
+    district: str | None = None
+    priority: str = "normal"
+
+    @cached_property
+    def text_stems(self) -> frozenset[str]:
+        return stem_set(self.text)
+
+
+@dataclass(frozen=True)
+class RuleCheck:
+    rule: RuleSpec
+    passed: tuple[str, ...]
+    failed: tuple[str, ...]
+    details: tuple[str, ...]
+
+    @property
+    def matched(self) -> bool:
+        return not self.failed
+
+    def reason(self) -> str:
+        return "; ".join(self.details) if self.details else "the rule has no conditions"
+
+
+@lru_cache(maxsize=4096)
+def keyword_stems(keyword: str) -> tuple[str, ...]:
+    return tuple(stems(keyword))
+
+
+def keyword_hit(keyword: str, text_stems: frozenset[str]) -> bool:
+    """A keyword or phrase matches when every word's stem occurs in the text."""
+    wanted = keyword_stems(keyword)
+    return bool(wanted) and all(s in text_stems for s in wanted)
+
+
+def check_rule(rule: RuleSpec, facts: TicketFacts) -> RuleCheck:
+    """Which of the rule's conditions hold for the ticket, and why."""
+    passed: list[str] = []
+    failed: list[str] = []
+    details: list[str] = []
+
+    def verdict(name: str, ok: bool, ok_text: str, fail_text: str) -> None:
+        (passed if ok else failed).append(name)
+        details.append(ok_text if ok else fail_text)
+
+    scalar = {
+        "source": (rule.sources, facts.source),
+        "kind": (rule.kinds, facts.kind),
+        "channel": (rule.channels, facts.channel),
+        "district": (rule.districts, facts.district),
+        "priority": (rule.priorities, facts.priority),
+    }
+    for name in ("source", "kind", "channel"):
+        allowed, value = scalar[name]
+        if allowed:
+            verdict(name, value in allowed, f"{name} is {value}", f"{name} {value} not in rule")
+    if rule.categories:
+        hit = next((c for c in facts.category_path if c in rule.categories), None)
+        shown = facts.category_path[0] if facts.category_path else None
+        verdict(
+            "category",
+            hit is not None,
+            f"category {shown}" + (f" (under {hit})" if hit != shown else ""),
+            f"category {shown} not in rule",
+        )
+    for name in ("district", "priority"):
+        allowed, value = scalar[name]
+        if allowed:
+            verdict(name, value in allowed, f"{name} is {value}", f"{name} {value} not in rule")
+    if rule.keywords:
+        hits = [k for k in rule.keywords if keyword_hit(k, facts.text_stems)]
+        verdict(
+            "keywords",
+            bool(hits),
+            "text mentions " + ", ".join(f"«{k}»" for k in hits),
+            "no keyword in the text",
+        )
+    return RuleCheck(rule, tuple(passed), tuple(failed), tuple(details))
+
+
+@dataclass
+class Evaluation:
+    match: RuleCheck | None
+    near_misses: list[RuleCheck] = field(default_factory=list)
+
+
+def evaluate(
+    rules: Sequence[RuleSpec], facts: TicketFacts, *, near_miss_limit: int = 5
+) -> Evaluation:
+    """The first rule (in order) whose conditions all hold, and rules that failed on one."""
+    near: list[RuleCheck] = []
+    for rule in rules:
+        check = check_rule(rule, facts)
+        if check.matched:
+            return Evaluation(check, near[:near_miss_limit])
+        if len(check.failed) == 1 and check.passed:
+            near.append(check)
+    return Evaluation(None, near[:near_miss_limit])
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A learned guess: the department and the model's probability for it."""
+
+    department: str
+    confidence: float
+
+
+@dataclass(frozen=True)
+class RoutingDecision:
+    department_code: str
+    method: str  # explicit | rule | category | model | triage
+    reason: str
+    is_triage: bool
+    rule_id: int | None = None
+    rule_name: str | None = None
+    district_code: str | None = None
+    confidence: float | None = None
+    near_misses: tuple[RuleCheck, ...] = ()
+
+    def event_data(self) -> dict[str, object]:
+        """What the ``routed`` timeline event records."""
+        data: dict[str, object] = {
+            "department": self.department_code,
+            "method": self.method,
+            "reason": self.reason,
+        }
+        if self.rule_id is not None or self.rule_name:
+            data["rule"] = {"id": self.rule_id, "name": self.rule_name}
+        if self.confidence is not None:
+            data["confidence"] = round(self.confidence, 4)
+        if self.district_code:
+            data["district"] = self.district_code
+        return data
+
+
+def decide(
+    facts: TicketFacts,
+    rules: Sequence[RuleSpec],
+    *,
+    category_department: str | None,
+    triage_department: str,
+    suggest: Callable[[TicketFacts], Suggestion | None] | None = None,
+    min_confidence: float = 1.0,
+    active_departments: frozenset[str] | None = None,
+) -> RoutingDecision:
+    """Rules first (first match wins), then the category's own department, then a learned
+    suggestion above ``min_confidence``, else triage. The model is asked only when nothing
+    configured applies, so it can never override a rule."""
+
+    def usable(code: str | None) -> bool:
+        return bool(code) and (active_departments is None or code in active_departments)
+
+    result = evaluate(rules, facts)
+    near = tuple(result.near_misses)
+    district = facts.district
+    if result.match is not None and usable(result.match.rule.department):
+        rule = result.match.rule
+        return RoutingDecision(
+            rule.department,
+            "rule",
+            f"rule «{rule.name}»: {result.match.reason()}",
+            rule.department == triage_department,
+            rule_id=rule.id,
+            rule_name=rule.name,
+            district_code=district,
+            near_misses=near,
+        )
+    category = facts.category_path[0] if facts.category_path else "?"
+    if usable(category_department):
+        assert category_department is not None
+        return RoutingDecision(
+            category_department,
+            "category",
+            f"no rule matched; category {category} belongs here",
+            category_department == triage_department,
+            district_code=district,
+            near_misses=near,
+        )
+    guess = suggest(facts) if suggest is not None else None
+    if guess is not None and guess.confidence >= min_confidence and usable(guess.department):
+        return RoutingDecision(
+            guess.department,
+            "model",
+            f"no rule matched; the model suggests {guess.department} "
+            f"with confidence {guess.confidence:.2f} (threshold {min_confidence:.2f})",
+            guess.department == triage_department,
+            district_code=district,
+            confidence=guess.confidence,
+            near_misses=near,
+        )
+    why = "no rule matched and the category has no department"
+    if guess is not None:
+        why += f"; the model's best guess {guess.department} ({guess.confidence:.2f}) is below"
+        why += f" {min_confidence:.2f}"
+    return RoutingDecision(
+        triage_department,
+        "triage",
+        why,
+        True,
+        district_code=district,
+        confidence=guess.confidence if guess else None,
+        near_misses=near,
+    )

@@ -1,1 +1,0 @@
-"""The domain: ticket lifecycle, ingestion, routing, SLA, outbox, metrics."""

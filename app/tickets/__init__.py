@@ -1,0 +1,1 @@
+"""Tickets: creation, reading with department scoping, the state machine, staff actions, lists."""

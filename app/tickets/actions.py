@@ -1,0 +1,218 @@
+"""What staff do to a ticket: move it through the state machine, comment, answer, assign."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.access.api_keys import Principal
+from app.dedup import detection as dedup
+from app.errors import Forbidden, ValidationFailed
+from app.models.common import Role, Status
+from app.models.schemas import AnswerCreate, AssignmentRequest, TransitionRequest
+from app.models.tickets import Ticket, TicketAnswer, TicketEvent
+from app.outbox import answers_back
+from app.sla import deadlines as sla
+from app.tickets.events import record_event
+from app.tickets.lifecycle import check_transition, needs_reason
+from app.tickets.service import get_visible_ticket, touch
+
+STAFF = (Role.operator, Role.manager, Role.admin)
+
+
+def _require_staff(principal: Principal) -> None:
+    if principal.role not in STAFF:
+        raise Forbidden(f"role '{principal.role}' cannot work on tickets")
+
+
+def apply_status(
+    ticket: Ticket,
+    target: Status,
+    *,
+    now: datetime,
+    reason: str | None = None,
+    redirect_to: str | None = None,
+) -> str:
+    """Set a checked status and its side effects (timestamps, SLA clock); returns the old one."""
+    before = ticket.status
+    check_transition(Status(before), target)
+    ticket.status = target.value
+    if target == Status.answered:
+        ticket.answered_at = now
+        ticket.first_responded_at = ticket.first_responded_at or now
+    elif target == Status.closed:
+        ticket.closed_at = now
+    elif target == Status.in_progress and before in (Status.answered, Status.closed):
+        ticket.closed_at = None
+    if target in (Status.rejected, Status.on_hold) or reason:
+        ticket.status_reason = reason
+    ticket.redirect_to = redirect_to if target == Status.rejected else None
+    if before == Status.merged:
+        ticket.duplicate_of_id = None
+    sla.on_transition(ticket, before=before, after=target.value, now=now)
+    touch(ticket, now)
+    return before
+
+
+async def transition_ticket(
+    session: AsyncSession,
+    ticket_id: int,
+    data: TransitionRequest,
+    *,
+    principal: Principal,
+    if_match: str | None,
+    now: datetime,
+) -> Ticket:
+    """Move a ticket along the state machine (409 with the allowed targets if illegal)."""
+    from app.tickets.service import check_version
+
+    _require_staff(principal)
+    ticket = await get_visible_ticket(session, ticket_id, principal=principal, for_update=True)
+    if if_match is not None:
+        check_version(ticket, if_match)
+    target = data.to
+    check_transition(Status(ticket.status), target)
+    if needs_reason(Status(ticket.status), target) and not (data.reason or "").strip():
+        raise ValidationFailed(f"moving to '{target}' needs a reason", field="reason")
+    if target == Status.merged:
+        if data.duplicate_of is None:
+            raise ValidationFailed("merging needs duplicate_of", field="duplicate_of")
+        main = await get_visible_ticket(session, data.duplicate_of, principal=principal)
+        if main.id == ticket.id or main.status == Status.merged:
+            raise ValidationFailed(
+                "a ticket merges into another ticket that is not itself merged",
+                field="duplicate_of",
+            )
+        ticket.duplicate_of_id = main.id
+    before = apply_status(ticket, target, now=now, reason=data.reason, redirect_to=data.redirect_to)
+    record_event(
+        session,
+        ticket,
+        actor=principal.actor,
+        type="status_changed",
+        before=before,
+        after=target.value,
+        reason=data.reason,
+        redirect_to=data.redirect_to,
+        duplicate_of=ticket.duplicate_of_id,
+    )
+    await answers_back.on_status_change(session, ticket, before=before, now=now)
+    return ticket
+
+
+async def add_comment(
+    session: AsyncSession, ticket_id: int, *, text: str, principal: Principal, now: datetime
+) -> TicketEvent:
+    """An internal note on the timeline; never sent to the citizen."""
+    _require_staff(principal)
+    ticket = await get_visible_ticket(session, ticket_id, principal=principal)
+    event = record_event(session, ticket, actor=principal.actor, type="comment", text=text)
+    await session.flush()
+    return event
+
+
+async def add_answer(
+    session: AsyncSession,
+    ticket_id: int,
+    data: AnswerCreate,
+    *,
+    principal: Principal,
+    now: datetime,
+) -> tuple[Ticket, TicketAnswer]:
+    """Record an answer to the citizen; a final one moves the ticket to ``answered``."""
+    _require_staff(principal)
+    ticket = await get_visible_ticket(session, ticket_id, principal=principal, for_update=True)
+    status = Status(ticket.status)
+    if data.kind == "final":
+        check_transition(status, Status.answered)
+    elif status not in (Status.new, Status.routed, Status.in_progress, Status.on_hold):
+        raise ValidationFailed(
+            f"an interim answer is for open tickets; this one is '{status}'", field="kind"
+        )
+    assert ticket.id is not None
+    answer = TicketAnswer(
+        ticket_id=ticket.id,
+        kind=data.kind,
+        text=data.text,
+        author=principal.actor,  # type: ignore[arg-type]
+    )
+    session.add(answer)
+    if data.kind == "final":
+        before = apply_status(ticket, Status.answered, now=now)
+        record_event(
+            session,
+            ticket,
+            actor=principal.actor,
+            type="status_changed",
+            before=before,
+            after=Status.answered.value,
+            reason="final answer sent",
+        )
+    else:
+        first = ticket.first_responded_at is None
+        ticket.first_responded_at = ticket.first_responded_at or now
+        if first:
+            sla.on_first_response(ticket, now=now, interim=True)
+        touch(ticket, now)
+    await session.flush()
+    record_event(
+        session,
+        ticket,
+        actor=principal.actor,
+        type="answer",
+        answer_id=answer.id,
+        kind=data.kind,
+    )
+    await answers_back.on_answer(session, ticket, answer, now=now)
+    await dedup.answer_merged(session, ticket, answer, now=now)
+    return ticket, answer
+
+
+async def assign_ticket(
+    session: AsyncSession,
+    ticket_id: int,
+    data: AssignmentRequest,
+    *,
+    principal: Principal,
+    now: datetime,
+) -> Ticket:
+    """Set or clear the person working on the ticket."""
+    _require_staff(principal)
+    ticket = await get_visible_ticket(session, ticket_id, principal=principal, for_update=True)
+    if ticket.assignee != data.assignee:
+        record_event(
+            session,
+            ticket,
+            actor=principal.actor,
+            type="assigned",
+            before=ticket.assignee,
+            after=data.assignee,
+        )
+        ticket.assignee = data.assignee
+        touch(ticket, now)
+    return ticket
+
+
+async def list_events(
+    session: AsyncSession, ticket_id: int, *, principal: Principal
+) -> list[TicketEvent]:
+    """The whole timeline, oldest first."""
+    ticket = await get_visible_ticket(session, ticket_id, principal=principal)
+    rows = await session.exec(
+        select(TicketEvent).where(TicketEvent.ticket_id == ticket.id).order_by(col(TicketEvent.id))
+    )
+    return list(rows.all())
+
+
+async def list_answers(
+    session: AsyncSession, ticket_id: int, *, principal: Principal
+) -> list[TicketAnswer]:
+    ticket = await get_visible_ticket(session, ticket_id, principal=principal)
+    rows = await session.exec(
+        select(TicketAnswer)
+        .where(TicketAnswer.ticket_id == ticket.id)
+        .order_by(col(TicketAnswer.id))
+    )
+    return list(rows.all())

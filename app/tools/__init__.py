@@ -1,0 +1,1 @@
+"""Simulators, evaluation and doc generators: used by the CLI, tests and docs, never by domains."""

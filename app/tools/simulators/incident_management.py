@@ -1,0 +1,125 @@
+"""A fake «Инцидент Менеджмент»: pushes signed incidents (social posts) with coordinates inside
+the city's districts, and serves the comment endpoint the relay posts answers to."""
+
+from __future__ import annotations
+
+import copy
+import random
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from fastapi import FastAPI, Request
+
+from app.tools.simulators.common import AnswerInbox, Push, Pusher, add_common
+from app.tools.simulators.content import NAMES, SURNAMES, City, load_city, point_in, random_appeal
+
+NETWORKS = {
+    "vk": "https://vk.com/wall-{group}_{post}",
+    "ok": "https://ok.ru/group/{group}/topic/{post}",
+    "telegram": "https://t.me/spassk_chat/{post}",
+}
+IMPORTANCE = ["Обычная"] * 6 + ["Высокая"] * 3 + ["ЛС"]
+ADDITIONS = [
+    "Обновление: ничего не изменилось, ждём реакции.",
+    "Добавлю: соседи тоже жаловались, фото в комментариях.",
+]
+
+
+@dataclass
+class ImConfig:
+    repeat_share: float = 0.1
+    update_share: float = 0.25
+    late_share: float = 0.1
+    related_share: float = 0.1
+
+
+class IncidentManagementSimulator:
+    def __init__(self, *, city: City, rng: random.Random, config: ImConfig) -> None:
+        self.city = city
+        self.rng = rng
+        self.config = config
+        self.seq = rng.randint(1000, 9000) * 100
+
+    def new_incident(self, now: datetime) -> dict[str, Any]:
+        appeal = random_appeal(self.city, "incident_management", self.rng)
+        self.seq += 1
+        network = self.rng.choice(list(NETWORKS))
+        created = now - timedelta(minutes=self.rng.randint(1, 60))
+        lat, lon = point_in(appeal.district.polygon, self.rng)
+        item: dict[str, Any] = {
+            "id": f"im-{created:%Y%m%d}-{self.seq:06d}",
+            "created_at": created.isoformat(),
+            "updated_at": created.isoformat(),
+            "network": network,
+            "post_url": NETWORKS[network].format(group=100000000, post=self.seq),
+            "author": {
+                "name": f"{self.rng.choice(NAMES)} {self.rng.choice(SURNAMES)[0]}.",
+                "profile_url": f"https://vk.com/id{self.rng.randint(10**8, 2 * 10**8)}",
+            },
+            "text": appeal.text,
+            "municipality": self.city.name,
+            "theme_group": appeal.source_category,
+            "theme": appeal.source_category,
+            "importance": self.rng.choice(IMPORTANCE),
+            "status": "new",
+            "attachments": [],
+            "location": {
+                "address": f"г. {self.city.name}, ул. {appeal.street}, д. {appeal.house}",
+                "lat": lat,
+                "lon": lon,
+            },
+        }
+        if self.rng.random() < self.config.related_share:
+            item["related_posts"] = [f"https://ok.ru/group/1/topic/{self.seq + 7}"]
+        return item
+
+    def script(self) -> list[tuple[int, Push]]:
+        """One incident's deliveries: it, maybe a repeat, an update, a late old snapshot."""
+        item = self.new_incident(datetime.now(UTC))
+        first = Push(copy.deepcopy(item))
+        pushes = [(0, first)]
+        r = self.rng.random
+        if r() < self.config.repeat_share:
+            pushes.append((1, Push(first.body, message_id=first.message_id, label="repeat")))
+        if r() < self.config.update_share:
+            updated = copy.deepcopy(item)
+            updated["updated_at"] = (
+                datetime.fromisoformat(item["updated_at"]) + timedelta(minutes=20)
+            ).isoformat()
+            updated["text"] = item["text"] + "\n" + self.rng.choice(ADDITIONS)
+            updated["importance"] = "Высокая"
+            pushes.append((2, Push(updated, label="update")))
+            if r() < self.config.late_share / max(self.config.update_share, 0.01):
+                pushes.append((4, Push(copy.deepcopy(item), label="late_old")))
+        return pushes
+
+
+def build_app(
+    *,
+    target: str | None,
+    secret: str | None,
+    outbound_secret: str | None,
+    rate: float,
+    seed: int | None = None,
+    config: ImConfig | None = None,
+) -> tuple[FastAPI, IncidentManagementSimulator, Pusher]:
+    rng = random.Random(seed)
+    sim = IncidentManagementSimulator(city=load_city(), rng=rng, config=config or ImConfig())
+    inbox = AnswerInbox(secret=outbound_secret)
+    pusher = Pusher(target=target, secret=secret, rate=rate, rng=rng)
+    app = FastAPI(title="Инцидент Менеджмент simulator")
+    add_common(app, inbox, pusher)
+
+    @app.post("/api/comments")
+    async def comments(request: Request) -> Any:
+        """An answer published under the post by the authority's official account."""
+        return await inbox.accept(request, on_new=lambda record: None)
+
+    def script() -> list[tuple[int, Push]]:
+        pushes = sim.script()
+        pusher.items.append(str(pushes[0][1].body["id"]))
+        return pushes
+
+    app.state.script = script
+    return app, sim, pusher
