@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint format typecheck openapi docs bench bench-full fuzz test-deps clean
+.PHONY: run test check lint format typecheck openapi docs bench bench-full fuzz test-deps clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,10 @@ test: $(STAMP) test-deps
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	$(BIN)/pytest
+
+## The inner loop (under two minutes): the lint of `make lint`, then the unit and api tests only
+check: lint test-deps
+	$(BIN)/pytest -n auto tests/unit tests/api
 
 lint: $(STAMP)
 	$(BIN)/ruff check app tests bench

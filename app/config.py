@@ -5,11 +5,20 @@ from __future__ import annotations
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+SESSION_SETTINGS = "settings"
+
+
+class HasInfo(Protocol):
+    """A SQLAlchemy session, sync or async: what ``settings_of`` reads."""
+
+    @property
+    def info(self) -> dict[Any, Any]: ...
 
 
 def _split_secrets(value: object) -> list[str]:
@@ -262,6 +271,18 @@ class Settings(BaseSettings):
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+
+def settings_of(session: HasInfo) -> Settings:
+    """The settings a session was made with (``Database`` puts them in ``session.info``).
+
+    Domain code reads its settings here, from the session it was handed, never from the
+    environment: one process may hold several databases with different settings (tests).
+    """
+    settings = session.info.get(SESSION_SETTINGS)
+    if not isinstance(settings, Settings):
+        raise RuntimeError("this session was not made by app.db.Database: it carries no settings")
+    return settings
 
 
 @lru_cache

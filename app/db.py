@@ -13,7 +13,7 @@ from urllib.parse import quote
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.config import Settings
+from app.config import SESSION_SETTINGS, Settings
 
 log = logging.getLogger(__name__)
 
@@ -80,8 +80,11 @@ SERVER_SETTINGS = {
 }
 
 
-def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+def make_sessionmaker(engine: AsyncEngine, settings: Settings) -> async_sessionmaker[AsyncSession]:
+    """Sessions that carry the process's settings (``app.config.settings_of``)."""
+    return async_sessionmaker(
+        engine, class_=AsyncSession, expire_on_commit=False, info={SESSION_SETTINGS: settings}
+    )
 
 
 class Database:
@@ -90,7 +93,8 @@ class Database:
     def __init__(self, url: str, settings: Settings) -> None:
         self.url = url
         self.engine = make_engine(url, settings)
-        self.sessionmaker = make_sessionmaker(self.engine)
+        self.settings = settings
+        self.sessionmaker = make_sessionmaker(self.engine, settings)
 
     async def session(self) -> AsyncIterator[AsyncSession]:
         async with self.sessionmaker() as session:

@@ -59,10 +59,6 @@ class ValidationFailed(AppError):
     status, title, type_slug = 422, "Validation failed", "validation-failed"
 
 
-class PayloadTooLarge(AppError):
-    status, title, type_slug = 413, "Payload too large", "payload-too-large"
-
-
 class RateLimited(AppError):
     status, title, type_slug = 429, "Too many requests", "rate-limited"
 

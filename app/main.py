@@ -10,11 +10,13 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
 
 from app.api.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
 from app.api.problems import install_problem_handlers
 from app.api.rate_limit import RateLimiter
 from app.api.readiness import connectors_probe
+from app.api.responses import Problem, use_problem_for_validation_errors
 from app.api.routers import directory, health, tickets
 from app.api.routers import feedback as feedback_router
 from app.api.routers import imports as imports_router
@@ -30,9 +32,14 @@ from app.api.routers import sla as sla_router
 from app.api.routers import telegram_webhook as telegram_webhook_router
 from app.api.routers import webhooks as webhooks_router
 from app.config import Settings, get_settings
+from app.console.mount import install as install_console
 from app.db import Database, resolve_database_url, stop_embedded_postgres
+from app.directory.city_config import read_city_config
+from app.directory.city_setup import apply_city_config
 from app.logging_setup import configure_logging
+from app.metrics.hooks import install_metric_hooks
 from app.metrics.http import HttpMetricsMiddleware
+from app.migrate import upgrade
 
 log = logging.getLogger(__name__)
 
@@ -50,13 +57,9 @@ async def prepare_database(settings: Settings) -> Database:
     """Resolve the URL (embedded when unset), migrate in dev, apply the city config."""
     url = resolve_database_url(settings)
     if settings.migrate_on_start:
-        from app.migrate import upgrade
-
         await asyncio.to_thread(upgrade, url)
     db = Database(url, settings)
     if settings.city_config is not None:
-        from app.directory.city_config import apply_city_config, read_city_config
-
         async with db.sessionmaker() as session:
             counts = await apply_city_config(session, read_city_config(settings.city_config))
             await session.commit()
@@ -79,6 +82,7 @@ def freeze_startup_objects() -> None:
 def create_app(*, db: Database | None = None, settings: Settings | None = None) -> FastAPI:
     """Build the app; tests pass their own ``db`` (then no lifespan work is needed)."""
     settings = settings or get_settings()
+    install_metric_hooks()  # the durable business series follow every ORM write
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -130,17 +134,12 @@ def create_app(*, db: Database | None = None, settings: Settings | None = None) 
     for channel in (*channels, public_stats_router, reports_satisfaction_router):
         app.include_router(channel.router)
     _install_openapi(app)
-    from app.console import install as install_console
-
     install_console(app)  # /console: server-rendered pages for operators (docs/CONSOLE.md)
     return app
 
 
 def _install_openapi(app: FastAPI) -> None:
     """The generated contract, with every 422 documented as the problem+json it is."""
-    from fastapi.openapi.utils import get_openapi
-
-    from app.api.responses import Problem, use_problem_for_validation_errors
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

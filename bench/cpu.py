@@ -105,7 +105,7 @@ async def run(
             pool_pre_ping=os.environ["BENCH_PRE_PING"] == "1",
             connect_args={"server_settings": SERVER_SETTINGS},
         )
-        db.sessionmaker = make_sessionmaker(db.engine)
+        db.sessionmaker = make_sessionmaker(db.engine, db.settings)
     async with db.sessionmaker() as session:
         _, admin = await create_api_key(session, role=Role.admin, department_code=None)
         _, oper = await create_api_key(session, role=Role.operator, department_code="zhkh")

@@ -110,12 +110,14 @@ async def excel_import(ctx: Any, rows: int) -> dict[str, Any]:
     from app.config import get_settings
     from app.db import Database
     from app.intake.imports import export_format, import_workbook, open_rows
+    from app.metrics.hooks import install_metric_hooks
 
     data = pos_export(rows, start=700_000_000)
     t0 = time.perf_counter()
     parsed = sum(1 for _ in open_rows(io.BytesIO(data), export_format("feedback_platform")))
     baseline_s = time.perf_counter() - t0
     settings = get_settings()
+    install_metric_hooks()
     db = Database(pg.app_url(ctx.name), settings)
     try:
         async with db.sessionmaker() as session:

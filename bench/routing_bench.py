@@ -31,7 +31,9 @@ import asyncpg
 from app.config import get_settings
 from app.db import Database
 from app.dedup.detection import check_new_ticket
-from app.directory.city_config import apply_city_config, read_city_config
+from app.directory.city_config import read_city_config
+from app.directory.city_setup import apply_city_config
+from app.metrics.hooks import install_metric_hooks
 from app.migrate import upgrade
 from app.models.directory import Category
 from app.models.drafts import TicketDraft
@@ -207,6 +209,7 @@ async def main(open_tickets: int, tickets: int) -> None:
     await admin.close()
     dsn = f"{SERVER}/{name}"
     url = dsn.replace("postgresql://", "postgresql+asyncpg://", 1)
+    install_metric_hooks()
     db = Database(url, get_settings())
     try:
         await asyncio.to_thread(upgrade, url)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import importlib.util
-import json
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -73,7 +71,8 @@ async def make_keys(ctx: Context) -> None:
 
 async def seed_metric_counters(ctx: Context) -> None:
     """Fill metric_counters as months of traffic would (its size depends on label sets only)."""
-    from app.metrics.store import DURATION_BUCKETS, SHARDS, encode_labels
+    from app.metrics.catalog import DURATION_BUCKETS
+    from app.metrics.store import SHARDS, encode_labels
 
     conn = await asyncpg.connect(pg.dsn(ctx.name))
     try:
@@ -474,12 +473,4 @@ def table(report: dict[str, Any]) -> list[dict[str, Any]]:
         for k in ("value", "baseline"):
             if isinstance(row[k], float):
                 row[k] = round(row[k], 1)
-    _ = json  # results are serialised by run.py
     return rows
-
-
-def module_exists(name: str) -> bool:
-    try:
-        return importlib.util.find_spec(name) is not None
-    except ModuleNotFoundError:
-        return False

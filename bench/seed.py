@@ -151,7 +151,8 @@ async def prepare(name: str) -> None:
     """Migrate (all heads) and apply the example city config."""
     from app.config import get_settings
     from app.db import Database
-    from app.directory.city_config import apply_city_config, read_city_config
+    from app.directory.city_config import read_city_config
+    from app.directory.city_setup import apply_city_config
     from app.migrate import upgrade
 
     await asyncio.to_thread(upgrade, pg.app_url(name))

@@ -20,10 +20,11 @@ from pathlib import Path
 
 import asyncpg
 
-import app.sla.policies  # noqa: F401  (registers the sla_policies: section)
 from app.config import get_settings
 from app.db import Database
-from app.directory.city_config import apply_city_config, read_city_config
+from app.directory.city_config import read_city_config
+from app.directory.city_setup import apply_city_config
+from app.metrics.hooks import install_metric_hooks
 from app.migrate import upgrade
 from app.sla.sweeper import sweep
 from tests.support.database import asyncpg_dsn, create_database, drop_database, server_url
@@ -52,6 +53,7 @@ async def main(tickets: int) -> None:
     url = await create_database(base, prefix="bench_sla")
     try:
         await asyncio.to_thread(upgrade, url)
+        install_metric_hooks()
         db = Database(url, get_settings())
         async with db.sessionmaker() as session:
             await apply_city_config(session, read_city_config(CITY))

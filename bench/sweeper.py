@@ -16,9 +16,11 @@ from datetime import datetime
 async def _run(database: str, now: datetime) -> dict[str, object]:
     from app.config import get_settings
     from app.db import Database
+    from app.metrics.hooks import install_metric_hooks
     from app.sla.sweeper import sweep
     from bench import pg
 
+    install_metric_hooks()
     db = Database(pg.app_url(database), get_settings())
     try:
         t0 = time.perf_counter()

@@ -15,8 +15,10 @@ os.environ.setdefault("APPEALS_LOG_JSON", "true")
 
 from app.config import get_settings
 from app.db import Database
-from app.directory.city_config import apply_city_config, read_city_config
+from app.directory.city_config import read_city_config
+from app.directory.city_setup import apply_city_config
 from app.main import create_app
+from app.metrics.hooks import install_metric_hooks
 from app.migrate import upgrade
 from tests.support.database import (
     DatabaseReset,
@@ -27,6 +29,12 @@ from tests.support.database import (
 
 ROOT = Path(__file__).resolve().parent.parent
 CITY_CONFIG = ROOT / "config" / "city.example.yaml"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def metric_hooks() -> None:
+    """The ORM hooks of the durable metrics, installed as every app and worker start-up does."""
+    install_metric_hooks()
 
 
 @pytest.fixture(scope="session")

@@ -22,7 +22,7 @@ from app.models.common import Status
 from app.models.inbound import InboundDelivery
 from app.models.tickets import Applicant, Ticket
 from app.tickets.events import record_event
-from app.tickets.service import touch
+from app.tickets.status import touch
 
 # Statuses after which the purpose of the data is over; "closure" is ``closed_at`` for closed
 # tickets and the last change for rejected and merged ones (they carry no ``closed_at``).

@@ -1,4 +1,4 @@
-"""Dependencies shared by the routers: the request session, the caller, the clock."""
+"""Dependencies shared by the routers: the request session, the caller, the clock, the settings."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.access.api_keys import Principal, authenticate
+from app.config import Settings
 from app.errors import Forbidden
 from app.models.common import Role
 
@@ -83,6 +84,14 @@ async def get_now(request: Request) -> datetime:
 
 
 NowDep = Annotated[datetime, Depends(get_now)]
+
+
+async def get_app_settings(request: Request) -> Settings:
+    """The settings the app was made with (``create_app``); routers hand domains what they need."""
+    return request.app.state.settings  # type: ignore[no-any-return]
+
+
+SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 
 
 # A database id in a path: anything outside bigint is a 422, never a database error.

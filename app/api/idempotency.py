@@ -16,7 +16,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.access import idempotency
 from app.access.api_keys import Principal
-from app.config import get_settings
 from app.errors import ValidationFailed
 
 IDEMPOTENCY_HEADER_DOC = (
@@ -45,7 +44,7 @@ async def run_idempotent(
         raise ValidationFailed("Idempotency-Key must be 1-200 characters", field="Idempotency-Key")
     body = await request.body()
     request_hash = hashlib.sha256(request.url.path.encode() + b"\n" + body).hexdigest()
-    ttl = timedelta(hours=get_settings().idempotency_ttl_hours)
+    ttl = timedelta(hours=request.app.state.settings.idempotency_ttl_hours)
     claimed = await idempotency.claim(
         sessionmaker,
         principal=principal.actor,

@@ -17,6 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.channels import chatbot_privacy as privacy
 from app.config import Settings
 from app.connectors.telegram.bot_api import BotUpdate, OutgoingMessage
+from app.connectors.telegram.outbound import STATUS_WORDS
 from app.feedback import service as feedback
 from app.intake.ingestion import ingest_draft
 from app.models.chatbot import ChatbotReport
@@ -25,24 +26,13 @@ from app.models.drafts import TicketDraft
 from app.models.feedback import Sentiment
 from app.models.tickets import Ticket
 from app.tickets.events import record_event
-from app.tickets.service import touch
+from app.tickets.status import touch
 
 ACTOR = "system:chatbot"
 # Text, photo and location sent within this time go to the same report (people send them one
 # after another); later messages start a new report.
 FOLLOWUP_WINDOW = timedelta(minutes=30)
 SOURCE_CATEGORY = "offence"
-
-STATUS_WORDS = {
-    "new": "принято",
-    "routed": "передано в ответственный отдел",
-    "in_progress": "в работе",
-    "on_hold": "приостановлено",
-    "answered": "дан ответ",
-    "closed": "закрыто",
-    "rejected": "отклонено",
-    "merged": "объединено с похожим обращением",
-}
 
 
 def start_text(settings: Settings) -> str:

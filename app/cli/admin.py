@@ -10,10 +10,15 @@ from typing import Annotated, TextIO
 
 import typer
 
-from app.cli.root import cli, run_with_db
+from app.access.retention import count_purgeable, purge_batch
+from app.cli.runtime import run_with_db
 from app.config import get_settings
 from app.db import Database
 from app.models.common import Kind, Priority, Source, Status
+from app.tickets.export import EXPORTER, write_csv
+from app.tickets.queries import TicketFilters, count_tickets
+
+cli = typer.Typer()
 
 
 @cli.command()
@@ -36,8 +41,6 @@ def purge(
 
     Example: appeals purge --dry-run      (then: appeals purge --days 1825)
     """
-    from app.access.retention import count_purgeable, purge_batch
-
     retention = get_settings().personal_data_retention_days if days is None else days
 
     async def work(db: Database) -> tuple[int, int, int]:
@@ -104,9 +107,6 @@ def export(
 
     Example: appeals export --status closed --department zhkh --created-from 2026-01-01 -o q1.csv
     """
-    from app.tickets.export import EXPORTER, write_csv
-    from app.tickets.queries import TicketFilters, count_tickets
-
     filters = TicketFilters(
         status=[s.value for s in status or []],
         department=department,

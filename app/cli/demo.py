@@ -10,14 +10,20 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+import uvicorn
 
-from app.cli.root import cli, database_url, run_with_db
+from app.access.api_keys import create_api_key
+from app.cli.runtime import database_url, run_with_db
 from app.config import get_settings
 from app.db import Database
+from app.directory.city_config import read_city_config
+from app.directory.city_setup import apply_city_config
 from app.models.common import Role
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE_CITY = ROOT / "config" / "city.example.yaml"
+
+cli = typer.Typer()
 
 # Background processes the demo runs beside the API (the worker, the simulators), each a
 # command line; later capabilities append theirs.
@@ -60,11 +66,7 @@ def demo(
 
     Example: make run   (or: appeals demo --port 8000)
     """
-    import uvicorn
-
-    from app.access.api_keys import create_api_key
-    from app.directory.city_config import apply_city_config, read_city_config
-    from app.migrate import upgrade
+    from app.migrate import upgrade  # lazy: alembic adds 0.2 s to every `appeals` start
 
     url = database_url()
     upgrade(url)

@@ -7,15 +7,16 @@ from typing import Annotated
 
 import typer
 
-from app.cli.root import cli, run_with_db
+from app.cli.runtime import run_with_db
 from app.db import Database
+from app.errors import AppError
 from app.models.outbox import OutboxState
+from app.outbox import service as outbox
 
-outbox_cli = typer.Typer(help="Messages to the sources: list, replay.", no_args_is_help=True)
-cli.add_typer(outbox_cli, name="outbox")
+cli = typer.Typer(help="Messages to the sources: list, replay.", no_args_is_help=True)
 
 
-@outbox_cli.command("list")
+@cli.command("list")
 def list_messages(
     state: Annotated[
         OutboxState | None, typer.Option(help="pending, sending, sent or dead")
@@ -26,7 +27,6 @@ def list_messages(
 
     Example: appeals outbox list --state dead
     """
-    from app.outbox import service as outbox
 
     async def work(db: Database) -> None:
         async with db.sessionmaker() as session:
@@ -47,13 +47,12 @@ def list_messages(
     run_with_db(work)
 
 
-@outbox_cli.command("replay")
+@cli.command("replay")
 def replay(message_id: int) -> None:
     """Send a dead message again (same idempotency id, a fresh attempt budget).
 
     Example: appeals outbox replay 42
     """
-    from app.outbox import service as outbox
 
     async def work(db: Database) -> str:
         async with db.sessionmaker() as session:
@@ -65,11 +64,7 @@ def replay(message_id: int) -> None:
 
     try:
         state = run_with_db(work)
-    except Exception as exc:
-        from app.errors import AppError
-
-        if isinstance(exc, AppError):
-            typer.echo(exc.detail, err=True)
-            raise typer.Exit(1) from exc
-        raise
+    except AppError as exc:
+        typer.echo(exc.detail, err=True)
+        raise typer.Exit(1) from exc
     typer.echo(f"message {message_id} is {state} again")

@@ -7,17 +7,14 @@ from typing import Annotated
 
 import typer
 
-from app.cli.root import cli, run_with_db
+from app.cli.runtime import run_with_db
+from app.config import get_settings
 from app.db import Database
-from app.routing import admin as routing_admin
+from app.routing import model as routing_model
 
-# `appeals load-config` applies the ``routing_rules:`` section through this module's hook.
-assert routing_admin.apply_config_rules in routing_admin.city_config.CONFIG_SECTION_HOOKS
-
-routing_cli = typer.Typer(
+cli = typer.Typer(
     help="Routing: the learned suggestion and duplicate detection.", no_args_is_help=True
 )
-cli.add_typer(routing_cli, name="routing")
 
 
 class CorpusSource(StrEnum):
@@ -29,12 +26,12 @@ Examples = tuple[list[str], list[str], list[str] | None]
 
 
 def _demo_examples(incidents: int, seed: int) -> Examples:
-    from app.routing.model import features
+    # lazy: the generated corpus loads shapely, 0.2 s on every `appeals` start
     from app.tools.simulators.routing_corpus import generate
 
     corpus = generate(incidents=incidents, seed=seed)
     return (
-        [features(t.text, t.category) for t in corpus],
+        [routing_model.features(t.text, t.category) for t in corpus],
         [t.department for t in corpus],
         [t.wording for t in corpus],
     )
@@ -43,11 +40,10 @@ def _demo_examples(incidents: int, seed: int) -> Examples:
 def _examples(corpus: CorpusSource, incidents: int, seed: int) -> Examples:
     if corpus == CorpusSource.demo:
         return _demo_examples(incidents, seed)
-    from app.routing.model import closed_ticket_examples
 
     async def work(db: Database) -> Examples:
         async with db.sessionmaker() as session:
-            texts, labels = await closed_ticket_examples(session)
+            texts, labels = await routing_model.closed_ticket_examples(session)
             return texts, labels, None
 
     return run_with_db(work)
@@ -59,7 +55,7 @@ CorpusOption = Annotated[
 ]
 
 
-@routing_cli.command("train")
+@cli.command("train")
 def train(
     corpus: CorpusOption = CorpusSource.db,
     incidents: int = 600,
@@ -69,8 +65,6 @@ def train(
 
     Example: appeals routing train            (on the city's closed tickets)
     """
-    from app.routing import model as routing_model
-
     texts, labels, _ = _examples(corpus, incidents, seed)
     if len(texts) < 10:
         typer.echo(f"only {len(texts)} closed tickets: not enough to train", err=True)
@@ -80,11 +74,11 @@ def train(
     except ValueError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from exc
-    path = routing_model.save(model)
+    path = routing_model.save(model, routing_model.model_path(get_settings().data_dir))
     typer.echo(f"trained on {len(texts)} tickets, {len(set(labels))} departments; saved {path}")
 
 
-@routing_cli.command("evaluate")
+@cli.command("evaluate")
 def evaluate(
     corpus: CorpusOption = CorpusSource.db,
     incidents: int = 600,
@@ -95,8 +89,6 @@ def evaluate(
 
     Example: appeals routing evaluate --corpus demo
     """
-    from app.routing import model as routing_model
-
     texts, labels, groups = _examples(corpus, incidents, seed)
     if len(texts) < 10 or len(set(labels)) < 2:
         typer.echo(f"{len(texts)} examples: not enough to evaluate", err=True)
@@ -109,7 +101,7 @@ def evaluate(
     typer.echo(f"macro-F1: {m.macro_f1:.3f}")
 
 
-@routing_cli.command("dedup-eval")
+@cli.command("dedup-eval")
 def dedup_eval(
     incidents: int = 400,
     seed: int = 1,
@@ -124,7 +116,7 @@ def dedup_eval(
 
     Example: appeals routing dedup-eval --incidents 400
     """
-    from app.config import get_settings
+    # lazy: the evaluation and its corpus load shapely, 0.3 s on every `appeals` start
     from app.tools.dedup_eval import score_links, simulate
     from app.tools.simulators.routing_corpus import example_district_map, generate
 

@@ -6,9 +6,11 @@ from datetime import UTC, datetime
 
 import typer
 
-import app.sla.policies  # noqa: F401  (registers the sla_policies: config section)
-from app.cli.root import cli, run_with_db
+from app.cli.runtime import run_with_db
 from app.db import Database
+from app.sla.sweeper import sweep
+
+cli = typer.Typer()
 
 
 @cli.command("sla-sweep")
@@ -17,7 +19,6 @@ def sla_sweep() -> None:
 
     Example: appeals sla-sweep
     """
-    from app.sla.sweeper import sweep
 
     async def work(db: Database) -> str:
         result = await sweep(db, datetime.now(UTC))

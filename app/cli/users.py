@@ -8,15 +8,14 @@ from typing import Annotated
 
 import typer
 
-from app.cli.root import cli, run_with_db
+from app.cli.runtime import run_with_db
 from app.db import Database
 from app.models.common import Role
 
-users_cli = typer.Typer(help="Console accounts: create, list, disable.", no_args_is_help=True)
-cli.add_typer(users_cli, name="users")
+cli = typer.Typer(help="Console accounts: create, list, disable.", no_args_is_help=True)
 
 
-@users_cli.command("create")
+@cli.command("create")
 def create(
     login: Annotated[str, typer.Option(help="Sign-in name (a-z 0-9 . _ -)")],
     role: Annotated[Role, typer.Option(help="operator, manager or admin")],
@@ -32,6 +31,7 @@ def create(
 
     Example: appeals users create --login ivanova --department zhkh --role operator
     """
+    # lazy (all four commands): app.access.users computes an argon2 hash on import, 0.2 s
     from app.access.users import create_user
 
     if password_stdin:
@@ -57,13 +57,13 @@ def create(
     typer.echo(f"created user {stored} (id {user_id}, {role.value}, {department or 'all'})")
 
 
-@users_cli.command("list")
+@cli.command("list")
 def list_() -> None:
     """Every console user: login, role, department, state.
 
     Example: appeals users list
     """
-    from app.access.users import list_users
+    from app.access.users import list_users  # lazy: see create
 
     async def work(db: Database) -> None:
         async with db.sessionmaker() as session:
@@ -75,7 +75,7 @@ def list_() -> None:
 
 
 def _set(login: str, disabled: bool) -> None:
-    from app.access.users import set_disabled
+    from app.access.users import set_disabled  # lazy: see create
 
     async def work(db: Database) -> None:
         async with db.sessionmaker() as session:
@@ -86,7 +86,7 @@ def _set(login: str, disabled: bool) -> None:
     typer.echo(f"{login}: {'disabled' if disabled else 'enabled'}")
 
 
-@users_cli.command("disable")
+@cli.command("disable")
 def disable(login: Annotated[str, typer.Option(help="The user's login")]) -> None:
     """Disable a user: their sessions stop working at the next request.
 
@@ -95,7 +95,7 @@ def disable(login: Annotated[str, typer.Option(help="The user's login")]) -> Non
     _set(login, True)
 
 
-@users_cli.command("enable")
+@cli.command("enable")
 def enable(login: Annotated[str, typer.Option(help="The user's login")]) -> None:
     """Enable a user again (also clears a lockout).
 

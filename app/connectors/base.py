@@ -1,11 +1,19 @@
-"""The contract every inbound source implements, and Standard Webhooks verification."""
+"""The contracts a source implements in both directions, and Standard Webhooks verification.
+
+Inbound: a ``Connector`` verifies and maps a webhook body to a ``TicketDraft``; an
+``ExportFormat`` reads its Excel export. Outbound: an ``OutboundAdapter`` says which outbox
+target the source's messages go under and how our statuses read in its vocabulary; an
+``OutboundSender`` (built from the settings, holding its HTTP client) delivers them. Which
+source has which is one mapping, ``app.connectors.registry.SOURCES``.
+"""
 
 from __future__ import annotations
 
 import base64
 import binascii
 import hmac
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
@@ -14,6 +22,7 @@ from standardwebhooks.webhooks import Webhook
 
 from app.errors import SignatureInvalid
 from app.models.drafts import TicketDraft
+from app.models.outbox import OutboxMessage
 
 # Standard Webhooks: a delivery older or newer than this is refused (replay protection).
 TOLERANCE = timedelta(seconds=300)
@@ -59,6 +68,71 @@ class Connector(Protocol):
     def verify(self, body: bytes, headers: Mapping[str, str], *, now: datetime) -> str:
         """Check the signature; return the ``webhook-id`` or raise ``SignatureInvalid``."""
         ...
+
+
+@dataclass(frozen=True)
+class ExportFormat:
+    """A source's Excel export: how its header row is found and how one row becomes a draft."""
+
+    source: str
+    key_column: str  # identifies the header row
+    required: tuple[str, ...]
+    sheet: str | None  # preferred sheet title
+    parse: Callable[..., TicketDraft]  # (row, *, tz) → draft, or ConnectorPayloadError
+
+
+class OutboundAdapter(Protocol):
+    """What a source is told back, with no I/O: answers_back asks it inside the transaction."""
+
+    @property
+    def target(self) -> str:
+        """The outbox target its messages are queued under (an ``OutboxTarget`` value)."""
+        ...
+
+    def source_status(self, status: str, *, redirect_to: str | None) -> str | None:
+        """The source's code for one of our statuses; None when the source need not hear it."""
+        ...
+
+
+@dataclass(frozen=True)
+class DeliveryResponse:
+    """What came back: an HTTP status (with Retry-After), or a transport failure reason."""
+
+    status_code: int | None
+    retry_after: str | None = None
+    error: str | None = None  # bounded: timeout, network, invalid_url, not_configured
+
+
+@dataclass(frozen=True)
+class Contact:
+    """A citizen's private address in a chat (the chat-bot's chat id): resolved by its channel
+    when the message is sent, never written into the outbox."""
+
+    chat_id: int
+
+
+# One prepared send: called outside any transaction, it never raises for HTTP trouble.
+Send = Callable[[], Awaitable[DeliveryResponse]]
+
+
+class OutboundSender(Protocol):
+    """Delivers one target's outbox messages; the registry builds it from the settings."""
+
+    @property
+    def health_name(self) -> str:
+        """Its connector-health entry (a bounded name)."""
+        ...
+
+    @property
+    def needs_contact(self) -> bool:
+        """True when the recipient is a private chat the relay must resolve (``Contact``)."""
+        ...
+
+    def prepare(self, message: OutboxMessage, contact: Contact | None) -> Send | None:
+        """The send of one message, or None when it has nowhere to go (not configured)."""
+        ...
+
+    async def aclose(self) -> None: ...
 
 
 def verify_standard_webhook(

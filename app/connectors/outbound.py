@@ -1,21 +1,24 @@
 """Sending outbox messages over HTTP: signed (Standard Webhooks), with a stable id. No DB.
 
-Where an answer goes inside a source is not settled by any public document (DOMAIN.md); the
-paths below are this project's own contract, which the bundled simulators serve. Assumption:
-a real ПОС/IM integration replaces only ``path_for``.
+``WebhookOutbound`` is the shape of a source that takes its answers as signed JSON POSTs under
+its own base URL (ПОС and IM do, in this project's contract); each such source subclasses it
+with its target, its status codes and its path. The department webhooks use the same client and
+envelope.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
-from urllib.parse import quote
+from functools import partial
+from typing import Any, ClassVar
 
 import httpx
 
-from app.connectors.base import signed_headers
+from app.connectors.base import Contact, DeliveryResponse, Send, signed_headers
+from app.models.outbox import OutboxMessage
 
 USER_AGENT = "appeals-hub-relay/1"
 
@@ -30,25 +33,14 @@ class Delivery:
     secret: str | None
 
 
-@dataclass(frozen=True)
-class DeliveryResponse:
-    """What came back: an HTTP status (with Retry-After), or a transport failure reason."""
-
-    status_code: int | None
-    retry_after: str | None = None
-    error: str | None = None  # bounded: timeout, network, invalid_url
-
-
-def path_for(target: str, source_id: str | None) -> str:
-    """The path under the source's base URL where a message about ``source_id`` is posted."""
-    item = quote(source_id or "-", safe="")
-    if target == "feedback_platform":
-        return f"/appeal-service/external-appeal-system/appeals/{item}/responses"
-    if target == "incident_management":
-        # IM items are known by their post URL (see connectors.incident_management), which does
-        # not fit a path segment: the comment endpoint is one, the post is named in the body.
-        return "/api/comments"
-    raise ValueError(f"no source path for target {target!r}")
+def envelope(message: OutboxMessage) -> dict[str, object]:
+    """The body a receiver gets: the stable id, what it is, and the caller's payload."""
+    return {
+        "id": message.idempotency_id,
+        "type": message.kind,
+        "created_at": message.created_at.isoformat(),
+        "data": message.payload,
+    }
 
 
 def join_url(base: str, path: str) -> str:
@@ -103,3 +95,70 @@ class OutboundClient:
 
     async def aclose(self) -> None:
         await self._client.aclose()
+
+
+class WebhookOutbound:
+    """A source answered by signed JSON POSTs to ``base URL + path``; subclass per source."""
+
+    target: ClassVar[str]  # the OutboxTarget value of its messages
+    status_codes: ClassVar[Mapping[str, str]]  # our status → the source's code
+
+    def source_status(self, status: str, *, redirect_to: str | None) -> str | None:
+        return self.status_codes.get(status)
+
+    def path(self, message: OutboxMessage) -> str:
+        """The path under the source's base URL where this message is posted."""
+        raise NotImplementedError
+
+    @property
+    def health_name(self) -> str:
+        return f"{self.target}.answers"
+
+    def sender(
+        self,
+        *,
+        base_url: str | None,
+        secret: str | None,
+        timeout: float,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> WebhookSender:
+        """The sender for this source; without a base URL every message is undeliverable."""
+        return WebhookSender(
+            self, base_url, secret, OutboundClient(timeout=timeout, transport=transport)
+        )
+
+
+class WebhookSender:
+    """Delivers one ``WebhookOutbound`` source's messages (an ``OutboundSender``)."""
+
+    needs_contact = False
+
+    def __init__(
+        self,
+        outbound: WebhookOutbound,
+        base_url: str | None,
+        secret: str | None,
+        client: OutboundClient,
+    ) -> None:
+        self.outbound = outbound
+        self.base_url = base_url
+        self.secret = secret
+        self.client = client
+
+    @property
+    def health_name(self) -> str:
+        return self.outbound.health_name
+
+    def prepare(self, message: OutboxMessage, contact: Contact | None) -> Send | None:
+        if not self.base_url:
+            return None
+        delivery = Delivery(
+            url=join_url(self.base_url, self.outbound.path(message)),
+            message_id=message.idempotency_id,
+            body=envelope(message),
+            secret=self.secret,
+        )
+        return partial(self.client.deliver, delivery)
+
+    async def aclose(self) -> None:
+        await self.client.aclose()

@@ -1,33 +1,42 @@
-"""Console forms that change a ticket; each calls one service and redirects back (303)."""
+"""Console forms that change a ticket; each calls one service and redirects back (303).
+
+Every form here carries the session's CSRF token (checked by the router's dependency before
+anything else); its fields arrive as a Form model from ``console.forms``.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.api.deps import NowDep, RowId, SessionDep
-from app.console.deps import ConsoleDep, FormDep, back_to, not_found_page
+from app.console.deps import ConsoleDep, back_to, not_found_page, require_csrf
+from app.console.forms import (
+    AnswerForm,
+    ExtendForm,
+    MergeForm,
+    ReasonForm,
+    RejectForm,
+    ReturnForm,
+    RouteForm,
+)
 from app.dedup import actions as duplicates
 from app.errors import AppError, NotFound
 from app.models.common import Status
-from app.models.routing import MergeRequest, ReturnRequest, RouteRequest
-from app.models.schemas import AnswerCreate, TransitionRequest
-from app.models.sla import ExtensionRequest
 from app.routing import rerouting
 from app.sla import extension as sla_actions
 from app.tickets import actions as ticket_actions
 
-router = APIRouter(prefix="/console/tickets/{ticket_id}", include_in_schema=False)
-
-
-def _text(form: Any, name: str) -> str | None:
-    value = form.get(name)
-    return value.strip() or None if isinstance(value, str) else None
+router = APIRouter(
+    prefix="/console/tickets/{ticket_id}",
+    include_in_schema=False,
+    dependencies=[Depends(require_csrf)],
+)
 
 
 def _why(exc: Exception) -> str:
@@ -62,7 +71,7 @@ async def _transition(
     ticket_id: int,
     session: AsyncSession,
     console: Any,
-    form: Any,
+    data: ReasonForm,
     now: Any,
     *,
     to: Status,
@@ -72,7 +81,7 @@ async def _transition(
         return await ticket_actions.transition_ticket(
             session,
             ticket_id,
-            TransitionRequest(to=to, reason=_text(form, "reason")),
+            data.transition(to),
             principal=console.principal,
             if_match=None,
             now=now,
@@ -87,11 +96,11 @@ async def take(
     ticket_id: RowId,
     session: SessionDep,
     console: ConsoleDep,
-    form: FormDep,
+    data: Annotated[ReasonForm, Form()],
     now: NowDep,
 ) -> Response:
     return await _transition(
-        request, ticket_id, session, console, form, now, to=Status.in_progress, done="taken"
+        request, ticket_id, session, console, data, now, to=Status.in_progress, done="taken"
     )
 
 
@@ -101,11 +110,11 @@ async def hold(
     ticket_id: RowId,
     session: SessionDep,
     console: ConsoleDep,
-    form: FormDep,
+    data: Annotated[ReasonForm, Form()],
     now: NowDep,
 ) -> Response:
     return await _transition(
-        request, ticket_id, session, console, form, now, to=Status.on_hold, done="held"
+        request, ticket_id, session, console, data, now, to=Status.on_hold, done="held"
     )
 
 
@@ -115,13 +124,12 @@ async def answer(
     ticket_id: RowId,
     session: SessionDep,
     console: ConsoleDep,
-    form: FormDep,
+    data: Annotated[AnswerForm, Form()],
     now: NowDep,
 ) -> Response:
     async def work() -> object:
-        data = AnswerCreate(text=_text(form, "text") or "", kind=_text(form, "kind") or "final")  # type: ignore[arg-type]
         return await ticket_actions.add_answer(
-            session, ticket_id, data, principal=console.principal, now=now
+            session, ticket_id, data.request(), principal=console.principal, now=now
         )
 
     return await _run(request, session, console, ticket_id, "answered", work)
@@ -133,17 +141,12 @@ async def reject(
     ticket_id: RowId,
     session: SessionDep,
     console: ConsoleDep,
-    form: FormDep,
+    data: Annotated[RejectForm, Form()],
     now: NowDep,
 ) -> Response:
     async def work() -> object:
-        data = TransitionRequest(
-            to=Status.rejected,
-            reason=_text(form, "reason"),
-            redirect_to=_text(form, "redirect_to"),
-        )
         return await ticket_actions.transition_ticket(
-            session, ticket_id, data, principal=console.principal, if_match=None, now=now
+            session, ticket_id, data.request(), principal=console.principal, if_match=None, now=now
         )
 
     return await _run(request, session, console, ticket_id, "rejected", work)
@@ -155,15 +158,12 @@ async def return_(
     ticket_id: RowId,
     session: SessionDep,
     console: ConsoleDep,
-    form: FormDep,
+    data: Annotated[ReturnForm, Form()],
     now: NowDep,
 ) -> Response:
     async def work() -> object:
-        data = ReturnRequest(
-            reason=_text(form, "reason") or "", department=_text(form, "department")
-        )
         return await rerouting.return_ticket(
-            session, ticket_id, data, principal=console.principal, if_match=None, now=now
+            session, ticket_id, data.request(), principal=console.principal, if_match=None, now=now
         )
 
     return await _run(request, session, console, ticket_id, "returned", work)
@@ -175,13 +175,12 @@ async def extend(
     ticket_id: RowId,
     session: SessionDep,
     console: ConsoleDep,
-    form: FormDep,
+    data: Annotated[ExtendForm, Form()],
     now: NowDep,
 ) -> Response:
     async def work() -> object:
-        data = ExtensionRequest(reason=_text(form, "reason") or "", days=_text(form, "days") or 30)  # type: ignore[arg-type]
         return await sla_actions.extend_deadline(
-            session, ticket_id, data, principal=console.principal, if_match=None, now=now
+            session, ticket_id, data.request(), principal=console.principal, if_match=None, now=now
         )
 
     return await _run(request, session, console, ticket_id, "extended", work)
@@ -193,18 +192,17 @@ async def merge(
     ticket_id: RowId,
     session: SessionDep,
     console: ConsoleDep,
-    form: FormDep,
+    data: Annotated[MergeForm, Form()],
     now: NowDep,
 ) -> Response:
     """This ticket is a duplicate of ``into`` (a suggested duplicate, confirmed)."""
 
     async def work() -> object:
-        data = MergeRequest(into=_text(form, "into") or 0, reason="дубликат подтверждён в пульте")  # type: ignore[arg-type]
         return await duplicates.merge_tickets(
-            session, ticket_id, data, principal=console.principal, now=now
+            session, ticket_id, data.request(), principal=console.principal, now=now
         )
 
-    if form.get("from") == "triage":
+    if data.from_ == "triage":
         return await _back_to_triage(session, work, "merged")
     return await _run(request, session, console, ticket_id, "merged", work)
 
@@ -215,19 +213,15 @@ async def route(
     ticket_id: RowId,
     session: SessionDep,
     console: ConsoleDep,
-    form: FormDep,
+    data: Annotated[RouteForm, Form()],
     now: NowDep,
 ) -> Response:
     async def work() -> object:
-        data = RouteRequest(
-            department=_text(form, "department") or "",
-            reason=_text(form, "reason") or "направлено при разборе",
-        )
         return await rerouting.route_ticket(
-            session, ticket_id, data, principal=console.principal, if_match=None, now=now
+            session, ticket_id, data.request(), principal=console.principal, if_match=None, now=now
         )
 
-    if form.get("from") == "triage":
+    if data.from_ == "triage":
         return await _back_to_triage(session, work, "routed")
     return await _run(request, session, console, ticket_id, "routed", work)
 

@@ -10,7 +10,6 @@ from urllib.parse import urlencode
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
-from starlette.datastructures import FormData
 
 from app.access.api_keys import Principal
 from app.access.users import get_active_user, principal_for
@@ -19,6 +18,8 @@ from app.config import Settings
 from app.console import labels
 from app.console.session import CSRF_FIELD, ConsoleSession, csrf_ok, read_session
 from app.console.timefmt import deadline_state, local_time
+from app.directory import service as directory
+from app.errors import NotFound
 from app.models.common import Role
 from app.models.directory import Department
 
@@ -68,7 +69,12 @@ async def current_console(request: Request, session: SessionDep) -> Console:
     user = await get_active_user(session, cookie.user_id)
     if user is None:
         raise LoginRequired
-    department = await session.get(Department, user.department_code or "")
+    try:
+        department: Department | None = await directory.get_department(
+            session, user.department_code or ""
+        )
+    except NotFound:
+        department = None
     triage = user.role == Role.admin or bool(department and department.is_triage)
     assert user.id is not None
     view = UserView(user.id, user.login, user.name, user.role, user.department_code)
@@ -78,15 +84,12 @@ async def current_console(request: Request, session: SessionDep) -> Console:
 ConsoleDep = Annotated[Console, Depends(current_console)]
 
 
-async def checked_form(request: Request, console: ConsoleDep) -> FormData:
-    """The posted form, refused (403) unless it carries the session's CSRF token."""
+async def require_csrf(request: Request, console: ConsoleDep) -> None:
+    """Refuse (403) a posted form without the session's CSRF token (checked before the form's
+    fields are used; the form is parsed once per request)."""
     form = await request.form()
     if not csrf_ok(console.cookie, form.get(CSRF_FIELD)):
         raise CsrfRefused
-    return form
-
-
-FormDep = Annotated[FormData, Depends(checked_form)]
 
 
 def render(

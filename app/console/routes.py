@@ -2,24 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.access.users import AccountLocked, sign_in
 from app.api.deps import NowDep, RowId, SessionDep
 from app.console.deps import (
     ConsoleDep,
     CsrfRefused,
-    FormDep,
     not_found_page,
     render,
+    require_csrf,
     settings_of,
 )
-from app.console.queries import related_tickets, routing_hint, unhappy_tickets
+from app.console.forms import LoginForm
 from app.console.session import (
-    CSRF_FIELD,
     clear_session,
     csrf_ok,
     new_session,
@@ -27,10 +28,14 @@ from app.console.session import (
     write_session,
 )
 from app.dedup import actions as duplicates
+from app.dedup.related import related_tickets, suggestion_pairs
 from app.directory import service as directory
-from app.errors import NotFound, Unauthorized
+from app.errors import AppError, NotFound, Unauthorized
+from app.feedback.queries import unhappy_tickets
 from app.models.common import OPEN_STATUSES, Source, Status
+from app.models.routing import ExplainRequest, ExplainResult
 from app.models.tickets import Ticket
+from app.routing.service import explain
 from app.tickets import actions as ticket_actions
 from app.tickets.presenters import applicant_public
 from app.tickets.queries import TicketFilters, list_tickets
@@ -51,14 +56,15 @@ async def login_page(request: Request) -> Response:
 
 
 @router.post("/login", response_class=HTMLResponse)
-async def login(request: Request, session: SessionDep, now: NowDep) -> Response:
+async def login(
+    request: Request, session: SessionDep, now: NowDep, data: Annotated[LoginForm, Form()]
+) -> Response:
     settings = settings_of(request)
     cookie = read_session(request, settings)
-    form = await request.form()
-    if not csrf_ok(cookie, form.get(CSRF_FIELD)):
+    if not csrf_ok(cookie, data.csrf_token):
         raise CsrfRefused
     assert cookie is not None
-    login_name, password = str(form.get("login") or ""), str(form.get("password") or "")
+    login_name, password = data.login, data.password
     try:
         user = await sign_in(session, login=login_name, password=password, now=now)
     except AccountLocked:
@@ -78,8 +84,8 @@ async def login(request: Request, session: SessionDep, now: NowDep) -> Response:
     )
 
 
-@router.post("/logout")
-async def logout(request: Request, form: FormDep) -> Response:
+@router.post("/logout", dependencies=[Depends(require_csrf)])
+async def logout(request: Request) -> Response:
     response = RedirectResponse("/console/login", status_code=303)
     clear_session(response, request, settings_of(request))
     return response
@@ -208,21 +214,17 @@ async def triage(
         cursor=cursor or None,
         now=now,
     )
-    items = [(t, await routing_hint(session, t)) for t, _ in rows]
+    items = [(t, await _routing_hint(session, t)) for t, _ in rows]
     suggestions = await duplicates.list_suggestions(
         session, principal=principal, status="open", limit=PAGE
     )
-    pairs = [
-        (s, await session.get(Ticket, s.ticket_id), await session.get(Ticket, s.candidate_id))
-        for s in suggestions
-    ]
     departments = await directory.list_departments(session)
     return render(
         request,
         "triage.html",
         {
             "items": items,
-            "pairs": [(s, a, b) for s, a, b in pairs if a is not None and b is not None],
+            "pairs": await suggestion_pairs(session, suggestions),
             "next_cursor": next_cursor,
             "departments": [d for d in departments if d.active and not d.is_triage],
             "names": {d.code: d.name for d in departments},
@@ -230,3 +232,24 @@ async def triage(
         console=console,
         now=now,
     )
+
+
+async def _routing_hint(session: AsyncSession, ticket: Ticket) -> ExplainResult | None:
+    """Where routing would send the ticket now and which rules almost matched."""
+    payload: dict[str, Any] = {
+        "text": ticket.text[:20_000] or "—",
+        "source": ticket.source,
+        "kind": ticket.kind,
+        "channel": ticket.channel,
+        "category": ticket.category_code,
+        "source_category": ticket.source_category,
+        "priority": ticket.priority,
+        "address": ticket.address,
+        "lat": ticket.lat,
+        "lon": ticket.lon,
+        "district": ticket.district_code,
+    }
+    try:
+        return await explain(session, ExplainRequest(**payload))
+    except (AppError, ValidationError):
+        return None

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import text
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.config import get_settings
+from app.config import settings_of
 from app.dedup.score import (
     REPEAT_WINDOW,
     WINDOW,
@@ -23,7 +24,9 @@ from app.errors import ValidationFailed
 from app.models.common import Status
 from app.models.routing import DuplicateSuggestion
 from app.models.tickets import Ticket, TicketAnswer
+from app.outbox import answers_back
 from app.tickets.events import record_event
+from app.tickets.status import change_status
 
 ACTOR = "system:dedup"
 _FIELDS = "id, category_code, text, created_at, lat, lon, address_key"
@@ -110,7 +113,7 @@ async def check_new_ticket(session: AsyncSession, ticket: Ticket, *, now: dateti
         # with reports that carry only an address.
         places = (await reference.current(session)).places
         ticket.address_key = places.place_key(None, ticket.text)
-    settings = get_settings()
+    settings = settings_of(session)
     view = view_of(ticket)
     candidates, closed = await _open_and_closed(session, view, now=now)
     verdicts = classify(
@@ -180,12 +183,10 @@ async def merge(
     actor: str,
     reason: str | None,
     now: datetime,
-    details: dict[str, object] | None = None,
+    details: dict[str, Any] | None = None,
 ) -> Ticket:
     """Link ``ticket`` as a duplicate of ``main``: status ``merged``, its source and citizen
     kept, and from now on it receives ``main``'s answers through its own source."""
-    from app.tickets.actions import apply_status
-
     if main.id == ticket.id:
         raise ValidationFailed("a ticket cannot be merged into itself", field="into")
     if main.status == Status.merged:
@@ -195,22 +196,20 @@ async def merge(
         )
     if main.status == Status.rejected:
         raise ValidationFailed("a ticket cannot be merged into a rejected one", field="into")
-    before = apply_status(ticket, Status.merged, now=now, reason=reason)
-    ticket.duplicate_of_id = main.id
     previous_department = ticket.department_code
-    ticket.department_code = main.department_code
-    record_event(
+    change_status(
         session,
         ticket,
+        Status.merged,
         actor=actor,
-        type="status_changed",
-        before=before,
-        after=Status.merged.value,
+        now=now,
         reason=reason,
         duplicate_of=main.id,
         department_before=previous_department,
         **(details or {}),
     )
+    ticket.duplicate_of_id = main.id
+    ticket.department_code = main.department_code
     record_event(session, main, actor=actor, type="duplicate_linked", duplicate=ticket.id)
     for row in await _suggestions_between(session, ticket, main):
         row.status, row.decided_at, row.decided_by = "merged", now, actor
@@ -226,20 +225,17 @@ async def unmerge(
     session: AsyncSession, ticket: Ticket, *, actor: str, reason: str | None, now: datetime
 ) -> Ticket:
     """Make a wrongly linked duplicate its own piece of work again (status ``routed``)."""
-    from app.tickets.actions import apply_status
-
     if ticket.status != Status.merged or ticket.duplicate_of_id is None:
         raise ValidationFailed(f"ticket {ticket.id} is not merged", field="ticket")
     main_id = ticket.duplicate_of_id
-    before = apply_status(ticket, Status.routed, now=now, reason=reason)
-    record_event(
+    change_status(
         session,
         ticket,
+        Status.routed,
         actor=actor,
-        type="status_changed",
-        before=before,
-        after=Status.routed.value,
-        reason=reason or "unmerged",
+        now=now,
+        reason=reason,
+        event_reason=reason or "unmerged",
         duplicate_of_before=main_id,
     )
     main = await session.get(Ticket, main_id)
@@ -274,8 +270,6 @@ async def _last_final_answer(session: AsyncSession, ticket: Ticket) -> TicketAns
 async def _forward_answer(
     session: AsyncSession, main: Ticket, merged: Ticket, answer: TicketAnswer, *, now: datetime
 ) -> None:
-    from app.outbox import answers_back
-
     assert merged.id is not None
     copy = TicketAnswer(
         ticket_id=merged.id, kind=answer.kind, text=answer.text, author=answer.author

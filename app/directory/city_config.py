@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
-from sqlmodel import SQLModel, col, select
+from sqlmodel import SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.errors import ValidationFailed
@@ -43,9 +43,8 @@ class DistrictSpec(BaseModel):
 
 
 class CityConfig(BaseModel):
-    model_config = ConfigDict(
-        extra="allow"
-    )  # later sections (routing, SLA) are read by their owners
+    # The other sections (routing rules, SLA policies) are read by their owners: city_setup.
+    model_config = ConfigDict(extra="allow")
     city: dict[str, Any] = Field(default_factory=dict)
     departments: list[DepartmentSpec]
     categories: list[CategorySpec]
@@ -105,8 +104,10 @@ def _upsert(
         counts["unchanged"] += 1
 
 
-async def apply_city_config(session: AsyncSession, config: CityConfig) -> dict[str, int]:
-    """Make the directory equal to the file; re-running it changes nothing."""
+async def apply_directory(session: AsyncSession, config: CityConfig) -> dict[str, int]:
+    """Make the directory tables equal to the file; re-running it changes nothing.
+
+    The other sections are applied by their owners (``city_setup.apply_city_config``)."""
     counts: Counter[str] = Counter()
     depts = {d.code: d for d in (await session.exec(select(Department))).all()}
     for d in config.departments:
@@ -187,15 +188,4 @@ async def apply_city_config(session: AsyncSession, config: CityConfig) -> dict[s
             counts,
         )
     await session.flush()
-    for hook in CONFIG_SECTION_HOOKS:
-        for key, value in (await hook(session, config)).items():
-            counts[key] += value
     return dict(counts)
-
-
-# Later capabilities (routing rules, SLA policies) register an applier for their own section.
-CONFIG_SECTION_HOOKS: list[Any] = []
-
-
-async def department_codes(session: AsyncSession) -> set[str]:
-    return set((await session.exec(select(Department.code).where(col(Department.active)))).all())

@@ -22,7 +22,8 @@ from app.errors import ValidationFailed
 from app.models.directory import Category, CategoryMapping, Department, District
 from app.models.routing import RoutingRule
 from app.models.sla import SlaPolicy
-from app.routing.rules import RuleSpec
+from app.routing.rules import RuleSpec, rule_spec
+from app.sla.policies import to_rule
 from app.sla.rules import PolicyRule
 
 _TOKEN = text("SELECT token FROM reference_version")
@@ -137,15 +138,7 @@ async def _for_token(session: AsyncSession) -> Reference:
     return reference
 
 
-def forget() -> None:
-    """Drop the snapshot (tests that rewrite the tables with triggers off call this)."""
-    _cache.clear()
-
-
 async def _load(session: AsyncSession, token: Any) -> Reference:
-    from app.routing.service import rule_spec
-    from app.sla.policies import to_rule
-
     departments = (await session.exec(select(Department))).all()
     categories = (await session.exec(select(Category))).all()
     mappings = (await session.exec(select(CategoryMapping))).all()

@@ -9,33 +9,27 @@ department.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.access.api_keys import Principal
-from app.config import get_settings
+from app.config import settings_of
 from app.errors import Forbidden, ValidationFailed
+from app.metrics import catalog
 from app.metrics import store as metrics_store
 from app.models.common import Role, Status
+from app.models.drafts import FeedbackDraft
 from app.models.feedback import FeedbackCreate, Sentiment, TicketFeedback
 from app.models.outbox import OutboxTarget
 from app.models.tickets import Ticket, TicketAnswer
 from app.outbox import answers_back
 from app.outbox import service as outbox
-from app.tickets.actions import apply_status
 from app.tickets.events import record_event
 from app.tickets.service import get_visible_ticket
+from app.tickets.status import change_status
 
-FEEDBACK_TOTAL = "appeals_citizen_feedback_total"
 REOPENABLE = (Status.answered.value, Status.closed.value)
-
-_IM_REASONS = {
-    "автор доволен": Sentiment.positive,
-    "автор нейтрален": Sentiment.neutral,
-    "автор недоволен": Sentiment.negative,
-}
 
 
 def sentiment_of_score(score: int) -> Sentiment:
@@ -49,20 +43,6 @@ def sentiment_of_score(score: int) -> Sentiment:
         if score == 3
         else Sentiment.positive
     )
-
-
-def from_pos_rating(value: str | int | None) -> tuple[Sentiment, int] | None:
-    """ПОС «Оценка ответа заявителем»: 1–5, or «-» / empty for none."""
-    text = str(value).strip() if value is not None else ""
-    if not text.isdigit():
-        return None
-    score = int(text)
-    return sentiment_of_score(score), score
-
-
-def from_im_close_reason(value: str | None) -> Sentiment | None:
-    """IM «Причина закрытия»: Автор доволен / нейтрален / недоволен."""
-    return _IM_REASONS.get((value or "").strip().lower())
 
 
 def should_reopen(score: int | None, sentiment: Sentiment, threshold: int) -> bool:
@@ -98,7 +78,8 @@ async def record_feedback(
     sentiment = Sentiment(sentiment)
     if score is not None:
         sentiment_of_score(score)  # validates the range
-    threshold = get_settings().reopen_rating_threshold if threshold is None else threshold
+    if threshold is None:
+        threshold = settings_of(session).reopen_rating_threshold
     assert ticket.id is not None
     answer = await _latest_answer(session, ticket)
     answer_key = answer.id if answer is not None and answer.id is not None else 0
@@ -132,7 +113,7 @@ async def record_feedback(
         session.add(row)
         await metrics_store.increment(
             session,
-            FEEDBACK_TOTAL,
+            catalog.CITIZEN_FEEDBACK,
             {"source": row.source, "department": row.department_code, "sentiment": row.sentiment},
         )
     reopen = should_reopen(score, sentiment, threshold) and ticket.status in REOPENABLE
@@ -151,17 +132,10 @@ async def record_feedback(
     )
     if reopen:
         reason = f"citizen rating: {value}"
-        before = apply_status(ticket, Status.in_progress, now=now, reason=reason)
-        row.reopened = True
-        record_event(
-            session,
-            ticket,
-            actor=actor,
-            type="status_changed",
-            before=before,
-            after=Status.in_progress.value,
-            reason=reason,
+        before = change_status(
+            session, ticket, Status.in_progress, actor=actor, now=now, reason=reason
         )
+        row.reopened = True
         await answers_back.on_status_change(session, ticket, before=before, now=now)
     if reopen or sentiment == Sentiment.negative:
         await outbox.enqueue(
@@ -187,35 +161,32 @@ async def record_feedback(
 
 
 async def record_source_feedback(
-    session: AsyncSession, ticket: Ticket, extra: dict[str, Any], *, now: datetime, actor: str
+    session: AsyncSession,
+    ticket: Ticket,
+    feedback: FeedbackDraft | None,
+    *,
+    now: datetime,
+    actor: str,
 ) -> TicketFeedback | None:
-    """The rating a source item carries (ПОС ``extra["rating"]`` 1–5, IM
-    ``extra["closure_reason"]``), recorded once; for ingestion to call after each snapshot."""
-    pos = from_pos_rating(extra.get("rating"))
-    if pos is not None:
-        sentiment, score = pos
-        return await record_feedback(
-            session,
-            ticket,
-            source_value=str(score),
-            score=score,
-            sentiment=sentiment,
-            now=now,
-            actor=actor,
-        )
-    reason = extra.get("closure_reason")
-    im = from_im_close_reason(reason if isinstance(reason, str) else None)
-    if im is not None:
-        return await record_feedback(
-            session,
-            ticket,
-            source_value=str(reason).strip(),
-            score=None,
-            sentiment=im,
-            now=now,
-            actor=actor,
-        )
-    return None
+    """The citizen's rating a source item carries, as its connector read it (a 1–5 score, or
+    words with their sentiment), recorded once; for ingestion to call after each snapshot."""
+    if feedback is None:
+        return None
+    if feedback.score is not None:
+        sentiment, score = sentiment_of_score(feedback.score), feedback.score
+    elif feedback.sentiment is not None:
+        sentiment, score = feedback.sentiment, None
+    else:
+        return None
+    return await record_feedback(
+        session,
+        ticket,
+        source_value=feedback.value,
+        score=score,
+        sentiment=sentiment,
+        now=now,
+        actor=actor,
+    )
 
 
 async def record_manual_feedback(

@@ -8,6 +8,7 @@ from sqlalchemy import text
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.metrics import catalog
 from app.metrics import store as metrics_store
 from app.models.connector_health import ConnectorHealth
 
@@ -58,7 +59,7 @@ async def record_failure(
         _FAILURE, params={"c": connector, "now": now, "reason": reason}
     )
     await metrics_store.increment(
-        session, "appeals_connector_failures_total", {"connector": connector, "reason": reason}
+        session, catalog.CONNECTOR_FAILURES, {"connector": connector, "reason": reason}
     )
 
 

@@ -20,44 +20,14 @@ from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.connectors.base import ConnectorPayloadError
-from app.connectors.feedback_platform import inbound as feedback_platform
-from app.connectors.incident_management import inbound as incident_management
-from app.errors import AppError, NotFound, ValidationFailed
+from app.connectors import registry
+from app.connectors.base import ConnectorPayloadError, ExportFormat
+from app.errors import AppError, ValidationFailed
 from app.intake.inbound import connector_actor
 from app.intake.ingestion import ingest_draft
-from app.models.drafts import TicketDraft
 
 Row = dict[str, object]
 HEADER_SCAN_ROWS = 20
-
-
-@dataclass(frozen=True)
-class ExportFormat:
-    source: str
-    key_column: str  # identifies the header row
-    required: tuple[str, ...]
-    sheet: str | None  # preferred sheet title
-    parse: Callable[..., TicketDraft]
-
-
-FORMATS = {
-    "feedback_platform": ExportFormat(
-        "feedback_platform",
-        "Номер",
-        ("Номер", "Дата поступления", "Категория", "Статус"),
-        None,
-        feedback_platform.draft_from_export_row,
-    ),
-    "incident_management": ExportFormat(
-        "incident_management",
-        "Урл блога",
-        ("Урл блога", "Дата создания", "Группа тем", "Тема"),
-        "Детализация",
-        incident_management.draft_from_export_row,
-    ),
-}
-SLUGS = {"feedback-platform": "feedback_platform", "incident-management": "incident_management"}
 
 
 @dataclass
@@ -72,10 +42,8 @@ class ImportReport:
 
 
 def export_format(source: str) -> ExportFormat:
-    name = SLUGS.get(source, source)
-    if name not in FORMATS:
-        raise NotFound(f"no import format for '{source}'")
-    return FORMATS[name]
+    """The source's export format (its columns are the connector's); unknown → 404."""
+    return registry.export_format(source)
 
 
 def open_rows(file: IO[bytes], fmt: ExportFormat) -> Iterator[tuple[int, Row]]:

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import async_sessionmaker
-from sqlmodel import col, select
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.config import Settings
@@ -18,6 +18,7 @@ from app.connectors.registry import inbound_connector
 from app.errors import SignatureInvalid, ValidationFailed
 from app.intake import connector_health
 from app.intake.ingestion import ingest_draft, item_lock_key
+from app.metrics import catalog
 from app.metrics import store as metrics_store
 from app.models.drafts import TicketDraft
 from app.models.inbound import DeliveryOutcome, InboundDelivery
@@ -25,7 +26,6 @@ from app.models.tickets import Ticket
 
 log = logging.getLogger(__name__)
 
-DELIVERIES = "appeals_webhook_deliveries_total"
 _LOCKS = text(
     "SELECT pg_advisory_xact_lock(hashtextextended(:webhook, 0)), "
     "CASE WHEN CAST(:item AS text) IS NOT NULL "
@@ -162,7 +162,9 @@ def _invalid(source: str, delivery: InboundDelivery) -> ValidationFailed:
 
 
 async def _count(session: AsyncSession, source: str, outcome: str) -> None:
-    await metrics_store.increment(session, DELIVERIES, {"source": source, "outcome": outcome})
+    await metrics_store.increment(
+        session, catalog.WEBHOOK_DELIVERIES, {"source": source, "outcome": outcome}
+    )
 
 
 async def _record_failure(
@@ -192,16 +194,3 @@ async def _count_refusal(
             await session.commit()
     except Exception as exc:  # the 401 stands even when the count cannot be written
         log.warning("could not count a refused webhook signature: %s", type(exc).__name__)
-
-
-async def webhook_ids_seen(session: AsyncSession, source: str) -> list[str]:
-    """Every effective webhook-id of a source (tests and support use it)."""
-    rows = await session.exec(
-        select(InboundDelivery.webhook_id)
-        .where(
-            InboundDelivery.source == source,
-            InboundDelivery.outcome != DeliveryOutcome.duplicate,
-        )
-        .order_by(col(InboundDelivery.id))
-    )
-    return [r for r in rows.all() if r is not None]

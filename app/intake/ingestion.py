@@ -18,18 +18,18 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.directory import reference
 from app.feedback.service import record_source_feedback
+from app.metrics import catalog
 from app.metrics import store as metrics_store
 from app.models.common import Status
 from app.models.drafts import TicketDraft
 from app.models.tickets import Ticket, TicketAnswer
-from app.tickets.actions import apply_status
 from app.tickets.events import record_event
 from app.tickets.lifecycle import TRANSITIONS
-from app.tickets.service import create_from_draft, touch
+from app.tickets.service import create_from_draft
+from app.tickets.status import change_status, touch
 
 Outcome = Literal["created", "updated", "unchanged", "stale"]
 
-RECEIVED = "appeals_tickets_received_total"
 _LOCK = text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))")
 _ANSWER_KEYS = text(
     "SELECT data->>'key' FROM ticket_events WHERE ticket_id = :id AND type = 'source_answer'"
@@ -84,7 +84,7 @@ async def ingest_draft(
         result = IngestResult("updated" if changes else "unchanged", ticket, changes)
     # A citizen's rating (ПОС score, IM close reason) only adds to the ticket, so even an older
     # snapshot or an undated export row carries it; recording is idempotent per answer.
-    await record_source_feedback(session, result.ticket, draft.extra, now=now, actor=actor)
+    await record_source_feedback(session, result.ticket, draft.feedback, now=now, actor=actor)
     return result
 
 
@@ -113,7 +113,7 @@ async def _create(
         ticket.closed_at = when
     await _store_source_answers(session, ticket, draft, actor=actor, now=now)
     await metrics_store.increment(
-        session, RECEIVED, {"source": draft.source, "channel": draft.channel}
+        session, catalog.TICKETS_RECEIVED, {"source": draft.source, "channel": draft.channel}
     )
     return ticket
 
@@ -132,24 +132,17 @@ async def _apply_snapshot(
         if draft.status and draft.status != ticket.status:
             current, target = Status(ticket.status), Status(draft.status)
             if target in TRANSITIONS[current]:
-                before = apply_status(
+                change_status(
+                    session,
                     ticket,
                     target,
+                    actor=actor,
                     now=now,
                     reason=draft.status_reason,
                     redirect_to=draft.redirect_to,
+                    record_redirect=True,
                 )
                 status_moved = True
-                record_event(
-                    session,
-                    ticket,
-                    actor=actor,
-                    type="status_changed",
-                    before=before,
-                    after=target.value,
-                    reason=draft.status_reason,
-                    redirect_to=draft.redirect_to,
-                )
             else:
                 changes["status_not_applied"] = {"current": current.value, "source": target.value}
     if draft.text and draft.text != ticket.text:

@@ -12,6 +12,8 @@ from prometheus_client import CollectorRegistry, Histogram, disable_created_metr
 from prometheus_client.exposition import generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.metrics.catalog import HTTP_REQUEST_DURATION
+
 # ``*_created`` series are not part of the text format promtool expects from us.
 disable_created_metrics()
 
@@ -19,11 +21,11 @@ UNMATCHED = "unmatched"
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 REQUEST_DURATION = Histogram(
-    "appeals_http_request_duration_seconds",
-    "HTTP request duration by method, route template and status code.",
-    ["method", "route", "status"],
+    HTTP_REQUEST_DURATION.name,
+    HTTP_REQUEST_DURATION.help,
+    HTTP_REQUEST_DURATION.labels,
     registry=REGISTRY,
-    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+    buckets=HTTP_REQUEST_DURATION.buckets,
 )
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 

@@ -2,7 +2,9 @@
 
 Exact across any number of api and worker processes (the database is the only state) and
 across restarts; the scrape reads one small table whose size depends on the label sets,
-not on the number of tickets. Labels must be bounded sets: never ids or personal data.
+not on the number of tickets. Writers name a family declared in ``app.metrics.catalog``;
+its label names are checked. Updates are buffered in the session and written by a
+``before_commit`` hook that ``app.metrics.hooks.install_metric_hooks()`` installs at start-up.
 """
 
 from __future__ import annotations
@@ -10,31 +12,20 @@ from __future__ import annotations
 import functools
 import json
 import random
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import Session
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.metrics.catalog import Family
+
 SHARDS = 16
 
-# Seconds: from minutes (IM first answers) to months (59-ФЗ with an extension).
-DURATION_BUCKETS: tuple[float, ...] = (
-    300,
-    900,
-    1800,
-    3600,
-    2 * 3600,
-    4 * 3600,
-    9 * 3600,
-    86400,
-    3 * 86400,
-    7 * 86400,
-    10 * 86400,
-    30 * 86400,
-    60 * 86400,
-)
+# One buffered change of a stored series: (series name, labels, value). A histogram's series
+# are its ``_bucket`` (with ``le``), ``_sum`` and ``_count``.
+Update = tuple[str, Mapping[str, str], float]
 
 _UPSERT = text(
     "INSERT INTO metric_counters (name, labels, shard, value) "
@@ -51,36 +42,56 @@ def encode_labels(labels: Mapping[str, str]) -> str:
 
 
 _BUFFER = "appeals_metric_updates"
+_installed = False
+
+
+class HooksNotInstalled(RuntimeError):
+    """Counter updates were buffered in a process where nothing would ever write them."""
+
+
+def _checked(family: Family, labels: Mapping[str, str], *, kind: str) -> None:
+    if family.where != "store" or family.type != kind:
+        raise ValueError(f"{family.name} is not a stored {kind} (catalog: {family.type})")
+    if labels.keys() != family.label_names:
+        raise ValueError(
+            f"{family.name} takes labels {sorted(family.labels)}, not {sorted(labels)}"
+        )
 
 
 async def increment(
     session: AsyncSession,
-    name: str,
+    family: Family,
     labels: Mapping[str, str] | None = None,
     value: float = 1.0,
 ) -> None:
-    """Add ``value`` to a counter as part of the current transaction."""
-    await increment_many(session, [(name, labels or {}, value)])
+    """Add ``value`` to a declared counter as part of the current transaction."""
+    await increment_many(session, [(family, labels or {}, value)])
 
 
 async def increment_many(
-    session: AsyncSession, updates: Iterable[tuple[str, Mapping[str, str], float]]
+    session: AsyncSession, updates: Iterable[tuple[Family, Mapping[str, str], float]]
 ) -> None:
     """Buffer counter updates; they are written just before the transaction commits."""
-    buffer_updates(session.sync_session, updates)
+    series: list[Update] = []
+    for family, labels, value in updates:
+        _checked(family, labels, kind="counter")
+        series.append((family.name, labels, value))
+    buffer_updates(session.sync_session, series)
 
 
-def buffer_updates(
-    session: Session, updates: Iterable[tuple[str, Mapping[str, str], float]]
-) -> None:
-    """The synchronous form, for ORM event hooks (e.g. ``before_flush``)."""
+def buffer_updates(session: Session, updates: Iterable[Update]) -> None:
+    """The synchronous form, by series name, for ORM event hooks (e.g. ``before_flush``)."""
+    if not _installed:
+        raise HooksNotInstalled(
+            "metric hooks are not installed in this process: call "
+            "app.metrics.hooks.install_metric_hooks() at start-up"
+        )
     buffer: dict[tuple[str, str], float] = session.info.setdefault(_BUFFER, {})
     for name, labels, value in updates:
         key = (name, encode_labels(labels))
         buffer[key] = buffer.get(key, 0.0) + value
 
 
-@event.listens_for(Session, "before_commit")
 def _write_buffered(session: Session) -> None:
     # One statement, rows in a fixed order, one random shard per transaction: concurrent
     # transactions never lock the same rows in opposite orders, and rarely the same rows.
@@ -98,9 +109,18 @@ def _write_buffered(session: Session) -> None:
     session.execute(_UPSERT, rows)
 
 
-@event.listens_for(Session, "after_rollback")
 def _drop_buffered(session: Session) -> None:
     session.info.pop(_BUFFER, None)
+
+
+def install_commit_hooks() -> None:
+    """Write buffered updates before every commit, drop them on rollback (idempotent)."""
+    global _installed
+    if not event.contains(Session, "before_commit", _write_buffered):
+        event.listen(Session, "before_commit", _write_buffered)
+    if not event.contains(Session, "after_rollback", _drop_buffered):
+        event.listen(Session, "after_rollback", _drop_buffered)
+    _installed = True
 
 
 # Shards 1..15 folded into shard 0. Rows are taken with SKIP LOCKED (a row a delivery is
@@ -142,32 +162,24 @@ async def vacuum_counters(engine: AsyncEngine) -> None:
         await autocommit.exec_driver_sql("VACUUM (SKIP_LOCKED) metric_counters")
 
 
-def histogram_updates(
-    name: str,
-    labels: Mapping[str, str],
-    value: float,
-    buckets: Sequence[float] = DURATION_BUCKETS,
-) -> list[tuple[str, Mapping[str, str], float]]:
-    """The counter updates one observation makes: every bucket it falls in, _sum, _count."""
-    updates: list[tuple[str, Mapping[str, str], float]] = []
-    for bound in buckets:
+def histogram_updates(family: Family, labels: Mapping[str, str], value: float) -> list[Update]:
+    """The series updates one observation makes: every bucket it falls in, _sum, _count."""
+    _checked(family, labels, kind="histogram")
+    updates: list[Update] = []
+    for bound in family.buckets:
         if value <= bound:
-            updates.append((f"{name}_bucket", {**labels, "le": _le(bound)}, 1.0))
-    updates.append((f"{name}_bucket", {**labels, "le": "+Inf"}, 1.0))
-    updates.append((f"{name}_sum", labels, value))
-    updates.append((f"{name}_count", labels, 1.0))
+            updates.append((f"{family.name}_bucket", {**labels, "le": _le(bound)}, 1.0))
+    updates.append((f"{family.name}_bucket", {**labels, "le": "+Inf"}, 1.0))
+    updates.append((f"{family.name}_sum", labels, value))
+    updates.append((f"{family.name}_count", labels, 1.0))
     return updates
 
 
 async def observe(
-    session: AsyncSession,
-    name: str,
-    labels: Mapping[str, str],
-    value: float,
-    buckets: Sequence[float] = DURATION_BUCKETS,
+    session: AsyncSession, family: Family, labels: Mapping[str, str], value: float
 ) -> None:
-    """Record one histogram observation in the current transaction."""
-    await increment_many(session, histogram_updates(name, labels, value, buckets))
+    """Record one observation of a declared histogram in the current transaction."""
+    buffer_updates(session.sync_session, histogram_updates(family, labels, value))
 
 
 def _le(bound: float) -> str:

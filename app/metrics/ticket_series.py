@@ -8,42 +8,38 @@ observed the moment ``first_responded_at`` / ``answered_at`` are first set.
 
 Changes made through the ORM are seen (creation, ``apply_status``, re-routing, deletion); a bulk
 SQL ``UPDATE tickets SET status = …`` is not, and must not be used for status or department.
+Nothing happens at import: ``install_ticket_hook()`` (through ``install_metric_hooks()``) is
+called by every process start-up that writes tickets.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session, UOWTransaction, attributes
 
+from app.metrics import catalog
 from app.metrics import store as metrics_store
 from app.models.common import OPEN_STATUSES
 from app.models.tickets import Ticket
 
-OPEN_TICKETS = "appeals_tickets_open"
-ROUTED = "appeals_tickets_routed_total"
-FIRST_RESPONSE = "appeals_first_response_seconds"
-RESOLUTION = "appeals_resolution_seconds"
+Update = metrics_store.Update
+OPEN = catalog.TICKETS_OPEN.name
 
-Update = tuple[str, Mapping[str, str], float]
-
-# Load the old value when these are set on a ticket whose attribute was not loaded, so the hook
-# always knows what a ticket left.
-for _column in (
+# The old value of these is loaded when they are set on a ticket whose attribute was not
+# loaded, so the hook always knows what a ticket left.
+_WATCHED = (
     Ticket.status,
     Ticket.department_code,
     Ticket.first_responded_at,
     Ticket.answered_at,
-):
-    event.listen(_column, "set", lambda *a: None, active_history=True)
+)
 
 
-def routed_update(*, department: str, method: str) -> Update:
-    """The counter update for one routing decision (``category``, ``triage``, ``explicit`` …)."""
-    return (ROUTED, {"department": department, "method": method}, 1.0)
+def _keep_history(*args: Any) -> None:
+    """A no-op ``set`` listener: registered with ``active_history`` for its side effect."""
 
 
 def _open_key(status: Any, department: Any) -> tuple[str, str] | None:
@@ -74,21 +70,23 @@ def ticket_updates(obj: Ticket, *, is_new: bool = False, is_deleted: bool = Fals
     new = None if is_deleted else _open_key(obj.status, obj.department_code)
     if old != new:
         if old is not None:
-            updates.append((OPEN_TICKETS, {"status": old[0], "department": old[1]}, -1.0))
+            updates.append((OPEN, {"status": old[0], "department": old[1]}, -1.0))
         if new is not None:
-            updates.append((OPEN_TICKETS, {"status": new[0], "department": new[1]}, 1.0))
+            updates.append((OPEN, {"status": new[0], "department": new[1]}, 1.0))
     if is_deleted:
         return updates
     labels = {"source": str(obj.source), "department": str(obj.department_code)}
-    for column, metric in (("first_responded_at", FIRST_RESPONSE), ("answered_at", RESOLUTION)):
+    for column, family in (
+        ("first_responded_at", catalog.FIRST_RESPONSE),
+        ("answered_at", catalog.RESOLUTION),
+    ):
         if before(column) is None:
             seconds = _duration(obj, getattr(obj, column))
             if seconds is not None:
-                updates.extend(metrics_store.histogram_updates(metric, labels, seconds))
+                updates.extend(metrics_store.histogram_updates(family, labels, seconds))
     return updates
 
 
-@event.listens_for(Session, "before_flush")
 def _count_ticket_changes(session: Session, flush_context: UOWTransaction, instances: Any) -> None:
     updates: list[Update] = []
     for obj in session.new:
@@ -102,3 +100,12 @@ def _count_ticket_changes(session: Session, flush_context: UOWTransaction, insta
             updates.extend(ticket_updates(obj, is_deleted=True))
     if updates:
         metrics_store.buffer_updates(session, updates)
+
+
+def install_ticket_hook() -> None:
+    """Count every flushed change of a ticket (idempotent)."""
+    for column in _WATCHED:
+        if not event.contains(column, "set", _keep_history):
+            event.listen(column, "set", _keep_history, active_history=True)
+    if not event.contains(Session, "before_flush", _count_ticket_changes):
+        event.listen(Session, "before_flush", _count_ticket_changes)

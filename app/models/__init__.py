@@ -1,6 +1,5 @@
 """SQLModel tables and their API schemas; importing this package registers every table."""
 
-from app.models import construction
 from app.models.auth import ApiKey
 from app.models.chatbot import ChatbotReport
 from app.models.connector_health import ConnectorHealth
@@ -14,8 +13,6 @@ from app.models.routing import DuplicateSuggestion, RoutingRule
 from app.models.sla import SlaMark, SlaPolicy
 from app.models.tickets import Applicant, Ticket, TicketAnswer, TicketEvent
 from app.models.users import ConsoleUser
-
-construction.install()
 
 __all__ = [
     "ApiKey",

@@ -22,13 +22,3 @@ class ApiKey(SQLModel, table=True):
     )
     created_at: datetime = ts_field(default_now=True)
     revoked_at: datetime | None = ts_field()
-
-
-class ApiKeyPublic(SQLModel):
-    id: int
-    prefix: str
-    name: str
-    role: str
-    department_code: str | None
-    created_at: datetime
-    revoked_at: datetime | None

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import DateTime, String
+from sqlalchemy import DateTime
 from sqlmodel import Field
 
 
@@ -19,10 +19,6 @@ def ts_field(*, nullable: bool = True, index: bool = False, default_now: bool = 
     if default_now:
         return Field(default_factory=utcnow, sa_type=DateTime(timezone=True), nullable=False)
     return Field(default=None, sa_type=DateTime(timezone=True), nullable=nullable, index=index)
-
-
-def code_field(length: int = 32, **kw: Any) -> Any:
-    return Field(sa_type=String(length), **kw)
 
 
 class Source(StrEnum):

@@ -1,10 +1,17 @@
-"""The neutral shape every source is mapped to before it becomes a ticket."""
+"""The neutral shape every source is mapped to before it becomes a ticket.
+
+Connectors fill it; the domains read only its neutral fields. ``extra`` keeps the source's own
+reference fields as given (stored on the ticket for people reading the record); no domain code
+reads a source's field name out of it.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+
+from app.models.feedback import Sentiment
 
 
 @dataclass
@@ -23,6 +30,20 @@ class ApplicantDraft:
 
     def is_empty(self) -> bool:
         return not any(vars(self).values())
+
+
+@dataclass(frozen=True)
+class FeedbackDraft:
+    """The citizen's verdict on the answer as the source reported it.
+
+    ``value`` is what the source said, verbatim (stored as the feedback's ``source_value``);
+    ``score`` is a 1–5 rating where the source rates with a number, else ``sentiment`` is what
+    its words mean.
+    """
+
+    value: str
+    score: int | None = None
+    sentiment: Sentiment | None = None
 
 
 @dataclass
@@ -53,6 +74,12 @@ class TicketDraft:
     applicant: ApplicantDraft | None = None
     attachments: list[dict[str, Any]] = field(default_factory=list)
     created_at: datetime | None = None
-    extra: dict[str, Any] = field(default_factory=dict)  # answerAt, fastTrack, …
+    # The source marked the item for a shorter deadline (SLA policies may match on it).
+    fast_track: bool = False
+    # The answer date the source itself planned; wins over a policy that allows it.
+    source_due_at: datetime | None = None
+    # The citizen's rating of the answer, when this snapshot carries one.
+    feedback: FeedbackDraft | None = None
+    extra: dict[str, Any] = field(default_factory=dict)  # the source's own fields, as given
     # Answers already given inside the source: {"key", "at", "kind", "text"}; stored once each.
     source_answers: list[dict[str, Any]] = field(default_factory=list)

@@ -13,6 +13,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.errors import Conflict, NotFound
+from app.metrics import catalog
 from app.metrics import store as metrics_store
 from app.models.outbox import OutboxMessage, OutboxState
 from app.models.pagination import decode_cursor, encode_cursor
@@ -75,7 +76,7 @@ async def enqueue(
     if answer is not None:
         answer.delivery_status = ANSWER_STATUS[OutboxState.pending]
     await metrics_store.increment(
-        session, "appeals_outbox_enqueued_total", {"target": target, "kind": kind}
+        session, catalog.OUTBOX_ENQUEUED, {"target": target, "kind": kind}
     )
     return row
 
@@ -183,7 +184,7 @@ async def settle_attempt(
             )
     await metrics_store.increment(
         session,
-        "appeals_outbox_deliveries_total",
+        catalog.OUTBOX_DELIVERIES,
         {"target": message.target, "outcome": result.outcome.value},
     )
     await session.flush()
@@ -274,9 +275,7 @@ async def replay(
                 target=message.target,
                 kind=message.kind,
             )
-    await metrics_store.increment(
-        session, "appeals_outbox_replays_total", {"target": message.target}
-    )
+    await metrics_store.increment(session, catalog.OUTBOX_REPLAYS, {"target": message.target})
     await session.flush()
     return message
 

@@ -19,7 +19,6 @@ from sqlalchemy import DateTime, String, bindparam, text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.access.api_keys import Principal
-from app.config import get_settings
 from app.errors import Forbidden, ValidationFailed
 from app.models.common import Role
 
@@ -126,15 +125,16 @@ async def satisfaction_report(
     start: datetime,
     end: datetime,
     department: str | None,
+    timezone: str,
 ) -> SatisfactionReport:
-    """Satisfaction, on-time %, re-routes and reopen rate per department and month."""
+    """Satisfaction, on-time %, re-routes and reopen rate per department and month; the months
+    are those of the city's ``timezone`` (an IANA name, ``settings.timezone``)."""
     if start.tzinfo is None or end.tzinfo is None:
         raise ValidationFailed("from and to need a time zone (e.g. 2026-11-01T00:00:00+10:00)")
     if end <= start:
         raise ValidationFailed("'to' must be after 'from'", field="to")
     department = _department(principal, department)
-    tz = get_settings().timezone
-    params = {"start": start, "end": end, "department": department, "tz": tz}
+    params = {"start": start, "end": end, "department": department, "tz": timezone}
     previous_from = start - (end - start)
     feedback = {(r.department, r.month): r for r in await _rows(session, _FEEDBACK, params)}
     answered = {(r.department, r.month): r for r in await _rows(session, _ANSWERED, params)}

@@ -10,7 +10,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.directory import city_config
+from app.directory.city_config import CityConfig
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.models.common import utcnow
 from app.models.directory import Category, Department, District
@@ -130,7 +130,7 @@ async def delete_rule(session: AsyncSession, rule_id: int) -> None:
 _SPECS = TypeAdapter(list[RoutingRuleIn])
 
 
-async def apply_config_rules(session: AsyncSession, config: Any) -> dict[str, int]:
+async def apply_config_rules(session: AsyncSession, config: CityConfig) -> dict[str, int]:
     """The ``routing_rules:`` section: rules from the file, in file order, keyed by name.
     Rules made through the API are left alone."""
     raw = (config.model_extra or {}).get("routing_rules")
@@ -162,7 +162,3 @@ async def apply_config_rules(session: AsyncSession, config: Any) -> dict[str, in
             counts["routing_rules_removed"] += 1
     await session.flush()
     return dict(counts)
-
-
-if apply_config_rules not in city_config.CONFIG_SECTION_HOOKS:
-    city_config.CONFIG_SECTION_HOOKS.append(apply_config_rules)

@@ -15,7 +15,6 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.config import get_settings
 from app.models.common import Status
 from app.models.tickets import Ticket
 from app.routing.rules import Suggestion, TicketFacts
@@ -23,8 +22,9 @@ from app.routing.rules import Suggestion, TicketFacts
 MODEL_FILE = "routing-model.joblib"
 
 
-def model_path() -> Path:
-    return get_settings().data_dir / "routing" / MODEL_FILE
+def model_path(data_dir: Path) -> Path:
+    """Where the model of a deployment lives: ``settings.data_dir``/routing/."""
+    return data_dir / "routing" / MODEL_FILE
 
 
 def features(text: str, category: str | None) -> str:
@@ -108,11 +108,10 @@ def evaluate(
     )
 
 
-def save(model: Any, path: Path | None = None) -> Path:
+def save(model: Any, path: Path) -> Path:
     """Write the model atomically (a replica reading it never sees half a file)."""
     import joblib
 
-    path = path or model_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     joblib.dump(model, tmp)
@@ -124,9 +123,8 @@ def save(model: Any, path: Path | None = None) -> Path:
 _cache: dict[tuple[str, float], Any] = {}
 
 
-def load(path: Path | None = None) -> Any | None:
+def load(path: Path) -> Any | None:
     """The saved model (re-read when the file changes), or None when none was trained."""
-    path = path or model_path()
     try:
         mtime = path.stat().st_mtime
     except FileNotFoundError:
@@ -150,9 +148,9 @@ def suggest_with(model: Any, facts: TicketFacts) -> Suggestion | None:
     return Suggestion(str(model.classes_[best]), float(probabilities[best]))
 
 
-def suggest(facts: TicketFacts) -> Suggestion | None:
-    """The saved model's suggestion, or None when there is no model yet."""
-    return suggest_with(load(), facts)
+def suggest(facts: TicketFacts, *, data_dir: Path) -> Suggestion | None:
+    """The suggestion of the model saved under ``data_dir``, or None when there is no model yet."""
+    return suggest_with(load(model_path(data_dir)), facts)
 
 
 async def closed_ticket_examples(

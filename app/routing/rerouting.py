@@ -9,14 +9,15 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.access.api_keys import Principal
 from app.directory import service as directory
 from app.errors import Forbidden, ValidationFailed
+from app.metrics import catalog
 from app.metrics import store as metrics_store
 from app.models.common import OPEN_STATUSES, Role, Status
 from app.models.directory import Department
 from app.models.routing import ReturnRequest, RouteRequest
 from app.models.tickets import Ticket
-from app.tickets.actions import apply_status
 from app.tickets.events import record_event
-from app.tickets.service import check_version, get_visible_ticket, touch
+from app.tickets.service import check_version, get_visible_ticket
+from app.tickets.status import apply_status, touch
 
 BOUNCE_AFTER = 2  # re-routed this many times: the ticket bounces between departments
 STAFF = (Role.operator, Role.manager, Role.admin)
@@ -80,7 +81,7 @@ async def move_ticket(
     if rerouted:
         await metrics_store.increment(
             session,
-            "appeals_tickets_rerouted_total",
+            catalog.TICKETS_REROUTED,
             {"from_department": source.code, "to_department": target.code, "how": how},
         )
         if ticket.reroute_count >= BOUNCE_AFTER and not ticket.bouncing:
@@ -94,12 +95,12 @@ async def move_ticket(
                 department=target.code,
             )
             await metrics_store.increment(
-                session, "appeals_tickets_bouncing_total", {"department": source.code}
+                session, catalog.TICKETS_BOUNCING, {"department": source.code}
             )
     else:
         await metrics_store.increment(
             session,
-            "appeals_tickets_routed_total",
+            catalog.TICKETS_ROUTED,
             {"department": target.code, "method": "manual"},
         )
     return ticket

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
+from typing import TYPE_CHECKING
 
 from app.routing.ru_text import stem_set, stems
 
-CONDITIONS = ("source", "kind", "channel", "category", "district", "priority", "keywords")
+if TYPE_CHECKING:
+    from app.models.routing import RoutingRule
 
 
 @dataclass(frozen=True)
@@ -25,20 +27,6 @@ class RuleSpec:
     districts: frozenset[str] = frozenset()
     priorities: frozenset[str] = frozenset()
     keywords: tuple[str, ...] = ()  # any of them; a phrase needs all its words
-
-    def conditions(self) -> list[str]:
-        return [c for c in CONDITIONS if self._values(c)]
-
-    def _values(self, condition: str) -> Iterable[str]:
-        return {
-            "source": self.sources,
-            "kind": self.kinds,
-            "channel": self.channels,
-            "category": self.categories,
-            "district": self.districts,
-            "priority": self.priorities,
-            "keywords": self.keywords,
-        }[condition]
 
 
 @dataclass
@@ -252,4 +240,20 @@ def decide(
         district_code=district,
         confidence=guess.confidence if guess else None,
         near_misses=near,
+    )
+
+
+def rule_spec(row: RoutingRule) -> RuleSpec:
+    """The pure form of a stored rule."""
+    return RuleSpec(
+        id=row.id,
+        name=row.name,
+        department=row.department_code,
+        sources=frozenset(row.sources),
+        kinds=frozenset(row.kinds),
+        channels=frozenset(row.channels),
+        categories=frozenset(row.categories),
+        districts=frozenset(row.districts),
+        priorities=frozenset(row.priorities),
+        keywords=tuple(row.keywords),
     )

@@ -2,38 +2,20 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Protocol
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.config import get_settings
+from app.config import Settings, settings_of
 from app.directory import reference
 from app.directory import service as directory
 from app.models.drafts import TicketDraft
-from app.models.routing import ExplainRequest, ExplainResult, NearMiss, RoutingRule, RuleRef
-from app.routing import admin as routing_admin
+from app.models.routing import ExplainRequest, ExplainResult, NearMiss, RuleRef
 from app.routing import model as routing_model
 from app.routing.rules import RoutingDecision, RuleSpec, TicketFacts, decide
 
 __all__ = ["RoutingDecision", "explain", "route_new_ticket"]
-
-# Importing routing_admin registers the ``routing_rules:`` city config section.
-CONFIG_HOOK = routing_admin.apply_config_rules
-
-
-def rule_spec(row: RoutingRule) -> RuleSpec:
-    return RuleSpec(
-        id=row.id,
-        name=row.name,
-        department=row.department_code,
-        sources=frozenset(row.sources),
-        kinds=frozenset(row.kinds),
-        channels=frozenset(row.channels),
-        categories=frozenset(row.categories),
-        districts=frozenset(row.districts),
-        priorities=frozenset(row.priorities),
-        keywords=tuple(row.keywords),
-    )
 
 
 class CategoryLike(Protocol):
@@ -47,15 +29,15 @@ class CategoryLike(Protocol):
 
 
 def _decide(
-    ref: reference.Reference, facts: TicketFacts, category: CategoryLike
+    ref: reference.Reference, facts: TicketFacts, category: CategoryLike, *, settings: Settings
 ) -> RoutingDecision:
     return decide(
         facts,
         list(ref.rules),
         category_department=category.department_code,
         triage_department=ref.triage_department(),
-        suggest=routing_model.suggest,
-        min_confidence=get_settings().routing_model_min_confidence,
+        suggest=partial(routing_model.suggest, data_dir=settings.data_dir),
+        min_confidence=settings.routing_model_min_confidence,
         active_departments=ref.active_departments,
     )
 
@@ -92,7 +74,7 @@ async def route_new_ticket(
         district=district,
         priority=draft.priority if draft else "normal",
     )
-    return _decide(ref, facts, category)
+    return _decide(ref, facts, category, settings=settings_of(session))
 
 
 def _ref(rule: RuleSpec) -> RuleRef:
@@ -120,7 +102,7 @@ async def explain(session: AsyncSession, data: ExplainRequest) -> ExplainResult:
         district=district,
         priority=data.priority.value,
     )
-    decision = _decide(ref, facts, category)
+    decision = _decide(ref, facts, category, settings=settings_of(session))
     rule = None
     if decision.rule_name is not None:
         rule = RuleRef(

@@ -12,9 +12,10 @@ from typing import Any
 
 from sqlalchemy.orm import object_session
 
-from app.config import get_settings
+from app.config import Settings, settings_of
 from app.models.common import Status
 from app.models.tickets import Ticket, TicketEvent
+from app.sla.policies import FALLBACK_TERMS
 from app.sla.rules import (
     Deadlines,
     PolicyRule,
@@ -30,15 +31,21 @@ from app.sla.rules import (
 from app.sla.working_time import WorkCalendar
 
 ACTOR = "system:sla"
-RUNNING = frozenset({Status.new, Status.routed, Status.in_progress})
 
 
-def work_calendar() -> WorkCalendar:
+def work_calendar(s: Settings) -> WorkCalendar:
     """The city's working calendar from settings (time zone, office hours, corrections)."""
-    s = get_settings()
     return _calendar(
         s.timezone, s.office_hours, tuple(s.extra_days_off), tuple(s.extra_working_days)
     )
+
+
+def calendar_of(ticket: Ticket) -> WorkCalendar:
+    """The working calendar of the settings the ticket's session was made with."""
+    session = object_session(ticket)
+    if session is None:
+        raise RuntimeError("the ticket is not in a session: pass its calendar explicitly")
+    return work_calendar(settings_of(session))
 
 
 @lru_cache(maxsize=8)
@@ -55,14 +62,14 @@ def _calendar(
     )
 
 
-def facts_of(ticket: Ticket) -> TicketFacts:
-    extra = ticket.extra or {}
+def facts_of(ticket: Ticket, *, fast_track: bool = False) -> TicketFacts:
+    """What policies match on; ``fast_track`` is the source's mark (``TicketDraft.fast_track``)."""
     return TicketFacts(
         source=ticket.source,
         kind=ticket.kind,
         category=ticket.category_code,
         priority=ticket.priority,
-        fast_track=bool(extra.get("fastTrack")),
+        fast_track=fast_track,
     )
 
 
@@ -81,17 +88,6 @@ def terms_of(ticket: Ticket) -> PolicyTerms | None:
     return PolicyTerms.from_json(ticket.sla_terms) if ticket.sla_terms else None
 
 
-def _source_due(ticket: Ticket) -> datetime | None:
-    raw = (ticket.extra or {}).get("answerAt")
-    if not raw:
-        return None
-    try:
-        value = datetime.fromisoformat(str(raw))
-    except ValueError:
-        return None  # an unreadable planned date falls back to the policy's own term
-    return value if value.tzinfo else value.replace(tzinfo=work_calendar().tz)
-
-
 def set_deadlines(ticket: Ticket, deadlines: Deadlines) -> bool:
     changed = False
     for name, value in deadlines.as_dict().items():
@@ -103,19 +99,27 @@ def set_deadlines(ticket: Ticket, deadlines: Deadlines) -> bool:
 
 
 def apply_initial_deadlines(
-    ticket: Ticket, *, now: datetime, rules: list[PolicyRule] | None = None
+    ticket: Ticket,
+    *,
+    now: datetime,
+    cal: WorkCalendar,
+    rules: list[PolicyRule] | None = None,
+    fast_track: bool = False,
+    source_due: datetime | None = None,
 ) -> None:
-    """Set the deadlines a new ticket starts with, under the first matching policy."""
-    from app.sla.policies import FALLBACK_TERMS
+    """Set the deadlines a new ticket starts with, under the first matching policy.
 
-    rule = match_policy(rules or [], facts_of(ticket))
+    ``fast_track`` and ``source_due`` are what the source decided (``TicketDraft.fast_track``,
+    ``TicketDraft.source_due_at``): the connector read them, this module never reads a source.
+    """
+    rule = match_policy(rules or [], facts_of(ticket, fast_track=fast_track))
     terms = rule.terms if rule else FALLBACK_TERMS
     ticket.sla_policy = terms.name
     ticket.sla_terms = terms.to_json()
     start = ticket.created_at or now
     set_deadlines(
         ticket,
-        initial_deadlines(work_calendar(), terms, start=start, source_due=_source_due(ticket)),
+        initial_deadlines(cal, terms, start=start, source_due=source_due),
     )
 
 
@@ -142,7 +146,7 @@ def on_first_response(ticket: Ticket, *, now: datetime, interim: bool) -> None:
         return
     deadlines = current_deadlines(ticket)
     if interim and terms.after_interim is not None:
-        deadlines = after_interim_answer(work_calendar(), terms, deadlines, answered_at=now)
+        deadlines = after_interim_answer(calendar_of(ticket), terms, deadlines, answered_at=now)
     if set_deadlines(ticket, deadlines):
         record_deadlines(ticket, reason="interim_answer", now=now)
 
@@ -161,14 +165,14 @@ def on_transition(ticket: Ticket, *, before: str, after: str, now: datetime) -> 
         elif set_deadlines(
             ticket,
             resumed(
-                work_calendar(), terms, current_deadlines(ticket), held_from=held_from, now=now
+                calendar_of(ticket), terms, current_deadlines(ticket), held_from=held_from, now=now
             ),
         ):
             record_deadlines(ticket, reason="resumed", now=now, held_from=held_from)
         return
     elif before in (Status.answered, Status.closed) and after == Status.in_progress and terms:
         if set_deadlines(
-            ticket, reopened(work_calendar(), terms, current_deadlines(ticket), now=now)
+            ticket, reopened(calendar_of(ticket), terms, current_deadlines(ticket), now=now)
         ):
             record_deadlines(ticket, reason="reopened", now=now)
         return

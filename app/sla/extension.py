@@ -12,11 +12,12 @@ from app.errors import Conflict, Forbidden, ValidationFailed
 from app.models.common import Kind, Role, Status
 from app.models.sla import ExtensionRequest
 from app.models.tickets import Ticket
-from app.outbox.answers_back import ANSWERING_SOURCES
+from app.outbox.answers_back import answer_target
 from app.outbox.service import enqueue
 from app.sla import deadlines as sla
 from app.sla.rules import initial_deadlines
-from app.tickets.service import check_version, get_visible_ticket, touch
+from app.tickets.service import check_version, get_visible_ticket
+from app.tickets.status import touch
 
 EXTENDABLE = frozenset({Status.new, Status.routed, Status.in_progress, Status.on_hold})
 
@@ -51,7 +52,7 @@ async def extend_deadline(
             f"the extension is at most {terms.max_extension_days} days", field="days"
         )
     extended = initial_deadlines(
-        sla.work_calendar(), terms, start=ticket.created_at, extension_days=data.days
+        sla.calendar_of(ticket), terms, start=ticket.created_at, extension_days=data.days
     )
     current = sla.current_deadlines(ticket)
     sla.set_deadlines(
@@ -75,13 +76,13 @@ async def extend_deadline(
         extension_days=data.days,
         extension_reason=data.reason,
     )
-    target = ANSWERING_SOURCES.get(ticket.source)
+    target = answer_target(ticket.source)
     if target is None:
         # Recorded by staff (phone, visit): no channel back; the operator tells the citizen.
         return ticket
     await enqueue(
         session,
-        target=target.value,
+        target=target,
         kind="extension_notice",
         ticket=ticket,
         idempotency_id=f"extension-{ticket.id}-1",

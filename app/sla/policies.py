@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.directory import city_config
+from app.directory.city_config import CityConfig
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.models.common import Unit, utcnow
 from app.models.sla import SlaPolicy, SlaPolicyBase, SlaPolicyCreate, SlaPolicyUpdate
@@ -58,14 +58,6 @@ def to_rule(row: SlaPolicy) -> PolicyRule:
         priority=row.priority,
         fast_track=row.fast_track,
     )
-
-
-async def active_rules(session: AsyncSession) -> list[PolicyRule]:
-    """Every active policy in its pure form."""
-    rows = await session.exec(
-        select(SlaPolicy).where(col(SlaPolicy.active)).order_by(col(SlaPolicy.position))
-    )
-    return [to_rule(r) for r in rows.all()]
 
 
 async def list_policies(session: AsyncSession) -> list[SlaPolicy]:
@@ -131,7 +123,7 @@ class PolicySpec(SlaPolicyBase):
         return SlaPolicyCreate.model_validate(fields)
 
 
-async def apply_config_section(session: AsyncSession, config: Any) -> dict[str, int]:
+async def apply_config_section(session: AsyncSession, config: CityConfig) -> dict[str, int]:
     """Make the config-owned policies equal to ``sla_policies:``; API-made ones are left alone."""
     raw = (config.model_extra or {}).get("sla_policies")
     if raw is None:
@@ -171,7 +163,3 @@ async def apply_config_section(session: AsyncSession, config: Any) -> dict[str, 
 
 def _snapshot(row: SlaPolicy) -> dict[str, Any]:
     return row.model_dump(exclude={"updated_at", "id"})
-
-
-if apply_config_section not in city_config.CONFIG_SECTION_HOOKS:
-    city_config.CONFIG_SECTION_HOOKS.append(apply_config_section)

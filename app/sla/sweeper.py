@@ -19,11 +19,12 @@ from sqlalchemy import DateTime, Integer, bindparam, text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db import Database
+from app.metrics import catalog
 from app.metrics import store as metrics_store
 from app.outbox.service import enqueue
 
 BATCH = 2000
-METRIC = {"at_risk": "appeals_sla_at_risk_total", "breached": "appeals_sla_breaches_total"}
+METRIC = {"at_risk": catalog.SLA_AT_RISK, "breached": catalog.SLA_BREACHES}
 
 _RUNNING = "('new', 'routed', 'in_progress')"
 _SWEEP = text(

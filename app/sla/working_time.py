@@ -9,7 +9,7 @@ day in the city's time zone. Instants in and out are timezone-aware; results are
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
@@ -178,8 +178,3 @@ def _aware(instant: datetime) -> datetime:
     if instant.tzinfo is None:
         raise ValueError("naive datetimes are not accepted; pass timezone-aware instants")
     return instant
-
-
-def parse_dates(values: Iterable[str | date]) -> frozenset[date]:
-    """ISO dates from configuration (``2027-01-08``) as a set."""
-    return frozenset(v if isinstance(v, date) else date.fromisoformat(v) for v in values)

@@ -17,7 +17,8 @@ from app.outbox import answers_back
 from app.sla import deadlines as sla
 from app.tickets.events import record_event
 from app.tickets.lifecycle import check_transition, needs_reason
-from app.tickets.service import get_visible_ticket, touch
+from app.tickets.service import check_version, get_visible_ticket
+from app.tickets.status import change_status, touch
 
 STAFF = (Role.operator, Role.manager, Role.admin)
 
@@ -25,35 +26,6 @@ STAFF = (Role.operator, Role.manager, Role.admin)
 def _require_staff(principal: Principal) -> None:
     if principal.role not in STAFF:
         raise Forbidden(f"role '{principal.role}' cannot work on tickets")
-
-
-def apply_status(
-    ticket: Ticket,
-    target: Status,
-    *,
-    now: datetime,
-    reason: str | None = None,
-    redirect_to: str | None = None,
-) -> str:
-    """Set a checked status and its side effects (timestamps, SLA clock); returns the old one."""
-    before = ticket.status
-    check_transition(Status(before), target)
-    ticket.status = target.value
-    if target == Status.answered:
-        ticket.answered_at = now
-        ticket.first_responded_at = ticket.first_responded_at or now
-    elif target == Status.closed:
-        ticket.closed_at = now
-    elif target == Status.in_progress and before in (Status.answered, Status.closed):
-        ticket.closed_at = None
-    if target in (Status.rejected, Status.on_hold) or reason:
-        ticket.status_reason = reason
-    ticket.redirect_to = redirect_to if target == Status.rejected else None
-    if before == Status.merged:
-        ticket.duplicate_of_id = None
-    sla.on_transition(ticket, before=before, after=target.value, now=now)
-    touch(ticket, now)
-    return before
 
 
 async def transition_ticket(
@@ -66,8 +38,6 @@ async def transition_ticket(
     now: datetime,
 ) -> Ticket:
     """Move a ticket along the state machine (409 with the allowed targets if illegal)."""
-    from app.tickets.service import check_version
-
     _require_staff(principal)
     ticket = await get_visible_ticket(session, ticket_id, principal=principal, for_update=True)
     if if_match is not None:
@@ -86,16 +56,15 @@ async def transition_ticket(
                 field="duplicate_of",
             )
         ticket.duplicate_of_id = main.id
-    before = apply_status(ticket, target, now=now, reason=data.reason, redirect_to=data.redirect_to)
-    record_event(
+    before = change_status(
         session,
         ticket,
+        target,
         actor=principal.actor,
-        type="status_changed",
-        before=before,
-        after=target.value,
+        now=now,
         reason=data.reason,
         redirect_to=data.redirect_to,
+        record_redirect=True,
         duplicate_of=ticket.duplicate_of_id,
     )
     await answers_back.on_status_change(session, ticket, before=before, now=now)
@@ -140,15 +109,13 @@ async def add_answer(
     )
     session.add(answer)
     if data.kind == "final":
-        before = apply_status(ticket, Status.answered, now=now)
-        record_event(
+        change_status(
             session,
             ticket,
+            Status.answered,
             actor=principal.actor,
-            type="status_changed",
-            before=before,
-            after=Status.answered.value,
-            reason="final answer sent",
+            now=now,
+            event_reason="final answer sent",
         )
     else:
         first = ticket.first_responded_at is None

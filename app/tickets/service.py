@@ -9,26 +9,27 @@ from sqlalchemy import text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.access.api_keys import Principal
-from app.config import get_settings
+from app.config import settings_of
 from app.dedup.detection import check_new_ticket
 from app.directory import reference
 from app.directory import service as directory
 from app.errors import Forbidden, NotFound, PreconditionFailed, PreconditionRequired
+from app.metrics import catalog
 from app.metrics import store as metrics_store
-from app.metrics import ticket_series as ticket_metrics
 from app.models.common import Role, Source, Status
 from app.models.drafts import ApplicantDraft, TicketDraft
 from app.models.schemas import TicketCreate, TicketUpdate
 from app.models.tickets import Applicant, Ticket
 from app.routing.ru_text import address_key
 from app.routing.service import route_new_ticket
-from app.sla.deadlines import apply_initial_deadlines, record_deadlines
+from app.sla.deadlines import apply_initial_deadlines, record_deadlines, work_calendar
 from app.tickets.events import record_event
+from app.tickets.status import touch
 
 
 async def next_ticket_number(session: AsyncSession, *, created_at: datetime) -> str:
     """The public number, e.g. ``SD-2026-000123`` (year in the city's time zone)."""
-    settings = get_settings()
+    settings = settings_of(session)
     seq = (await session.exec(text("SELECT nextval('ticket_number_seq')"))).one()[0]  # type: ignore[call-overload]
     year = created_at.astimezone(settings.tz).year
     return f"{settings.ticket_number_prefix}-{year}-{seq:06d}"
@@ -89,7 +90,14 @@ async def create_from_draft(
         updated_at=now,
     )
     # Deadlines go in with the INSERT; their timeline event needs the id, so it follows.
-    apply_initial_deadlines(ticket, now=now, rules=list(ref.policies))
+    apply_initial_deadlines(
+        ticket,
+        now=now,
+        cal=work_calendar(settings_of(session)),
+        rules=list(ref.policies),
+        fast_track=draft.fast_track,
+        source_due=draft.source_due_at,
+    )
     session.add(ticket)
     await session.flush()
     record_event(
@@ -109,9 +117,10 @@ async def create_from_draft(
         type="routed",
         **decision.event_data(),
     )
-    await metrics_store.increment_many(
+    await metrics_store.increment(
         session,
-        [ticket_metrics.routed_update(department=decision.department_code, method=decision.method)],
+        catalog.TICKETS_ROUTED,
+        {"department": decision.department_code, "method": decision.method},
     )
     record_deadlines(ticket, reason="created", now=now)
     await check_new_ticket(session, ticket, now=now)
@@ -192,11 +201,6 @@ def check_version(ticket: Ticket, if_match: str | None) -> None:
 
 def etag_for(ticket: Ticket) -> str:
     return f'"{ticket.id}-{ticket.version}"'
-
-
-def touch(ticket: Ticket, now: datetime) -> None:
-    ticket.version += 1
-    ticket.updated_at = now
 
 
 async def update_ticket(

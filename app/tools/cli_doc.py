@@ -16,15 +16,14 @@ from typing import Any
 import typer
 from typer.testing import CliRunner
 
-from app.cli.root import cli, load_commands
+from app.cli.root import cli
 
 BEGIN, END = "<!-- cli:begin -->", "<!-- cli:end -->"
 WIDTH = 100
 
 
 def command_paths() -> Iterator[tuple[str, ...]]:
-    """Every command and group below ``appeals``, depth first, in registration order."""
-    load_commands()
+    """Every command and group below ``appeals``, depth first, in ``--help`` order."""
     root = typer.main.get_command(cli)
 
     def walk(command: Any, path: tuple[str, ...]) -> Iterator[tuple[str, ...]]:
@@ -54,8 +53,7 @@ def help_text(path: tuple[str, ...]) -> str:
 def reference() -> str:
     """The generated part of docs/CLI.md, made in a fresh process (as `appeals` itself runs).
 
-    A fresh interpreter registers the commands in the order ``appeals --help`` shows them,
-    whatever this process imported before, and no ``APPEALS_*`` variable of the caller leaks in.
+    No ``APPEALS_*`` variable of the caller leaks into the help texts.
     """
     env = {k: v for k, v in os.environ.items() if not k.startswith("APPEALS_")}
     code = "import sys, app.tools.cli_doc as d; sys.stdout.write(d.reference_in_this_process())"

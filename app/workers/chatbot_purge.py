@@ -6,20 +6,16 @@ import logging
 from datetime import datetime
 
 from app.channels.chatbot_privacy import purge_closed
-from app.config import get_settings
 from app.db import Database
-from app.workers.registry import register_loop
 
 log = logging.getLogger(__name__)
 
 
-@register_loop("chatbot_purge", interval=3600.0, singleton=True)
 async def run_chatbot_purge(db: Database, now: datetime) -> None:
     """Forget chat ids of anonymous reports closed longer than the retention."""
-    settings = get_settings()
     async with db.sessionmaker() as session:
         purged = await purge_closed(
-            session, now=now, retention_days=settings.telegram_chat_retention_days
+            session, now=now, retention_days=db.settings.telegram_chat_retention_days
         )
         await session.commit()
     if purged:

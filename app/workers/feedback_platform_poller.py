@@ -12,7 +12,7 @@ from datetime import datetime
 
 import httpx
 
-from app.config import Settings, get_settings
+from app.config import Settings
 from app.connectors.base import ConnectorPayloadError
 from app.connectors.feedback_platform.client import (
     Credentials,
@@ -22,9 +22,9 @@ from app.connectors.feedback_platform.client import (
 from app.connectors.feedback_platform.inbound import FeedbackPlatformConnector
 from app.db import Database
 from app.intake import connector_health
+from app.intake.ingestion import ingest_draft
 from app.intake.polling import open_items
 from app.models.common import Source
-from app.workers.registry import register_loop
 
 log = logging.getLogger(__name__)
 
@@ -53,8 +53,6 @@ class FeedbackPlatformPoller:
         self.after_id = 0
 
     async def run_once(self, now: datetime) -> PollReport:
-        from app.intake.ingestion import ingest_draft
-
         report = PollReport()
         async with self.db.sessionmaker() as session:
             items = await open_items(
@@ -134,15 +132,10 @@ def make_client(
 _pollers: dict[int, FeedbackPlatformPoller | None] = {}
 
 
-@register_loop(
-    "feedback_platform_poller",
-    interval=get_settings().feedback_platform_poll_interval_seconds,
-    singleton=True,
-)
 async def poll_feedback_platform(db: Database, now: datetime) -> None:
     """One worker at a time (advisory lock) re-reads a batch of open ПОС items."""
     if id(db) not in _pollers:
-        settings = get_settings()
+        settings = db.settings
         client = make_client(settings)
         _pollers[id(db)] = (
             FeedbackPlatformPoller(db, client, batch=settings.feedback_platform_poll_batch)

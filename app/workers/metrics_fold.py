@@ -7,12 +7,10 @@ from datetime import datetime
 
 from app.db import Database
 from app.metrics.store import fold_shards, vacuum_counters
-from app.workers.registry import register_loop
 
 log = logging.getLogger(__name__)
 
 
-@register_loop("metrics_fold", interval=60.0, singleton=True)
 async def run_metrics_fold(db: Database, now: datetime) -> None:
     """One pass: shards 1-15 of every counter into shard 0 (exact; see metrics_store), then
     the dead rows that left are reclaimed."""

@@ -8,51 +8,27 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 
 import httpx
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.config import Settings, get_settings
-from app.connectors.outbound import Delivery, DeliveryResponse, OutboundClient, join_url, path_for
-from app.connectors.telegram.bot_api import OutgoingMessage, TelegramBotClient
+from app.channels.chatbot_delivery import contact_for
+from app.config import Settings
+from app.connectors.base import DeliveryResponse, Send
+from app.connectors.outbound import Delivery, OutboundClient, envelope
+from app.connectors.registry import outbound_senders
 from app.db import Database
 from app.intake import connector_health
 from app.models.outbox import OutboxMessage, OutboxTarget
 from app.outbox import service as outbox
 from app.outbox.policy import Outcome, Verdict, classify_status, next_delay
 from app.outbox.service import AttemptResult
-from app.workers.registry import register_loop
 
 log = logging.getLogger(__name__)
 
 ROUNDS_PER_PASS = 10
-
-
-@dataclass(frozen=True)
-class Destination:
-    url: str
-    secret: str | None
-    telegram: OutgoingMessage | None = None  # sent through the Bot API, not as a webhook
-
-
-def health_name(target: str) -> str:
-    """The connector-health entry for a target's outbound side (bounded set)."""
-    return f"{target}.answers" if target in _SOURCE_TARGETS else target
-
-
-_SOURCE_TARGETS = {OutboxTarget.feedback_platform.value, OutboxTarget.incident_management.value}
-
-
-def envelope(message: OutboxMessage) -> dict[str, object]:
-    """The body a receiver gets: the stable id, what it is, and the caller's payload."""
-    return {
-        "id": message.idempotency_id,
-        "type": message.kind,
-        "created_at": message.created_at.isoformat(),
-        "data": message.payload,
-    }
 
 
 class Relay:
@@ -62,17 +38,14 @@ class Relay:
         self,
         db: Database,
         *,
-        settings: Settings | None = None,
+        settings: Settings,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.db = db
-        self.settings = settings or get_settings()
-        self.telegram = TelegramBotClient(
-            api_url=self.settings.telegram_api_url,
-            token=self.settings.telegram_bot_token,
-            timeout=self.settings.outbox_http_timeout_seconds,
-            transport=transport,
-        )
+        self.settings = settings
+        # The sources' own senders (the connectors registry), one per outbox target.
+        self.senders = outbound_senders(self.settings, transport=transport)
+        # The departments' webhooks: the hub's own notifications, not a source.
         self.client = OutboundClient(
             timeout=self.settings.outbox_http_timeout_seconds, transport=transport
         )
@@ -101,7 +74,7 @@ class Relay:
                 break
         return total
 
-    async def _claim(self, now: datetime) -> list[tuple[OutboxMessage, Destination | None]]:
+    async def _claim(self, now: datetime) -> list[tuple[OutboxMessage, Send | None]]:
         async with self.db.sessionmaker() as session:
             messages = await outbox.claim_due(
                 session,
@@ -111,65 +84,48 @@ class Relay:
             )
             claimed = []
             for message in messages:
-                claimed.append((message, await self._destination(session, message)))
+                claimed.append((message, await self._prepare(session, message)))
             await session.commit()
         return claimed
 
-    async def _destination(
-        self, session: AsyncSession, message: OutboxMessage
-    ) -> Destination | None:
-        s = self.settings
-        if message.target == OutboxTarget.telegram:
-            from app.channels.chatbot_delivery import telegram_message
-
-            chat = await telegram_message(session, message, s)
-            return Destination("telegram", None, telegram=chat) if chat else None
+    async def _prepare(self, session: AsyncSession, message: OutboxMessage) -> Send | None:
+        """The send of one message (resolved in the claim's session), or None: nowhere to go."""
         if message.target == OutboxTarget.department_webhook:
             url = await outbox.department_webhook_url(session, message.department_code)
-            return Destination(url, s.department_webhook_secret) if url else None
-        bases = {
-            OutboxTarget.feedback_platform.value: (
-                s.feedback_platform_url,
-                s.feedback_platform_outbound_secret,
-            ),
-            OutboxTarget.incident_management.value: (
-                s.incident_management_url,
-                s.incident_management_outbound_secret,
-            ),
-        }
-        base, secret = bases.get(message.target, (None, None))
-        if not base:
+            if not url:
+                return None
+            delivery = Delivery(
+                url=url,
+                message_id=message.idempotency_id,
+                body=envelope(message),
+                secret=self.settings.department_webhook_secret,
+            )
+            return partial(self.client.deliver, delivery)
+        sender = self.senders.get(message.target)
+        if sender is None:
             return None
-        source_id = message.payload.get("source_id")
-        return Destination(join_url(base, path_for(message.target, source_id)), secret)
+        contact = None
+        if sender.needs_contact:
+            contact = await contact_for(session, message, self.settings)
+        return sender.prepare(message, contact)
 
-    async def _deliver(
-        self, message: OutboxMessage, destination: Destination | None, now: datetime
-    ) -> None:
+    def health_name(self, target: str) -> str:
+        """The connector-health entry for a target's outbound side (bounded set)."""
+        sender = self.senders.get(target)
+        return sender.health_name if sender is not None else target
+
+    async def _deliver(self, message: OutboxMessage, send: Send | None, now: datetime) -> None:
         assert message.id is not None
-        if destination is None:
+        if send is None:
             result = AttemptResult(Outcome.dead, "not_configured", detail="no destination URL")
-        elif destination.telegram is not None:
-            response = await self.telegram.send(
-                destination.telegram, message_id=message.idempotency_id
-            )
-            result = self._judge(response, message.attempts, now)
         else:
-            response = await self.client.deliver(
-                Delivery(
-                    url=destination.url,
-                    message_id=message.idempotency_id,
-                    body=envelope(message),
-                    secret=destination.secret,
-                )
-            )
-            result = self._judge(response, message.attempts, now)
+            result = self._judge(await send(), message.attempts, now)
         async with self.db.sessionmaker() as session:
             settled = await outbox.settle_attempt(
                 session, message.id, message.attempts, result, now=now
             )
             if settled is not None:
-                name = health_name(message.target)
+                name = self.health_name(message.target)
                 if result.outcome == Outcome.sent:
                     await connector_health.record_success(session, name, now=now)
                 else:
@@ -216,16 +172,16 @@ class Relay:
 
     async def aclose(self) -> None:
         await self.client.aclose()
-        await self.telegram.aclose()
+        for sender in self.senders.values():
+            await sender.aclose()
 
 
 _relays: dict[int, Relay] = {}
 
 
-@register_loop("outbox_relay", interval=get_settings().outbox_interval_seconds)
 async def outbox_relay(db: Database, now: datetime) -> None:
     """Every worker runs a relay; SKIP LOCKED keeps them apart."""
     relay = _relays.get(id(db))
     if relay is None:
-        relay = _relays[id(db)] = Relay(db)
+        relay = _relays[id(db)] = Relay(db, settings=db.settings)
     await relay.run_once(now or datetime.now(UTC))

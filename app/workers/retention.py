@@ -6,19 +6,16 @@ import logging
 from datetime import datetime
 
 from app.access.retention import purge_batch
-from app.config import get_settings
 from app.db import Database
-from app.workers.registry import register_loop
 
 log = logging.getLogger(__name__)
 
 MAX_BATCHES_PER_PASS = 20  # a bounded pass; the rest waits for the next hour
 
 
-@register_loop("personal_data_purge", interval=3600.0, singleton=True)
 async def run_personal_data_purge(db: Database, now: datetime) -> None:
     """Clear applicants' personal data of tickets closed longer than the retention period."""
-    days = get_settings().personal_data_retention_days
+    days = db.settings.personal_data_retention_days
     purged = 0
     for _ in range(MAX_BATCHES_PER_PASS):
         async with db.sessionmaker() as session:

@@ -1,4 +1,4 @@
-"""``appeals worker``: runs every registered loop until SIGTERM/SIGINT.
+"""``appeals worker``: runs every loop of ``registry.LOOPS`` until SIGTERM/SIGINT.
 
 A pass that raises is logged (type and scrubbed traceback only) and retried on the next tick;
 it never stops the worker or the other loops. Singleton loops run a pass only while holding a
@@ -10,9 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-import importlib
 import logging
-import pkgutil
 import signal
 import traceback
 from collections.abc import Callable, Iterable
@@ -22,25 +20,13 @@ from pathlib import Path
 from sqlalchemy import text
 
 from app.db import Database
-from app.workers import registry
-from app.workers.registry import Loop
+from app.metrics.hooks import install_metric_hooks
+from app.workers.registry import Loop, loops
 
 log = logging.getLogger(__name__)
 
-# Modules of app.workers that hold no loops.
-_NOT_LOOPS = {"registry", "runner"}
 # A failing loop waits at least this long before its next pass (no hot error loops).
 ERROR_PAUSE_SECONDS = 5.0
-
-
-def import_loop_modules() -> dict[str, Loop]:
-    """Import every module under app.workers so each capability registers its loops."""
-    import app.workers as package
-
-    for info in pkgutil.iter_modules(package.__path__):
-        if info.name not in _NOT_LOOPS and not info.name.startswith("_"):
-            importlib.import_module(f"{package.__name__}.{info.name}")
-    return dict(registry.LOOPS)
 
 
 def where(exc: BaseException) -> str:
@@ -112,9 +98,11 @@ async def run_worker(
 
 
 async def main(db: Database, *, only: set[str] | None = None) -> None:
-    """The worker process: every registered loop (or ``only`` those), stopped by SIGTERM."""
-    loops = import_loop_modules()
-    selected = [loop for name, loop in sorted(loops.items()) if not only or name in only]
+    """The worker process: every loop (or ``only`` those), stopped by SIGTERM; the intervals
+    come from the settings ``db`` was made with."""
+    install_metric_hooks()  # the loops write counters and tickets through the ORM
+    by_name = loops(db.settings)
+    selected = [loop for name, loop in sorted(by_name.items()) if not only or name in only]
     stop = asyncio.Event()
     running = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

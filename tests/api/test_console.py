@@ -326,3 +326,37 @@ async def test_triage_lists_duplicates_awaiting_confirmation(db, client):
     assert r.headers["location"] == "/console/triage?done=merged"
     page = await client.get("/console/triage")
     assert "Объединить:" not in page.text
+
+
+async def test_blank_or_file_fields_count_as_absent_and_come_back_as_messages(db, client):
+    await make_user(db, "sokolova")
+    ticket = await make_ticket(db, department_code="roads")
+    await sign_in(client, "sokolova")
+    token = await page_token(client, f"/console/tickets/{ticket.id}")
+    page = f"/console/tickets/{ticket.id}"
+    # Whitespace is no answer, and a file where the answer belongs is none either.
+    r = await client.post(f"{page}/answer", data={"csrf_token": token, "text": "   "})
+    assert r.status_code == 303 and r.headers["location"].startswith(f"{page}?error=")
+    r = await client.post(
+        f"{page}/hold",
+        data={"csrf_token": token},
+        files={"reason": ("reason.txt", b"not a reason", "text/plain")},
+    )
+    assert r.status_code == 303 and r.headers["location"].startswith(f"{page}?error=")
+    # A number that is not one: the page says which field.
+    r = await client.post(f"{page}/merge", data={"csrf_token": token, "into": "abc"})
+    assert r.status_code == 303 and "into" in r.headers["location"]
+    # Trimmed text, and the kind defaults to final.
+    r = await client.post(f"{page}/answer", data={"csrf_token": token, "text": "  Сделано.  "})
+    assert r.headers["location"] == f"{page}?done=answered"
+    async with db.sessionmaker() as session:
+        answers = (
+            await session.exec(select(TicketAnswer).where(TicketAnswer.ticket_id == ticket.id))
+        ).all()
+        assert [(a.kind, a.text) for a in answers] == [("final", "Сделано.")]
+
+
+async def test_signed_out_form_goes_to_sign_in_before_its_token_is_checked(db, client):
+    ticket = await make_ticket(db, department_code="roads")
+    r = await client.post(f"/console/tickets/{ticket.id}/take", data={"csrf_token": "x"})
+    assert r.status_code == 303 and r.headers["location"] == "/console/login"

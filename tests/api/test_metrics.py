@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from prometheus_client.parser import text_string_to_metric_families
 
 from app.intake import connector_health
+from app.metrics import catalog
 from app.metrics import store as metrics_store
 from app.models.tickets import Ticket
 from app.outbox import service as outbox
@@ -83,7 +84,7 @@ async def test_open_gauge_follows_the_state_machine(client, app, db):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-async def test_scrape_time_gauges_and_http_durations(client, db):
+async def test_scrape_time_gauges_and_http_durations(app, client, db):
     async with db.sessionmaker() as session:
         await connector_health.record_success(session, "feedback_platform", now=T0)
         await connector_health.record_failure(
@@ -91,7 +92,7 @@ async def test_scrape_time_gauges_and_http_durations(client, db):
         )
         await metrics_store.increment(
             session,
-            "appeals_webhook_deliveries_total",
+            catalog.WEBHOOK_DELIVERIES,
             {"source": "feedback_platform", "outcome": "accepted"},
         )
         await session.commit()
@@ -100,10 +101,11 @@ async def test_scrape_time_gauges_and_http_durations(client, db):
     )
     async with db.sessionmaker() as session:
         ticket = await session.get(Ticket, overdue.id)
-        await outbox.enqueue(
+        message = await outbox.enqueue(
             session, target="department_webhook", kind="sla_notification", payload={}, ticket=ticket
         )
         await session.commit()
+    app.state.clock = lambda: message.created_at + timedelta(seconds=90)
     await client.get("/api/v1/tickets/123456")  # 401 on a templated route
     await client.get("/no/such/path")
     text = (await client.get("/metrics")).text
@@ -121,7 +123,7 @@ async def test_scrape_time_gauges_and_http_durations(client, db):
     assert got[("appeals_tickets_overdue", (("department", "zhkh"),))] == 0
     backlog = (("state", "pending"), ("target", "department_webhook"))
     assert got[("appeals_outbox_backlog_messages", backlog)] == 1
-    assert got[("appeals_outbox_oldest_pending_age_seconds", backlog)] >= 0
+    assert got[("appeals_outbox_oldest_pending_age_seconds", backlog)] == 90
     routes = {
         dict(labels)["route"]
         for (name, labels) in got

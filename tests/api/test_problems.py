@@ -3,6 +3,7 @@
 import httpx
 import pytest
 
+from app.api.rate_limit import RateLimiter
 from app.config import get_settings
 from app.db import Database
 from app.main import create_app
@@ -140,11 +141,16 @@ async def test_readyz_ok(client, db):
     assert r.json()["checks"]["migrations"] == "ok"
 
 
-async def test_429_per_key_with_retry_after(db):
-    from app.api.rate_limit import RateLimiter
+class FrozenLimiter(RateLimiter):
+    """The app's limiter with its clock stopped 40.5 s into a minute."""
 
+    def hit(self, key: str, now: float | None = None) -> None:
+        super().hit(key, now=1000.5)
+
+
+async def test_429_per_key_with_retry_after(db):
     app = create_app(db=db)
-    app.state.rate_limiter = RateLimiter(2)
+    app.state.rate_limiter = FrozenLimiter(2)
     token = await make_key(db, "operator", "roads")
     other = await make_key(db, "operator", "roads")
     transport = httpx.ASGITransport(app=app)
@@ -153,6 +159,7 @@ async def test_429_per_key_with_retry_after(db):
             assert (await c.get("/api/v1/tickets", headers=auth(token))).status_code == 200
         r = await c.get("/api/v1/tickets", headers=auth(token))
         assert_problem(r, 429)
-        assert int(r.headers["retry-after"]) >= 1
-        assert r.headers["ratelimit-limit"] == "2"
+        # The window ends 19.5 s later: the wait is rounded up to whole seconds.
+        assert (r.headers["retry-after"], r.headers["ratelimit-reset"]) == ("20", "20")
+        assert (r.headers["ratelimit-limit"], r.headers["ratelimit-remaining"]) == ("2", "0")
         assert (await c.get("/api/v1/tickets", headers=auth(other))).status_code == 200

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from app.metrics import store as metrics_store
+from app.models.tickets import Ticket
 from tests.support.builders import auth, make_key, make_ticket
 
 RULE = {
@@ -127,10 +130,14 @@ async def test_created_ticket_is_routed_by_rule_and_placed_in_district(client, d
 
 
 class TestRerouting:
-    async def test_return_to_named_department_then_again_flags_bouncing(self, client, db):
-        ticket = await make_ticket(db, text="Сломаны качели", category_code="improvement")
+    async def test_return_to_named_department_then_again_flags_bouncing(self, app, client, db):
+        created = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=3)
+        ticket = await make_ticket(
+            db, text="Сломаны качели", category_code="improvement", now=created
+        )
         assert ticket.department_code == "blago"
         blago = auth(await make_key(db, "operator", "blago"))
+        app.state.clock = lambda: created + timedelta(minutes=90)
         r = await client.post(
             f"/api/v1/tickets/{ticket.id}/return",
             json={"reason": "Это дорожники", "department": "roads"},
@@ -143,6 +150,7 @@ class TestRerouting:
         assert r.status_code == 404
 
         roads = auth(await make_key(db, "operator", "roads"))
+        app.state.clock = lambda: created + timedelta(minutes=120)
         r = await client.post(
             f"/api/v1/tickets/{ticket.id}/return", json={"reason": "Не наше"}, headers=roads
         )
@@ -157,7 +165,8 @@ class TestRerouting:
             ("roads", "press"),
         ]
         assert rerouted[0]["reason"] == "Это дорожники"
-        assert rerouted[0]["seconds_in_department"] >= 0
+        # 90 minutes in blago, then 30 in roads.
+        assert [e["seconds_in_department"] for e in rerouted] == [5400, 1800]
         assert [e["type"] for e in events].count("bouncing") == 1
 
         async with db.sessionmaker() as session:
@@ -168,8 +177,6 @@ class TestRerouting:
         key = (("from_department", "blago"), ("how", "returned"), ("to_department", "roads"))
         assert series[("appeals_tickets_rerouted_total", key)] == 1
         assert series[("appeals_tickets_bouncing_total", (("department", "roads"),))] == 1
-
-        from app.models.tickets import Ticket
 
         async with db.sessionmaker() as session:
             stored = await session.get(Ticket, ticket.id)

@@ -199,7 +199,7 @@ class TestOtherSources:
             channel="gosuslugi",
             text=NEUTRAL,
             created_at=local(2026, 2, 2, 10, 0),
-            extra={"answerAt": planned},
+            source_due_at=datetime.fromisoformat(planned),
         )
         without = await make_ticket(
             db,
@@ -216,7 +216,7 @@ class TestOtherSources:
             channel="gosuslugi",
             text=NEUTRAL,
             created_at=local(2026, 2, 2, 10, 0),
-            extra={"fastTrack": True},
+            fast_track=True,
         )
         got = {}
         for t in (with_plan, without, fast):

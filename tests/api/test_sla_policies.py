@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from app.directory.city_config import apply_city_config
+from app.directory.city_setup import apply_city_config
 from tests.support.builders import auth, make_key, make_ticket
 
 VLAT = ZoneInfo("Asia/Vladivostok")

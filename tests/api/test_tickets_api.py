@@ -118,6 +118,26 @@ class TestPagination:
         r = await client.get(f"/api/v1/tickets?cursor={forged}", headers=auth(token))
         assert r.status_code == 422
 
+    async def test_unknown_parameters_are_ignored_and_errors_name_the_parameter(self, client, db):
+        admin = await make_key(db, "admin")
+        high = await make_ticket(db, priority="high")
+        await make_ticket(db, priority="low")
+        r = await client.get(
+            "/api/v1/tickets?priority=high&unknown=1&query=x&filters=y", headers=auth(admin)
+        )
+        assert r.status_code == 200, r.text
+        assert [t["id"] for t in r.json()["items"]] == [high.id]
+        r = await client.get(
+            "/api/v1/tickets?limit=0&status=routed&status=bogus&created_from=1",
+            headers=auth(admin),
+        )
+        assert r.status_code == 422
+        assert [(e["field"], e["type"]) for e in r.json()["errors"]] == [
+            ("query.status.1", "enum"),
+            ("query.created_from", "value_error"),
+            ("query.limit", "greater_than_equal"),
+        ]
+
     async def test_sort_by_deadline(self, client, db):
         from datetime import UTC, datetime, timedelta
 

@@ -14,6 +14,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import text
 
 from app.intake import connector_health
+from app.metrics import catalog
 from app.metrics import store as metrics_store
 from tests.support.builders import auth, make_key, make_ticket
 from tests.support.servers import Process, app_env, start_api
@@ -77,7 +78,7 @@ async def drive_worker(db, n: int) -> None:
             )
             await metrics_store.increment(
                 session,
-                "appeals_outbox_deliveries_total",
+                catalog.OUTBOX_DELIVERIES,
                 {"target": "telegram", "outcome": "sent"},
             )
             await session.commit()

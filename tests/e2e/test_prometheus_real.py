@@ -19,11 +19,12 @@ import yaml
 from sqlalchemy import text
 
 from app.intake import connector_health
+from app.metrics import catalog
 from app.metrics import store as metrics_store
 from app.models.common import Status
 from app.models.tickets import Ticket
 from app.outbox import service as outbox
-from app.tickets.actions import apply_status
+from app.tickets.status import apply_status
 from tests.support.builders import make_ticket
 from tests.support.servers import ROOT, Process, free_port, start_api, wait_http
 
@@ -159,27 +160,27 @@ async def seed(db, *, now: datetime, answered: int) -> None:
                 session,
                 [
                     (
-                        "appeals_tickets_received_total",
+                        catalog.TICKETS_RECEIVED,
                         {"source": "feedback_platform", "channel": "gosuslugi"},
                         1.0,
                     ),
                     (
-                        "appeals_webhook_deliveries_total",
+                        catalog.WEBHOOK_DELIVERIES,
                         {"source": "feedback_platform", "outcome": "signature"},
                         1.0,
                     ),
                     (
-                        "appeals_sla_at_risk_total",
+                        catalog.SLA_AT_RISK,
                         {"department": "roads", "target": "resolution"},
                         1.0,
                     ),
                     (
-                        "appeals_sla_breaches_total",
+                        catalog.SLA_BREACHES,
                         {"department": "roads", "target": "resolution"},
                         1.0,
                     ),
                     (
-                        "appeals_citizen_feedback_total",
+                        catalog.CITIZEN_FEEDBACK,
                         {
                             "source": "feedback_platform",
                             "department": "roads",

@@ -7,7 +7,8 @@ import yaml
 from sqlmodel import select
 
 from app.directory import reference
-from app.directory.city_config import CityConfig, apply_city_config, read_city_config
+from app.directory.city_config import CityConfig, read_city_config
+from app.directory.city_setup import apply_city_config
 from app.errors import ValidationFailed
 from app.models.directory import Category, CategoryMapping, Department
 
@@ -20,7 +21,14 @@ async def test_reapplying_changes_nothing(db, city_config):
         await session.commit()
     changed = {k: v for k, v in counts.items() if k != "unchanged" and v}
     assert changed == {}
-    assert counts["unchanged"] > 0
+    # Each department, category, district and SLA policy of the file is compared and kept.
+    policies = (city_config.model_extra or {}).get("sla_policies", [])
+    assert counts["unchanged"] == (
+        len(city_config.departments)
+        + len(city_config.categories)
+        + len(city_config.districts)
+        + len(policies)
+    )
 
 
 async def test_edit_and_reapply_updates(db):
@@ -48,6 +56,22 @@ async def test_edit_and_reapply_updates(db):
     assert stops.category_code == "roads"
     assert counts["updated"] >= 2 and counts["mappings_created"] == 1
     assert counts["deactivated"] == 1
+
+
+async def test_every_section_is_applied_in_the_listed_order(db):
+    raw = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+    raw["routing_rules"] = raw["routing_rules"][1:]
+    raw["sla_policies"] = [p for p in raw["sla_policies"] if p["name"] != "chatbot_anonymous"]
+    async with db.sessionmaker() as session:
+        counts = await apply_city_config(session, CityConfig.model_validate(raw))
+        await session.rollback()
+    # routing_rules: before sla_policies:, as SECTIONS lists them.
+    assert [k for k in counts if k.endswith("_removed")] == [
+        "routing_rules_removed",
+        "sla_policies_removed",
+    ]
+    assert counts["routing_rules_removed"] == 1
+    assert counts["sla_policies_removed"] == 1
 
 
 async def test_mapping_resolves_and_unknown_falls_back(db):

@@ -7,20 +7,16 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import select
 
+from app.connectors.feedback_platform.inbound import rating as pos_rating
+from app.connectors.incident_management.inbound import close_reason as im_close_reason
 from app.errors import ValidationFailed
-from app.feedback.service import (
-    from_im_close_reason,
-    from_pos_rating,
-    record_feedback,
-    record_source_feedback,
-    sentiment_of_score,
-)
+from app.feedback.service import record_feedback, record_source_feedback, sentiment_of_score
 from app.metrics import store as metrics_store
 from app.models.common import Status
 from app.models.feedback import Sentiment, TicketFeedback
 from app.models.outbox import OutboxMessage
 from app.models.tickets import Ticket, TicketAnswer
-from app.tickets.actions import apply_status
+from app.tickets.status import apply_status
 from tests.support.builders import auth, make_key, make_ticket
 
 NOW = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
@@ -45,17 +41,25 @@ async def _feedback_total(session) -> dict[tuple[str, str, str], float]:
     }
 
 
-def test_normalising_source_values() -> None:
-    assert from_pos_rating("2") == (Sentiment.negative, 2)
-    assert from_pos_rating(3) == (Sentiment.neutral, 3)
-    assert from_pos_rating("5") == (Sentiment.positive, 5)
-    assert from_pos_rating("-") is None and from_pos_rating(None) is None
-    assert from_im_close_reason("Автор недоволен") == Sentiment.negative
-    assert from_im_close_reason(" автор доволен ") == Sentiment.positive
-    assert from_im_close_reason("Автор нейтрален") == Sentiment.neutral
-    assert from_im_close_reason("что-то") is None
+def test_score_sentiment() -> None:
+    assert [sentiment_of_score(n) for n in (1, 2, 3, 4, 5)] == [
+        Sentiment.negative,
+        Sentiment.negative,
+        Sentiment.neutral,
+        Sentiment.positive,
+        Sentiment.positive,
+    ]
     with pytest.raises(ValidationFailed):
         sentiment_of_score(6)
+
+
+async def test_nothing_is_recorded_without_a_verdict(db) -> None:
+    ticket_id = await _answered(db, source="incident_management", kind="social_post")
+    async with db.sessionmaker() as session:
+        ticket = await session.get(Ticket, ticket_id)
+        assert ticket is not None
+        assert await record_source_feedback(session, ticket, None, now=NOW, actor="test") is None
+        assert (await session.exec(select(TicketFeedback))).all() == []
 
 
 @pytest.mark.parametrize(("score", "reopens"), [(1, True), (2, True), (3, False), (5, False)])
@@ -65,7 +69,7 @@ async def test_low_pos_score_reopens_and_notifies(db, score: int, reopens: bool)
         ticket = await session.get(Ticket, ticket_id)
         assert ticket is not None
         row = await record_source_feedback(
-            session, ticket, {"rating": score}, now=NOW + timedelta(days=2), actor="test"
+            session, ticket, pos_rating(score), now=NOW + timedelta(days=2), actor="test"
         )
         await session.commit()
         assert row is not None and row.reopened is reopens
@@ -87,7 +91,7 @@ async def test_one_record_per_answer_and_repeats_change_nothing(db) -> None:
             ticket = await session.get(Ticket, ticket_id)
             assert ticket is not None
             await record_source_feedback(
-                session, ticket, {"closure_reason": "Автор доволен"}, now=NOW, actor="test"
+                session, ticket, im_close_reason("Автор доволен"), now=NOW, actor="test"
             )
         await session.commit()
         rows = (await session.exec(select(TicketFeedback))).all()

@@ -14,11 +14,11 @@ from sqlalchemy import update
 from sqlmodel import select
 
 from app.access.retention import count_purgeable, purge_batch, scrub_body
-from app.config import get_settings
 from app.models.inbound import InboundDelivery
 from app.models.tickets import Applicant, Ticket, TicketEvent
 from app.tickets.export import write_csv
 from app.tickets.queries import TicketFilters
+from app.workers.registry import loops
 from tests.support.builders import auth, make_key, make_ticket
 from tests.support.servers import ROOT, app_env
 
@@ -180,13 +180,9 @@ class TestExport:
 
 class TestPurgeLoop:
     async def test_the_worker_purges_past_the_configured_retention(self, db):
-        from app.workers.registry import LOOPS
-        from app.workers.runner import import_loop_modules
-
-        import_loop_modules()
-        loop = LOOPS["personal_data_purge"]
+        loop = loops(db.settings)["personal_data_purge"]
         assert loop.singleton
-        days = get_settings().personal_data_retention_days
+        days = db.settings.personal_data_retention_days
         due = await make_ticket(db)
         kept = await make_ticket(db)
         await close_ticket(db, due.id, at=NOW - timedelta(days=days + 1))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from app.config import get_settings
+from app.config import SESSION_SETTINGS, get_settings
 from app.models.tickets import TicketEvent
 from app.routing import model as routing_model
 from app.tools.simulators.routing_corpus import generate
@@ -15,17 +15,23 @@ from tests.support.builders import make_ticket
 
 
 @pytest.fixture
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def data_dir(db, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """The model lives under tmp_path: for the process settings and for ``db``'s sessions."""
     monkeypatch.setenv("APPEALS_DATA_DIR", str(tmp_path))
     get_settings.cache_clear()
+    info = db.sessionmaker.kw["info"]
+    changed = info[SESSION_SETTINGS].model_copy(update={"data_dir": tmp_path})
+    monkeypatch.setitem(info, SESSION_SETTINGS, changed)
     yield tmp_path
     monkeypatch.undo()
     get_settings.cache_clear()
 
 
-def _threshold(monkeypatch: pytest.MonkeyPatch, value: float) -> None:
-    monkeypatch.setenv("APPEALS_ROUTING_MODEL_MIN_CONFIDENCE", str(value))
-    get_settings.cache_clear()
+def _threshold(db, monkeypatch: pytest.MonkeyPatch, value: float) -> None:
+    """New sessions of ``db`` carry settings with this confidence threshold."""
+    info = db.sessionmaker.kw["info"]
+    changed = info[SESSION_SETTINGS].model_copy(update={"routing_model_min_confidence": value})
+    monkeypatch.setitem(info, SESSION_SETTINGS, changed)
 
 
 async def _routed(db, ticket_id: int) -> dict:
@@ -46,16 +52,19 @@ SOCIAL = "Одинокому инвалиду второй месяц не до�
 async def test_model_routes_unsorted_ticket_above_threshold_only(db, data_dir, monkeypatch):
     corpus = generate(incidents=150, seed=2)
     texts = [routing_model.features(t.text, t.category) for t in corpus]
-    path = routing_model.save(routing_model.train(texts, [t.department for t in corpus]))
+    path = routing_model.save(
+        routing_model.train(texts, [t.department for t in corpus]),
+        routing_model.model_path(data_dir),
+    )
     assert path.parent.parent == data_dir
 
-    _threshold(monkeypatch, 0.3)
+    _threshold(db, monkeypatch, 0.3)
     ticket = await make_ticket(db, text=SOCIAL, category_code="other")
     routed = await _routed(db, ticket.id)
     assert (ticket.department_code, routed["method"]) == ("social", "model")
     assert routed["confidence"] >= 0.3
 
-    _threshold(monkeypatch, 0.999)
+    _threshold(db, monkeypatch, 0.999)
     ticket = await make_ticket(db, text=SOCIAL, category_code="other")
     routed = await _routed(db, ticket.id)
     assert (ticket.department_code, routed["method"]) == ("press", "triage")
@@ -67,11 +76,11 @@ async def test_model_never_overrides_a_matching_rule(db, data_dir, monkeypatch):
     texts = [routing_model.features(f"Яма на дороге номер {i}", "other") for i in range(20)]
     texts += [routing_model.features(f"Сломаны качели номер {i}", "other") for i in range(20)]
     labels = ["education"] * 20 + ["blago"] * 20
-    routing_model.save(routing_model.train(texts, labels))
-    _threshold(monkeypatch, 0.0)
+    routing_model.save(routing_model.train(texts, labels), routing_model.model_path(data_dir))
+    _threshold(db, monkeypatch, 0.0)
     text = "Яма на дороге у дома"
     guess = routing_model.suggest_with(
-        routing_model.load(),
+        routing_model.load(routing_model.model_path(data_dir)),
         routing_model.TicketFacts("api", "direct_request", "phone", ("other",), text),
     )
     assert guess is not None and guess.department == "education"

@@ -17,7 +17,7 @@ from app.models.outbox import OutboxMessage
 from app.models.sla import SlaMark
 from app.models.tickets import Ticket, TicketEvent
 from app.sla.sweeper import sweep
-from app.tickets.actions import apply_status
+from app.tickets.status import apply_status
 from tests.support.builders import make_ticket
 
 VLAT = ZoneInfo("Asia/Vladivostok")

@@ -15,7 +15,7 @@ from sqlalchemy import text
 from app.metrics import store as metrics_store
 from app.models.common import Status
 from app.models.tickets import Ticket
-from app.tickets.actions import apply_status
+from app.tickets.status import apply_status
 from tests.support.builders import make_ticket
 from tests.support.servers import ROOT
 

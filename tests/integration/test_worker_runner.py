@@ -6,8 +6,9 @@ import asyncio
 import logging
 from datetime import datetime
 
-from app.workers.registry import LOOPS, Loop
-from app.workers.runner import import_loop_modules, run_pass, run_worker
+from app.config import Settings
+from app.workers.registry import Loop, loops
+from app.workers.runner import run_pass, run_worker
 
 
 async def test_a_failing_pass_is_logged_and_retried(db, caplog, monkeypatch):
@@ -74,8 +75,19 @@ async def test_stop_lets_the_pass_in_flight_finish(db):
     assert finished == [True]
 
 
-def test_every_capability_loop_is_found():
-    loops = import_loop_modules()
-    assert {"outbox_relay", "feedback_platform_poller"} <= set(loops)
-    assert loops["feedback_platform_poller"].singleton is True
-    assert LOOPS["outbox_relay"].singleton is False
+def test_every_loop_is_listed_with_the_intervals_of_the_settings_given():
+    settings = Settings(
+        outbox_interval_seconds=3.5,
+        sla_sweep_interval_seconds=11.0,
+        feedback_platform_poll_interval_seconds=120.0,
+    )
+    found = loops(settings)
+    assert {name: (loop.interval, loop.singleton) for name, loop in found.items()} == {
+        "chatbot_purge": (3600.0, True),
+        "feedback_platform_poller": (120.0, True),
+        "metrics_fold": (60.0, True),
+        "outbox_relay": (3.5, False),
+        "personal_data_purge": (3600.0, True),
+        "sla_sweeper": (11.0, False),
+    }
+    assert all(loop.name == name for name, loop in found.items())

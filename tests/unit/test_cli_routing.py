@@ -6,7 +6,6 @@ import re
 
 from typer.testing import CliRunner
 
-import app.cli.routing  # noqa: F401  (registers the commands)
 from app.cli.root import cli
 
 

@@ -9,6 +9,7 @@ from app.connectors.feedback_platform.inbound import (
     draft_from_export_row,
     status_code_for_label,
 )
+from app.models.drafts import FeedbackDraft
 from tests.support.webhooks import encode, sample
 
 TZ = ZoneInfo("Asia/Vladivostok")
@@ -30,6 +31,10 @@ class TestMessage:
         assert draft.status is None  # our routing decides; ПОС made no decision we follow
         assert draft.source_updated_at == datetime(2026, 11, 19, 0, 40, tzinfo=UTC)
         assert draft.created_at == datetime(2026, 11, 18, 23, 3, 56, tzinfo=UTC)
+        assert draft.source_due_at == datetime(2026, 11, 28, 23, 3, 56, tzinfo=UTC)
+        assert draft.fast_track is False
+        assert draft.feedback is None
+        # The source's own fields stay on the record as given.
         assert draft.extra["answerAt"] == "2026-11-28T23:03:56+00:00"
         assert draft.extra["fastTrack"] is False
         assert draft.attachments == [{"type": "pos_attachment", "id": "88123401"}]
@@ -48,7 +53,13 @@ class TestMessage:
         body = sample("pos_message.json") | {"fz59": True, "fastTrack": True}
         draft = parse(encode(body))
         assert draft.kind == "fz59_appeal"
-        assert draft.extra["fastTrack"] is True
+        assert draft.fast_track is True
+
+    def test_rating_is_the_citizens_verdict(self):
+        draft = parse(encode(sample("pos_message.json") | {"rating": 2}))
+        assert draft.feedback == FeedbackDraft(value="2", score=2)
+        with pytest.raises(ConnectorPayloadError):
+            parse(encode(sample("pos_message.json") | {"rating": 6}))
 
     def test_moderation_decline_is_rejected_with_the_reason(self):
         body = sample("pos_message.json")
@@ -143,10 +154,23 @@ class TestExportRow:
         assert draft.kind == "pos_message"
         assert draft.category_names == ["Ямы, выбоины", "Автомобильные дороги"]
         assert draft.created_at == datetime(2026, 11, 17, 14, tzinfo=UTC)  # midnight, UTC+10
-        assert draft.extra["answerAt"] == "2026-11-28T13:59:59+00:00"  # end of that day
-        assert draft.extra["fastTrack"] is True
+        # The planned date is a whole day: due at its end, city time (UTC+10).
+        assert draft.source_due_at == datetime(2026, 11, 28, 13, 59, 59, tzinfo=UTC)
+        assert draft.fast_track is True
+        assert draft.feedback is None  # «-»: not rated
+        assert draft.extra["answerAt"] == "2026-11-28T13:59:59+00:00"
         assert draft.source_status == "SET_EXECUTOR"
         assert "563007235" in draft.text
+
+    def test_rating_column_is_the_citizens_verdict(self):
+        draft = draft_from_export_row(self.ROW | {"Оценка ответа заявителем": "4"}, tz=TZ)
+        assert draft.feedback == FeedbackDraft(value="4", score=4)
+        assert draft.extra["rating"] == 4
+
+    def test_no_planned_date_leaves_the_policy_to_decide(self):
+        row = self.ROW | {"Дата планируемого завершения работ": None, "Фаст-трек": "Нет"}
+        draft = draft_from_export_row(row, tz=TZ)
+        assert (draft.source_due_at, draft.fast_track) == (None, False)
 
     def test_59_fz_by_either_column(self):
         assert draft_from_export_row(self.ROW | {"ФЗ": "59-ФЗ"}, tz=TZ).kind == "fz59_appeal"

@@ -7,8 +7,11 @@ from app.connectors.base import ConnectorPayloadError
 from app.connectors.common import channel_for, post_url_key
 from app.connectors.incident_management.inbound import (
     IncidentManagementConnector,
+    close_reason,
     draft_from_export_row,
 )
+from app.models.drafts import FeedbackDraft
+from app.models.feedback import Sentiment
 from tests.support.webhooks import encode, sample
 
 TZ = ZoneInfo("Asia/Vladivostok")
@@ -32,6 +35,26 @@ def test_sample_maps_to_a_draft():
     assert draft.applicant is not None
     assert draft.applicant.full_name == "Сергей К."
     assert draft.applicant.profile_url == "https://vk.com/id100000001"
+    assert (draft.fast_track, draft.source_due_at, draft.feedback) == (False, None, None)
+
+
+@pytest.mark.parametrize(
+    ("reason", "sentiment"),
+    [
+        ("Автор доволен", Sentiment.positive),
+        (" автор нейтрален ", Sentiment.neutral),
+        ("Автор недоволен", Sentiment.negative),
+    ],
+)
+def test_close_reason_is_the_authors_verdict(reason, sentiment):
+    assert close_reason(reason) == FeedbackDraft(value=reason.strip(), sentiment=sentiment)
+
+
+def test_other_close_reasons_say_nothing_about_the_answer():
+    assert close_reason("Дубль") is None and close_reason(None) is None
+    body = sample("im_incident.json") | {"closure_reason": "Автор недоволен"}
+    draft = parse(encode(body))
+    assert draft.feedback == FeedbackDraft("Автор недоволен", sentiment=Sentiment.negative)
 
 
 def test_private_message_is_normal_with_a_note():
@@ -102,4 +125,5 @@ def test_export_row_closed_with_reason():
     }
     draft = draft_from_export_row(row, tz=TZ)
     assert (draft.text, draft.priority, draft.status) == ("Яма на Ленина", "high", "closed")
+    assert draft.feedback == FeedbackDraft("Автор доволен", sentiment=Sentiment.positive)
     assert draft.created_at == datetime(2026, 11, 19, 0, 15, tzinfo=UTC)

@@ -21,14 +21,15 @@ def test_either_secret_is_accepted(secret):
 
 
 def test_any_of_several_signatures_may_match():
-    headers = signed(BODY, secret=OLD_SECRET, at=NOW)
+    headers = signed(BODY, secret=OLD_SECRET, msg_id="msg_2", at=NOW)
     headers["webhook-signature"] = "v1,AAAA " + headers["webhook-signature"]
-    verify(BODY, headers)
+    assert verify(BODY, headers) == "msg_2"
 
 
 @pytest.mark.parametrize("offset", [300, -300])
 def test_tolerance_edges_pass(offset):
-    verify(BODY, signed(BODY, at=NOW + timedelta(seconds=offset)))
+    headers = signed(BODY, msg_id="msg_3", at=NOW + timedelta(seconds=offset))
+    assert verify(BODY, headers) == "msg_3"
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from app.api.deps import NowDep, SessionDep
 from app.metrics import exposition as metrics
 from app.metrics.http import process_exposition
+from app.outbox.gauges import backlog_rows
 
 router = APIRouter(tags=["metrics"])
 
@@ -25,7 +26,8 @@ async def scrape(
     """
     parts = []
     if scope in ("all", "business"):
-        parts.append(await metrics.render(session, now=now))
+        outbox = await backlog_rows(session, now=now)
+        parts.append(metrics.render(await metrics.read_rows(session, now=now, extra=outbox)))
     if scope in ("all", "process"):
         parts.append(process_exposition())
     return Response("".join(parts), media_type=metrics.CONTENT_TYPE)

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from app.access.api_keys import Principal
-from app.api.deps import SessionDep, require_roles
+from app.api.deps import SessionDep, SettingsDep, require_roles
 from app.api.responses import problems
 from app.models.common import Role
 from app.reports.satisfaction import (
@@ -33,6 +33,7 @@ ManagerDep = Annotated[Principal, Depends(require_roles(Role.manager, Role.admin
 async def satisfaction(
     request: Request,
     session: SessionDep,
+    settings: SettingsDep,
     principal: ManagerDep,
     from_: Annotated[datetime, Query(alias="from")],
     to: datetime,
@@ -43,7 +44,12 @@ async def satisfaction(
     and month, with on-time %, re-routes and reopen rate, and the change against the previous
     period; JSON or CSV (`format=csv` or `Accept: text/csv`)."""
     report = await satisfaction_report(
-        session, principal=principal, start=from_, end=to, department=department
+        session,
+        principal=principal,
+        start=from_,
+        end=to,
+        department=department,
+        timezone=settings.timezone,
     )
     if format == "csv" or (format is None and "text/csv" in request.headers.get("accept", "")):
         return Response(

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import BeforeValidator
+from pydantic import BaseModel, BeforeValidator, Field
 
 from app.api.deps import (
     IfMatch,
@@ -16,12 +16,12 @@ from app.api.deps import (
     RowId,
     SessionDep,
     SessionmakerDep,
+    SettingsDep,
     StaffDep,
 )
 from app.api.idempotency import IDEMPOTENCY_HEADER_DOC, run_idempotent
 from app.api.responses import problems
 from app.api.ticket_view import present_ticket
-from app.config import get_settings
 from app.models.common import Kind, Priority, Source, Status
 from app.models.schemas import (
     AnswerCreate,
@@ -50,6 +50,44 @@ def _iso_only(value: object) -> object:
 
 IsoDateTime = Annotated[datetime, BeforeValidator(_iso_only)]
 
+
+class TicketListQuery(BaseModel):
+    """The list's query string: the filters, the order and the page (unknown names are ignored)."""
+
+    status: list[Status] | None = None
+    department: str | None = Field(None, max_length=64)
+    category: str | None = Field(None, max_length=64)
+    source: Source | None = None
+    kind: Kind | None = None
+    priority: Priority | None = None
+    district: str | None = Field(None, max_length=64)
+    created_from: IsoDateTime | None = None
+    created_to: IsoDateTime | None = None
+    overdue: bool | None = None
+    at_risk: bool | None = None
+    q: str | None = Field(None, max_length=200, description="Full-text search (Russian)")
+    sort: str = Field(SORTS[0], pattern="^(-created_at|created_at|resolution_due_at)$")
+    limit: int = Field(50, ge=1, le=200)
+    cursor: str | None = Field(None, max_length=500)
+
+    def filters(self) -> TicketFilters:
+        """The domain's filters (enum values, a blank search is no search)."""
+        return TicketFilters(
+            status=[s.value for s in self.status or []],
+            department=self.department,
+            category=self.category,
+            source=self.source.value if self.source else None,
+            kind=self.kind.value if self.kind else None,
+            priority=self.priority.value if self.priority else None,
+            district=self.district,
+            created_from=self.created_from,
+            created_to=self.created_to,
+            overdue=self.overdue,
+            at_risk=self.at_risk,
+            q=self.q.strip() if self.q and self.q.strip() else None,
+        )
+
+
 router = APIRouter(prefix="/api/v1/tickets", tags=["tickets"])
 
 IdempotencyKey = Annotated[
@@ -62,46 +100,17 @@ async def list_(
     session: SessionDep,
     principal: StaffDep,
     now: NowDep,
-    status: Annotated[list[Status] | None, Query()] = None,
-    department: Annotated[str | None, Query(max_length=64)] = None,
-    category: Annotated[str | None, Query(max_length=64)] = None,
-    source: Source | None = None,
-    kind: Kind | None = None,
-    priority: Priority | None = None,
-    district: Annotated[str | None, Query(max_length=64)] = None,
-    created_from: IsoDateTime | None = None,
-    created_to: IsoDateTime | None = None,
-    overdue: bool | None = None,
-    at_risk: bool | None = None,
-    q: Annotated[
-        str | None, Query(max_length=200, description="Full-text search (Russian)")
-    ] = None,
-    sort: Annotated[str, Query(pattern="^(-created_at|created_at|resolution_due_at)$")] = SORTS[0],
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    settings: SettingsDep,
+    query: Annotated[TicketListQuery, Query()],
 ) -> Page[TicketPublic]:
     """Tickets visible to the caller, newest first by default; opaque cursor pagination."""
-    filters = TicketFilters(
-        status=[s.value for s in status or []],
-        department=department,
-        category=category,
-        source=source.value if source else None,
-        kind=kind.value if kind else None,
-        priority=priority.value if priority else None,
-        district=district,
-        created_from=created_from,
-        created_to=created_to,
-        overdue=overdue,
-        at_risk=at_risk,
-        q=q.strip() if q and q.strip() else None,
-    )
     rows, next_cursor = await list_ticket_rows(
         session,
         principal=principal,
-        filters=filters,
-        sort=sort,
-        limit=min(limit, get_settings().max_page_size),
-        cursor=cursor,
+        filters=query.filters(),
+        sort=query.sort,
+        limit=min(query.limit, settings.max_page_size),
+        cursor=query.cursor,
         now=now,
     )
     return Page(

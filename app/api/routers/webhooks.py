@@ -2,23 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from fastapi import APIRouter, Request
 
-from fastapi import APIRouter, Depends, Request
-
-from app.api.deps import NowDep, SessionDep, SessionmakerDep
+from app.api.deps import NowDep, SessionDep, SessionmakerDep, SettingsDep
 from app.api.responses import problems
-from app.config import Settings, get_settings
 from app.intake.inbound import receive_webhook
 from app.models.inbound import DeliveryOutcome, WebhookAccepted
-
-
-async def get_app_settings(request: Request) -> Settings:
-    """The settings the app was built with (tests pass their own)."""
-    return getattr(request.app.state, "settings", None) or get_settings()
-
-
-SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 
 router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"])
 

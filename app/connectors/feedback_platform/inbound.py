@@ -15,10 +15,10 @@ from zoneinfo import ZoneInfo
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
-from app.connectors.base import ConnectorPayloadError, verify_standard_webhook
+from app.connectors.base import ConnectorPayloadError, ExportFormat, verify_standard_webhook
 from app.connectors.common import clean, parse_ru_date, yes
 from app.models.common import Channel, Kind, Priority, Source, Status
-from app.models.drafts import ApplicantDraft, TicketDraft
+from app.models.drafts import ApplicantDraft, FeedbackDraft, TicketDraft
 
 NAME = Source.feedback_platform.value
 
@@ -171,6 +171,11 @@ def _answers(history: Sequence[PosHistoryEntry]) -> list[dict[str, Any]]:
     return found
 
 
+def rating(score: int | None) -> FeedbackDraft | None:
+    """«Оценка ответа заявителем» (1–5) as the citizen's verdict; none given → None."""
+    return FeedbackDraft(value=str(score), score=score) if score is not None else None
+
+
 def draft_from_message(msg: PosMessage) -> TicketDraft:
     """The neutral draft for one ПОС message object."""
     status, reason, addressee = _decision(msg.status, msg.statusText, msg.history)
@@ -208,6 +213,9 @@ def draft_from_message(msg: PosMessage) -> TicketDraft:
         applicant=_applicant(msg.applicant),
         attachments=[{"type": "pos_attachment", "id": str(a)} for a in msg.attachmentIds],
         created_at=msg.createdAt,
+        fast_track=msg.fastTrack,
+        source_due_at=msg.answerAt,
+        feedback=rating(msg.rating),
         extra=extra,
         source_answers=_answers(msg.history),
     )
@@ -241,8 +249,8 @@ def draft_from_export_row(row: Mapping[str, object], *, tz: ZoneInfo) -> TicketD
     received = date_of("Дата поступления", required=True)
     planned = date_of("Дата планируемого завершения работ")
     finished = date_of("Дата фактического завершения работ")
-    rating = clean(row.get("Оценка ответа заявителем"))
-    if rating is not None and rating not in {"1", "2", "3", "4", "5"}:
+    score = clean(row.get("Оценка ответа заявителем"))
+    if score is not None and score not in {"1", "2", "3", "4", "5"}:
         errors.append(
             {"field": "Оценка ответа заявителем", "message": "expected 1–5 or «-»", "type": "value"}
         )
@@ -256,11 +264,14 @@ def draft_from_export_row(row: Mapping[str, object], *, tz: ZoneInfo) -> TicketD
     names = [n for n in (clean(row.get(c)) for c in ("Факт", "Подкатегория", "Категория")) if n]
     source_category = " / ".join(reversed(names)) or None
     fz59 = "59" in (clean(row.get("ФЗ")) or "") or yes(row.get("Заявитель выбрал подачу по 59-ФЗ"))
-    extra: dict[str, Any] = {"fastTrack": yes(row.get("Фаст-трек")), "posId": number}
+    fast_track = yes(row.get("Фаст-трек"))
+    extra: dict[str, Any] = {"fastTrack": fast_track, "posId": number}
+    due = None
     if planned is not None:
         # A planned date is a whole day: the work is due by the end of it, city time.
         end = datetime.combine(planned.astimezone(tz).date(), time(23, 59, 59), tzinfo=tz)
-        extra["answerAt"] = end.astimezone(planned.tzinfo).isoformat()
+        due = end.astimezone(planned.tzinfo)
+        extra["answerAt"] = due.isoformat()
     if finished is not None:
         extra["completedAt"] = finished.isoformat()
     for key, column in (
@@ -272,8 +283,8 @@ def draft_from_export_row(row: Mapping[str, object], *, tz: ZoneInfo) -> TicketD
     ):
         if clean(row.get(column)):
             extra[key] = clean(row.get(column))
-    if rating is not None:
-        extra["rating"] = int(rating)
+    if score is not None:
+        extra["rating"] = int(score)
     reason = redirect = None
     if status == Status.rejected:
         reason = clean(row.get("Тип решения")) or label
@@ -295,8 +306,21 @@ def draft_from_export_row(row: Mapping[str, object], *, tz: ZoneInfo) -> TicketD
         status_reason=reason,
         redirect_to=redirect,
         created_at=received,
+        fast_track=fast_track,
+        source_due_at=due,
+        feedback=rating(int(score) if score is not None else None),
         extra=extra,
     )
+
+
+# The back-office (ЛК ОА) Excel export, for back-fill and cities without a push feed.
+EXPORT = ExportFormat(
+    NAME,
+    "Номер",
+    ("Номер", "Дата поступления", "Категория", "Статус"),
+    None,
+    draft_from_export_row,
+)
 
 
 class FeedbackPlatformConnector:

@@ -14,10 +14,11 @@ from zoneinfo import ZoneInfo
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
-from app.connectors.base import ConnectorPayloadError, verify_standard_webhook
+from app.connectors.base import ConnectorPayloadError, ExportFormat, verify_standard_webhook
 from app.connectors.common import channel_for, clean, parse_ru_date, post_url_key
 from app.models.common import Kind, Priority, Source, Status
-from app.models.drafts import ApplicantDraft, TicketDraft
+from app.models.drafts import ApplicantDraft, FeedbackDraft, TicketDraft
+from app.models.feedback import Sentiment
 
 NAME = Source.incident_management.value
 
@@ -34,6 +35,12 @@ STATUS_MAP: dict[str, Status | None] = {
     "resolved": Status.answered,
     "closed": Status.closed,
     "rejected": Status.rejected,
+}
+# «Причина закрытия»: how the author took the answer.
+CLOSE_REASONS: dict[str, Sentiment] = {
+    "автор доволен": Sentiment.positive,
+    "автор нейтрален": Sentiment.neutral,
+    "автор недоволен": Sentiment.negative,
 }
 
 
@@ -80,6 +87,15 @@ class ImIncident(_Body):
 def priority_for(importance: str | None) -> Priority | None:
     """Высокая → high, Обычная and ЛС → normal; anything else → None (invalid)."""
     return PRIORITIES.get((importance or "Обычная").strip().lower())
+
+
+def close_reason(value: str | None) -> FeedbackDraft | None:
+    """«Причина закрытия» (Автор доволен / нейтрален / недоволен) as the citizen's verdict;
+    any other reason says nothing about the answer → None."""
+    sentiment = CLOSE_REASONS.get((value or "").strip().lower())
+    if sentiment is None or value is None:
+        return None
+    return FeedbackDraft(value=value.strip(), sentiment=sentiment)
 
 
 def _names(theme: str | None, group: str | None) -> tuple[list[str], str | None]:
@@ -129,6 +145,7 @@ def draft_from_incident(item: ImIncident) -> TicketDraft:
         applicant=ApplicantDraft(full_name=author.name, profile_url=author.profile_url),
         attachments=[a.model_dump(exclude_none=True) for a in item.attachments],
         created_at=item.created_at,
+        feedback=close_reason(item.closure_reason),
         extra=extra,
     )
 
@@ -187,8 +204,19 @@ def draft_from_export_row(row: Mapping[str, object], *, tz: ZoneInfo) -> TicketD
         status=Status.closed if closure else None,
         status_reason=closure,
         created_at=created,
+        feedback=close_reason(closure),
         extra=extra,
     )
+
+
+# The «Детализация» sheet of the IM Excel export.
+EXPORT = ExportFormat(
+    NAME,
+    "Урл блога",
+    ("Урл блога", "Дата создания", "Группа тем", "Тема"),
+    "Детализация",
+    draft_from_export_row,
+)
 
 
 class IncidentManagementConnector:

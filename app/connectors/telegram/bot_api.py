@@ -16,10 +16,8 @@ from typing import Any
 
 import httpx
 
-from app.connectors.outbound import DeliveryResponse
+from app.connectors.base import DeliveryResponse
 from app.errors import SignatureInvalid, ValidationFailed
-
-SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
 class _RedactBotToken(logging.Filter):

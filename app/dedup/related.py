@@ -1,19 +1,19 @@
-"""What the console pages read besides the ticket services: related tickets, triage hints."""
+"""Tickets tied to a ticket by duplicates and repeats: merged ones, its main one, suggestions.
+
+Read-only questions the ticket and triage pages ask; merging and dismissing live in
+``dedup.actions``.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
 
-from pydantic import ValidationError
 from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.access.api_keys import Principal
-from app.errors import AppError
-from app.models.feedback import TicketFeedback
-from app.models.routing import DuplicateSuggestion, ExplainRequest, ExplainResult
+from app.models.routing import DuplicateSuggestion
 from app.models.tickets import Ticket
-from app.routing.service import explain
 
 
 async def related_tickets(
@@ -65,35 +65,14 @@ async def related_tickets(
     }
 
 
-async def routing_hint(session: AsyncSession, ticket: Ticket) -> ExplainResult | None:
-    """Where routing would send the ticket now and which rules almost matched."""
-    payload: dict[str, Any] = {
-        "text": ticket.text[:20_000] or "—",
-        "source": ticket.source,
-        "kind": ticket.kind,
-        "channel": ticket.channel,
-        "category": ticket.category_code,
-        "source_category": ticket.source_category,
-        "priority": ticket.priority,
-        "address": ticket.address,
-        "lat": ticket.lat,
-        "lon": ticket.lon,
-        "district": ticket.district_code,
-    }
-    try:
-        return await explain(session, ExplainRequest(**payload))
-    except (AppError, ValidationError):
-        return None
-
-
-async def unhappy_tickets(session: AsyncSession, ticket_ids: list[int]) -> set[int]:
-    """Tickets on the page whose citizen was not satisfied with an answer (shown in the inbox)."""
-    if not ticket_ids:
-        return set()
-    rows = await session.exec(
-        select(TicketFeedback.ticket_id).where(
-            col(TicketFeedback.ticket_id).in_(ticket_ids),
-            TicketFeedback.sentiment == "negative",
-        )
-    )
-    return set(rows.all())
+async def suggestion_pairs(
+    session: AsyncSession, suggestions: Sequence[DuplicateSuggestion]
+) -> list[tuple[DuplicateSuggestion, Ticket, Ticket]]:
+    """Each suggestion with its ticket and candidate, in order (a pair missing one is left out)."""
+    pairs = []
+    for suggestion in suggestions:
+        ticket = await session.get(Ticket, suggestion.ticket_id)
+        candidate = await session.get(Ticket, suggestion.candidate_id)
+        if ticket is not None and candidate is not None:
+            pairs.append((suggestion, ticket, candidate))
+    return pairs

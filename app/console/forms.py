@@ -1,0 +1,119 @@
+"""The console's posted forms as FastAPI Form models: the fields each page sends.
+
+The fields are lenient on purpose: a form never fails validation here (that would be a JSON
+422 instead of a page). What a field means is checked by the domain's request models, whose
+errors the actions show on the page. A field is trimmed and a blank one is absent; a file
+where text belongs is absent too.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, BeforeValidator, Field
+
+from app.console.session import CSRF_FIELD
+from app.models.common import Status
+from app.models.routing import MergeRequest, ReturnRequest, RouteRequest
+from app.models.schemas import AnswerCreate, TransitionRequest
+from app.models.sla import ExtensionRequest
+
+
+def _trimmed(value: object) -> str | None:
+    return value.strip() or None if isinstance(value, str) else None
+
+
+def _as_sent(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _as_text(value: object) -> str:
+    return str(value or "")
+
+
+Text = Annotated[str | None, BeforeValidator(_trimmed)]
+"""Trimmed; blank (or not text) is None."""
+Raw = Annotated[str | None, BeforeValidator(_as_sent)]
+"""As sent; not text is None."""
+
+
+class LoginForm(BaseModel):
+    """Sign-in: login and password as typed, and the page's CSRF token."""
+
+    login: Annotated[str, BeforeValidator(_as_text)] = ""
+    password: Annotated[str, BeforeValidator(_as_text)] = ""
+    csrf_token: Raw = Field(None, alias=CSRF_FIELD)
+
+
+class ReasonForm(BaseModel):
+    """Take into work or put on hold: an optional reason."""
+
+    reason: Text = None
+
+    def transition(self, to: Status) -> TransitionRequest:
+        return TransitionRequest(to=to, reason=self.reason)
+
+
+class AnswerForm(BaseModel):
+    """The answer to the citizen and its kind (final unless said)."""
+
+    text: Text = None
+    kind: Text = None
+
+    def request(self) -> AnswerCreate:
+        return AnswerCreate(text=self.text or "", kind=self.kind or "final")  # type: ignore[arg-type]
+
+
+class RejectForm(BaseModel):
+    """Refuse: why, and where the citizen should turn instead."""
+
+    reason: Text = None
+    redirect_to: Text = None
+
+    def request(self) -> TransitionRequest:
+        return TransitionRequest(
+            to=Status.rejected, reason=self.reason, redirect_to=self.redirect_to
+        )
+
+
+class ReturnForm(BaseModel):
+    """Not ours: why, and (optionally) whose."""
+
+    reason: Text = None
+    department: Text = None
+
+    def request(self) -> ReturnRequest:
+        return ReturnRequest(reason=self.reason or "", department=self.department)
+
+
+class ExtendForm(BaseModel):
+    """Extend the deadline: why, and by how many days (30 unless said)."""
+
+    reason: Text = None
+    days: Text = None
+
+    def request(self) -> ExtensionRequest:
+        return ExtensionRequest(reason=self.reason or "", days=self.days or 30)  # type: ignore[arg-type]
+
+
+class MergeForm(BaseModel):
+    """This ticket duplicates ``into``; ``from`` says which page to go back to."""
+
+    into: Text = None
+    from_: Raw = Field(None, alias="from")
+
+    def request(self) -> MergeRequest:
+        return MergeRequest(into=self.into or 0, reason="дубликат подтверждён в пульте")  # type: ignore[arg-type]
+
+
+class RouteForm(BaseModel):
+    """Send to a department; ``from`` says which page to go back to."""
+
+    department: Text = None
+    reason: Text = None
+    from_: Raw = Field(None, alias="from")
+
+    def request(self) -> RouteRequest:
+        return RouteRequest(
+            department=self.department or "", reason=self.reason or "направлено при разборе"
+        )

@@ -1,0 +1,33 @@
+"""Mounting the console on the app: its routers, static files and its two error pages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from app.console import actions, routes
+from app.console.deps import CsrfRefused, LoginRequired, render
+
+
+def install(app: FastAPI) -> None:
+    """Mount the console's routes, static files and its two error pages on ``app``."""
+    app.include_router(routes.router)
+    app.include_router(actions.router)
+    app.mount(
+        "/console/static",
+        StaticFiles(directory=Path(__file__).parent / "static"),
+        name="console-static",
+    )
+
+    async def login_required(request: Request, exc: Exception) -> Response:
+        return RedirectResponse("/console/login", status_code=303)
+
+    async def csrf_refused(request: Request, exc: Exception) -> Response:
+        response: HTMLResponse = render(request, "csrf.html", {}, status_code=403)
+        return response
+
+    app.add_exception_handler(LoginRequired, login_required)
+    app.add_exception_handler(CsrfRefused, csrf_refused)

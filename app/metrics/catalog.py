@@ -1,0 +1,209 @@
+"""Every metric family of the hub, declared once: name, type, help, label names, buckets.
+
+Code that writes a series names its declaration (``store.increment(session,
+catalog.WEBHOOK_DELIVERIES, {...})``), never a string. The business scrape describes every
+business family declared here, those with no samples yet too, and exposes nothing else.
+Labels are bounded sets: never ids, numbers or personal data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Literal
+
+Kind = Literal["counter", "gauge", "histogram"]
+# store: durable rows in ``metric_counters``, written in the caller's transaction (the same on
+# every replica); scrape: read from the database at scrape time; process: this process's memory.
+Where = Literal["store", "scrape", "process"]
+
+# Seconds: from minutes (IM first answers) to months (59-ФЗ with an extension).
+DURATION_BUCKETS: tuple[float, ...] = (
+    300,
+    900,
+    1800,
+    3600,
+    2 * 3600,
+    4 * 3600,
+    9 * 3600,
+    86400,
+    3 * 86400,
+    7 * 86400,
+    10 * 86400,
+    30 * 86400,
+    60 * 86400,
+)
+
+
+@dataclass(frozen=True)
+class Family:
+    """One metric family as Prometheus sees it (a counter's name ends in ``_total``)."""
+
+    name: str
+    type: Kind
+    help: str
+    labels: tuple[str, ...]
+    where: Where = "store"
+    buckets: tuple[float, ...] = ()
+
+    @cached_property
+    def label_names(self) -> frozenset[str]:
+        return frozenset(self.labels)
+
+
+TICKETS_RECEIVED = Family(
+    "appeals_tickets_received_total",
+    "counter",
+    "Tickets created from inbound items, by source and channel.",
+    ("source", "channel"),
+)
+TICKETS_ROUTED = Family(
+    "appeals_tickets_routed_total",
+    "counter",
+    "Routing decisions for new tickets, by department and method.",
+    ("department", "method"),
+)
+TICKETS_REROUTED = Family(
+    "appeals_tickets_rerouted_total",
+    "counter",
+    "Tickets moved to another department, by from/to department and how.",
+    ("from_department", "to_department", "how"),
+)
+TICKETS_BOUNCING = Family(
+    "appeals_tickets_bouncing_total",
+    "counter",
+    "Tickets flagged as bouncing between departments, by department.",
+    ("department",),
+)
+CITIZEN_FEEDBACK = Family(
+    "appeals_citizen_feedback_total",
+    "counter",
+    "Citizens' ratings of answers, by source, department and sentiment.",
+    ("source", "department", "sentiment"),
+)
+# A signed counter in the store, moved by the ticket ORM hook (app/metrics/ticket_series.py).
+TICKETS_OPEN = Family(
+    "appeals_tickets_open",
+    "gauge",
+    "Tickets currently open, by status and department.",
+    ("status", "department"),
+)
+FIRST_RESPONSE = Family(
+    "appeals_first_response_seconds",
+    "histogram",
+    "Time from a ticket's creation to its first (interim or final) answer.",
+    ("source", "department"),
+    buckets=DURATION_BUCKETS,
+)
+RESOLUTION = Family(
+    "appeals_resolution_seconds",
+    "histogram",
+    "Time from a ticket's creation to its final answer.",
+    ("source", "department"),
+    buckets=DURATION_BUCKETS,
+)
+SLA_AT_RISK = Family(
+    "appeals_sla_at_risk_total",
+    "counter",
+    "Tickets that used 75 % of an SLA target, by department and target.",
+    ("department", "target"),
+)
+SLA_BREACHES = Family(
+    "appeals_sla_breaches_total",
+    "counter",
+    "Tickets that missed an SLA target, by department and target.",
+    ("department", "target"),
+)
+WEBHOOK_DELIVERIES = Family(
+    "appeals_webhook_deliveries_total",
+    "counter",
+    "Inbound webhook deliveries, by source and outcome.",
+    ("source", "outcome"),
+)
+OUTBOX_DELIVERIES = Family(
+    "appeals_outbox_deliveries_total",
+    "counter",
+    "Outbound delivery attempts by the outbox relay, by target and outcome.",
+    ("target", "outcome"),
+)
+OUTBOX_ENQUEUED = Family(
+    "appeals_outbox_enqueued_total",
+    "counter",
+    "Messages written to the outbox, by target and kind.",
+    ("target", "kind"),
+)
+OUTBOX_REPLAYS = Family(
+    "appeals_outbox_replays_total",
+    "counter",
+    "Dead outbox messages replayed by an operator, by target.",
+    ("target",),
+)
+CONNECTOR_FAILURES = Family(
+    "appeals_connector_failures_total",
+    "counter",
+    "Connector failures, by connector and reason code.",
+    ("connector", "reason"),
+)
+TICKETS_OVERDUE = Family(
+    "appeals_tickets_overdue",
+    "gauge",
+    "Running tickets (not on hold) past their resolution deadline, by department.",
+    ("department",),
+    where="scrape",
+)
+OUTBOX_BACKLOG = Family(
+    "appeals_outbox_backlog_messages",
+    "gauge",
+    "Outbox messages not sent yet, by target and state (pending, sending, dead).",
+    ("target", "state"),
+    where="scrape",
+)
+OUTBOX_OLDEST_AGE = Family(
+    "appeals_outbox_oldest_pending_age_seconds",
+    "gauge",
+    "Age of the oldest unsent outbox message, by target and state.",
+    ("target", "state"),
+    where="scrape",
+)
+CONNECTOR_LAST_SUCCESS = Family(
+    "appeals_connector_last_success_timestamp_seconds",
+    "gauge",
+    "Unix time of the connector's last success.",
+    ("connector",),
+    where="scrape",
+)
+HTTP_REQUEST_DURATION = Family(
+    "appeals_http_request_duration_seconds",
+    "histogram",
+    "HTTP request duration by method, route template and status code.",
+    ("method", "route", "status"),
+    where="process",
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+)
+
+FAMILIES: tuple[Family, ...] = (
+    TICKETS_RECEIVED,
+    TICKETS_ROUTED,
+    TICKETS_REROUTED,
+    TICKETS_BOUNCING,
+    CITIZEN_FEEDBACK,
+    TICKETS_OPEN,
+    FIRST_RESPONSE,
+    RESOLUTION,
+    SLA_AT_RISK,
+    SLA_BREACHES,
+    WEBHOOK_DELIVERIES,
+    OUTBOX_DELIVERIES,
+    OUTBOX_ENQUEUED,
+    OUTBOX_REPLAYS,
+    CONNECTOR_FAILURES,
+    TICKETS_OVERDUE,
+    OUTBOX_BACKLOG,
+    OUTBOX_OLDEST_AGE,
+    CONNECTOR_LAST_SUCCESS,
+    HTTP_REQUEST_DURATION,
+)
+# The families of ``/metrics?scope=business`` (the same on every replica), by name.
+BUSINESS: dict[str, Family] = {
+    f.name: f for f in sorted(FAMILIES, key=lambda f: f.name) if f.where != "process"
+}
