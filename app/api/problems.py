@@ -124,97 +124,102 @@ def _allowed_methods(request: Request) -> list[str]:
     return allowed
 
 
-def install_problem_handlers(app: FastAPI) -> None:
-    @app.exception_handler(AppError)
-    async def _app_error(request: Request, exc: AppError) -> JSONResponse:
-        return problem_response(
-            exc.status,
-            exc.title,
-            exc.detail,
-            slug=exc.type_slug,
-            request=request,
-            headers=exc.headers or None,
-            **exc.extra,
-        )
+async def _app_error(request: Request, exc: AppError) -> JSONResponse:
+    return problem_response(
+        exc.status,
+        exc.title,
+        exc.detail,
+        slug=exc.type_slug,
+        request=request,
+        headers=exc.headers or None,
+        **exc.extra,
+    )
 
-    @app.exception_handler(RequestValidationError)
-    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = _field_errors(exc)
-        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5]) or "invalid request"
+
+async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+    errors = _field_errors(exc)
+    detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5]) or "invalid request"
+    return problem_response(
+        422,
+        "Validation failed",
+        detail,
+        slug="validation-failed",
+        request=request,
+        errors=errors,
+    )
+
+
+async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    if exc.status_code == 400 and exc.detail == "There was an error parsing the body":
+        # A body that is not JSON at all (bad bytes) is invalid input like any other: 422.
         return problem_response(
             422,
             "Validation failed",
-            detail,
+            "the body is not valid JSON",
             slug="validation-failed",
             request=request,
-            errors=errors,
+            errors=[{"field": "body", "message": "not valid JSON", "type": "json_invalid"}],
         )
+    title, slug = _HTTP_TITLES.get(exc.status_code, ("Error", "http-error"))
+    detail = exc.detail if isinstance(exc.detail, str) else title
+    if exc.status_code == 404 and detail == "Not Found":
+        detail = f"no resource at {request.url.path}"
+    headers = dict(getattr(exc, "headers", None) or {})
+    if exc.status_code == 405:
+        detail = f"{request.method} is not allowed on {request.url.path}"
+        allowed = _allowed_methods(request)
+        if allowed:
+            headers["Allow"] = ", ".join(allowed)
+    return problem_response(
+        exc.status_code,
+        title,
+        detail,
+        slug=slug,
+        request=request,
+        headers=headers or None,
+    )
 
-    @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        if exc.status_code == 400 and exc.detail == "There was an error parsing the body":
-            # A body that is not JSON at all (bad bytes) is invalid input like any other: 422.
-            return problem_response(
-                422,
-                "Validation failed",
-                "the body is not valid JSON",
-                slug="validation-failed",
-                request=request,
-                errors=[{"field": "body", "message": "not valid JSON", "type": "json_invalid"}],
-            )
-        title, slug = _HTTP_TITLES.get(exc.status_code, ("Error", "http-error"))
-        detail = exc.detail if isinstance(exc.detail, str) else title
-        if exc.status_code == 404 and detail == "Not Found":
-            detail = f"no resource at {request.url.path}"
-        headers = dict(getattr(exc, "headers", None) or {})
-        if exc.status_code == 405:
-            detail = f"{request.method} is not allowed on {request.url.path}"
-            allowed = _allowed_methods(request)
-            if allowed:
-                headers["Allow"] = ", ".join(allowed)
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    if _caused_by_bad_characters(exc):
         return problem_response(
-            exc.status_code,
-            title,
-            detail,
-            slug=slug,
+            422,
+            "Validation failed",
+            "the input holds characters that cannot be stored (NUL or unpaired surrogates)",
+            slug="validation-failed",
             request=request,
-            headers=headers or None,
+            errors=[],
         )
-
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        if _caused_by_bad_characters(exc):
-            return problem_response(
-                422,
-                "Validation failed",
-                "the input holds characters that cannot be stored (NUL or unpaired surrogates)",
-                slug="validation-failed",
-                request=request,
-                errors=[],
-            )
-        if _caused_by_db_unavailable(exc):
-            log.warning("database unavailable: %s", type(exc).__name__)
-            return problem_response(
-                503,
-                "Service unavailable",
-                "the database is unavailable; retry later",
-                slug="service-unavailable",
-                request=request,
-                headers={"Retry-After": "5"},
-            )
-        log.exception("unhandled error")
-        # This response is sent outside the request-id middleware: echo the id here.
-        request_id = getattr(request.state, "request_id", None)
+    if _caused_by_db_unavailable(exc):
+        log.warning("database unavailable: %s", type(exc).__name__)
         return problem_response(
-            500,
-            "Internal server error",
-            "an unexpected error occurred; it has been logged",
-            slug="internal-error",
+            503,
+            "Service unavailable",
+            "the database is unavailable; retry later",
+            slug="service-unavailable",
             request=request,
-            headers={"X-Request-ID": request_id} if request_id else None,
+            headers={"Retry-After": "5"},
         )
+    log.exception("unhandled error")
+    # This response is sent outside the request-id middleware: echo the id here.
+    request_id = getattr(request.state, "request_id", None)
+    return problem_response(
+        500,
+        "Internal server error",
+        "an unexpected error occurred; it has been logged",
+        slug="internal-error",
+        request=request,
+        headers={"X-Request-ID": request_id} if request_id else None,
+    )
 
+
+def install_problem_handlers(app: FastAPI) -> None:
+    """Answer every error as problem+json: domain errors, FastAPI's own, the unexpected."""
+    app.exception_handler(AppError)(_app_error)
+    app.exception_handler(RequestValidationError)(_validation)
+    app.exception_handler(StarletteHTTPException)(_http)
+    app.exception_handler(Exception)(_unexpected)
     # Database failures are answered inside the app too: Starlette's last-resort handler
     # above re-raises after answering, and the server then drops the kept-alive connection.
-    app.add_exception_handler(DBAPIError, _unexpected)  # type: ignore[arg-type]
-    app.add_exception_handler(OSError, _unexpected)  # type: ignore[arg-type]
+    app.exception_handler(DBAPIError)(_unexpected)
+    app.exception_handler(OSError)(_unexpected)

@@ -122,27 +122,34 @@ def export(
         q=q,
     )
 
-    async def work(db: Database) -> int:
-        now = datetime.now(UTC)
-        async with db.sessionmaker() as session:
-            total = await count_tickets(session, principal=EXPORTER, filters=filters, now=now)
-            with ExitStack() as stack:
-                out: TextIO = (
-                    sys.stdout
-                    if str(output) == "-"
-                    else stack.enter_context(output.open("w", encoding="utf-8", newline=""))
-                )
-                bar = stack.enter_context(
-                    typer.progressbar(length=total, label="exporting", file=sys.stderr)
-                )
-                return await write_csv(
-                    session,
-                    out,
-                    filters=filters,
-                    now=now,
-                    personal_data=personal_data,
-                    progress=bar.update,
-                )
-
-    written = run_with_db(work)
+    written = run_with_db(
+        lambda db: _write_export(db, output, filters=filters, personal_data=personal_data)
+    )
     typer.echo(f"exported {written} tickets", err=True)
+
+
+async def _write_export(
+    db: Database, output: Path, *, filters: TicketFilters, personal_data: bool
+) -> int:
+    """Write the matching tickets as CSV to ``output`` ('-': standard output), with a progress
+    bar on standard error; the number written."""
+    now = datetime.now(UTC)
+    async with db.sessionmaker() as session:
+        total = await count_tickets(session, principal=EXPORTER, filters=filters, now=now)
+        with ExitStack() as stack:
+            out: TextIO = (
+                sys.stdout
+                if str(output) == "-"
+                else stack.enter_context(output.open("w", encoding="utf-8", newline=""))
+            )
+            bar = stack.enter_context(
+                typer.progressbar(length=total, label="exporting", file=sys.stderr)
+            )
+            return await write_csv(
+                session,
+                out,
+                filters=filters,
+                now=now,
+                personal_data=personal_data,
+                progress=bar.update,
+            )

@@ -66,6 +66,23 @@ def demo(
 
     Example: make run   (or: appeals demo --port 8000)
     """
+    token = _prepare_database(city)
+    _export_demo_environment(host, port)
+    children = [subprocess.Popen(cmd, env=os.environ.copy()) for cmd in DEMO_PROCESSES]
+    base = f"http://{host}:{port}"
+    typer.echo(
+        "\nAppeals hub demo\n"
+        f"  API docs:   {base}/docs\n"
+        f"  Tickets:    curl -H 'Authorization: Bearer {token}' {base}/api/v1/tickets\n"
+        f"  Metrics:    {base}/metrics\n"
+        f"  Admin key:  {token}\n",
+        err=True,
+    )
+    _serve_api(host, port, children)
+
+
+def _prepare_database(city: Path) -> str:
+    """Migrate, apply the city file and mint a demo admin key; the key's token."""
     from app.migrate import upgrade  # lazy: alembic adds 0.2 s to every `appeals` start
 
     url = database_url()
@@ -81,32 +98,36 @@ def demo(
             await session.commit()
             return token
 
-    token = run_with_db(work)
+    return run_with_db(work)
+
+
+def _export_demo_environment(host: str, port: int) -> None:
+    """The demo's settings for this process and its children (a value already set wins)."""
     os.environ["APPEALS_MIGRATE_ON_START"] = "false"
     os.environ.setdefault("APPEALS_DEMO_API_URL", f"http://{host}:{port}")
     for key, value in DEMO_ENV.items():
         os.environ.setdefault(key, value)
     get_settings.cache_clear()  # the API below reads the demo secrets too
-    children = [subprocess.Popen(cmd, env=os.environ.copy()) for cmd in DEMO_PROCESSES]
-    base = f"http://{host}:{port}"
-    typer.echo(
-        "\nAppeals hub demo\n"
-        f"  API docs:   {base}/docs\n"
-        f"  Tickets:    curl -H 'Authorization: Bearer {token}' {base}/api/v1/tickets\n"
-        f"  Metrics:    {base}/metrics\n"
-        f"  Admin key:  {token}\n",
-        err=True,
-    )
 
-    class DemoServer(uvicorn.Server):
-        def handle_exit(self, sig: int, frame: Any) -> None:
-            # Stop the simulators and the worker first, so nothing keeps pushing at an API
-            # that is draining its connections.
-            for child in children:
-                if child.poll() is None:
-                    child.terminate()
-            super().handle_exit(sig, frame)
 
+class _DemoServer(uvicorn.Server):
+    """uvicorn that stops the demo's background processes before it drains the API."""
+
+    def __init__(self, config: uvicorn.Config, children: list[subprocess.Popen[bytes]]) -> None:
+        super().__init__(config)
+        self.children = children
+
+    def handle_exit(self, sig: int, frame: Any) -> None:
+        # Stop the simulators and the worker first, so nothing keeps pushing at an API
+        # that is draining its connections.
+        for child in self.children:
+            if child.poll() is None:
+                child.terminate()
+        super().handle_exit(sig, frame)
+
+
+def _serve_api(host: str, port: int, children: list[subprocess.Popen[bytes]]) -> None:
+    """Run the API in the foreground until stopped, then reap the background processes."""
     server_config = uvicorn.Config(
         "app.asgi:app", host=host, port=port, log_config=None, timeout_graceful_shutdown=10
     )
@@ -114,7 +135,7 @@ def demo(
     # `finally` below, which reaps the children (else they outlive the demo).
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
-        DemoServer(server_config).run()
+        _DemoServer(server_config, children).run()
     finally:
         for child in children:
             child.terminate()

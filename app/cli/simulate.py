@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import asyncio
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 import uvicorn
 
 from app.config import get_settings
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from app.tools.simulators.common import Pusher
 
 
 class SimulatedSource(StrEnum):
@@ -53,10 +58,26 @@ def simulate(
     # lazy: the fake sources load fastapi and httpx, 0.4 s on every `appeals` start
     from app.tools.simulators import feedback_platform, incident_management
 
-    settings = get_settings()
     pos = source == SimulatedSource.feedback_platform
     if target is None and hub:
         target = hub.rstrip("/") + f"/api/v1/webhooks/{source.value}"
+    secret, outbound_secret = _signing_secrets(pos, secret, outbound_secret)
+    builder = feedback_platform.build_app if pos else incident_management.build_app
+    app, _, pusher = builder(
+        target=target,
+        secret=secret,
+        outbound_secret=outbound_secret or secret,
+        rate=rate,
+        seed=seed,
+    )
+    asyncio.run(_serve_and_push(app, pusher, host=host, port=port, count=count))
+
+
+def _signing_secrets(
+    pos: bool, secret: str | None, outbound_secret: str | None
+) -> tuple[str | None, str | None]:
+    """(signing secret, outbound secret): the given ones, else those the hub is configured with."""
+    settings = get_settings()
     # Without --secret, sign with the first secret the hub accepts (one laptop, one config).
     inbound = (
         settings.feedback_platform_webhook_secrets
@@ -69,24 +90,19 @@ def simulate(
         if pos
         else settings.incident_management_outbound_secret
     )
-    builder = feedback_platform.build_app if pos else incident_management.build_app
-    app, _, pusher = builder(
-        target=target,
-        secret=secret,
-        outbound_secret=outbound_secret or secret,
-        rate=rate,
-        seed=seed,
+    return secret, outbound_secret
+
+
+async def _serve_and_push(
+    app: FastAPI, pusher: Pusher, *, host: str, port: int, count: int
+) -> None:
+    """Serve the fake source; once it is up, push ``count`` items (0: forever) to the hub."""
+    server = uvicorn.Server(
+        uvicorn.Config(app, host=host, port=port, log_level="warning", log_config=None)
     )
-
-    async def main() -> None:
-        server = uvicorn.Server(
-            uvicorn.Config(app, host=host, port=port, log_level="warning", log_config=None)
-        )
-        serving = asyncio.create_task(server.serve())
-        while not server.started and not serving.done():  # noqa: ASYNC110 (uvicorn has no event)
-            await asyncio.sleep(0.05)
-        pushing = asyncio.create_task(pusher.run(app.state.script, count=count))
-        await serving
-        pushing.cancel()
-
-    asyncio.run(main())
+    serving = asyncio.create_task(server.serve())
+    while not server.started and not serving.done():  # noqa: ASYNC110 (uvicorn has no event)
+        await asyncio.sleep(0.05)
+    pushing = asyncio.create_task(pusher.run(app.state.script, count=count))
+    await serving
+    pushing.cancel()

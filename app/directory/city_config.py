@@ -109,8 +109,20 @@ async def apply_directory(session: AsyncSession, config: CityConfig) -> dict[str
 
     The other sections are applied by their owners (``city_setup.apply_city_config``)."""
     counts: Counter[str] = Counter()
+    await _apply_departments(session, config.departments, counts)
+    await _apply_categories(session, config.categories, counts)
+    await _apply_mappings(session, config.categories, counts)
+    await _apply_districts(session, config.districts, counts)
+    await session.flush()
+    return dict(counts)
+
+
+async def _apply_departments(
+    session: AsyncSession, specs: list[DepartmentSpec], counts: Counter[str]
+) -> None:
+    """Upsert the file's departments; one no longer in the file is deactivated."""
     depts = {d.code: d for d in (await session.exec(select(Department))).all()}
-    for d in config.departments:
+    for d in specs:
         _upsert(
             session,
             depts.get(d.code),
@@ -124,14 +136,19 @@ async def apply_directory(session: AsyncSession, config: CityConfig) -> dict[str
             counts,
         )
     for code, dept in depts.items():
-        if code not in {d.code for d in config.departments} and dept.active:
+        if code not in {d.code for d in specs} and dept.active:
             dept.active, dept.is_triage = False, False
             counts["deactivated"] += 1
     await session.flush()
 
+
+async def _apply_categories(
+    session: AsyncSession, specs: list[CategorySpec], counts: Counter[str]
+) -> None:
+    """Upsert the file's categories; one no longer in the file is deactivated."""
     cats = {c.code: c for c in (await session.exec(select(Category))).all()}
     # Parents first so the self-reference is satisfied within one flush.
-    ordered = sorted(config.categories, key=lambda c: c.parent is not None)
+    ordered = sorted(specs, key=lambda c: c.parent is not None)
     for c in ordered:
         _upsert(
             session,
@@ -148,13 +165,18 @@ async def apply_directory(session: AsyncSession, config: CityConfig) -> dict[str
         )
         await session.flush()
     for code, cat in cats.items():
-        if code not in {c.code for c in config.categories} and cat.active:
+        if code not in {c.code for c in specs} and cat.active:
             cat.active, cat.is_fallback = False, False
             counts["deactivated"] += 1
 
+
+async def _apply_mappings(
+    session: AsyncSession, specs: list[CategorySpec], counts: Counter[str]
+) -> None:
+    """Make the source-name → category mappings exactly those the categories list."""
     wanted = {
         (src.value, name.strip().lower()): c.code
-        for c in config.categories
+        for c in specs
         for src, names in c.mappings.items()
         for name in names
     }
@@ -174,8 +196,13 @@ async def apply_directory(session: AsyncSession, config: CityConfig) -> dict[str
             current.category_code = code
             counts["mappings_updated"] += 1
 
+
+async def _apply_districts(
+    session: AsyncSession, specs: list[DistrictSpec], counts: Counter[str]
+) -> None:
+    """Upsert the file's districts (districts are never deactivated)."""
     districts = {d.code: d for d in (await session.exec(select(District))).all()}
-    for s in config.districts:
+    for s in specs:
         _upsert(
             session,
             districts.get(s.code),
@@ -187,5 +214,3 @@ async def apply_directory(session: AsyncSession, config: CityConfig) -> dict[str
             ),
             counts,
         )
-    await session.flush()
-    return dict(counts)

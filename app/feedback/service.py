@@ -80,6 +80,52 @@ async def record_feedback(
         sentiment_of_score(score)  # validates the range
     if threshold is None:
         threshold = settings_of(session).reopen_rating_threshold
+    row, changed = await _store_row(
+        session,
+        ticket,
+        value=source_value.strip()[:200],
+        score=score,
+        sentiment=sentiment,
+        source=source or ticket.source,
+        actor=actor,
+        now=now,
+    )
+    if not changed:
+        return row  # the same signal again (a re-sent webhook, a second import)
+    reopen = should_reopen(score, sentiment, threshold) and ticket.status in REOPENABLE
+    await session.flush()
+    record_event(
+        session,
+        ticket,
+        actor=actor,
+        type="feedback",
+        feedback_id=row.id,
+        source=row.source,
+        source_value=row.source_value,
+        sentiment=sentiment.value,
+        score=score,
+        reopen=reopen,
+    )
+    if reopen:
+        await _reopen(session, ticket, row, actor=actor, now=now)
+    if reopen or sentiment == Sentiment.negative:
+        await _notify_department(session, ticket, row, reopened=reopen, now=now)
+    await session.flush()
+    return row
+
+
+async def _store_row(
+    session: AsyncSession,
+    ticket: Ticket,
+    *,
+    value: str,
+    score: int | None,
+    sentiment: Sentiment,
+    source: str,
+    actor: str,
+    now: datetime,
+) -> tuple[TicketFeedback, bool]:
+    """The one row per answer, created or updated (locked); False when it already said this."""
     assert ticket.id is not None
     answer = await _latest_answer(session, ticket)
     answer_key = answer.id if answer is not None and answer.id is not None else 0
@@ -90,74 +136,66 @@ async def record_feedback(
             .with_for_update()
         )
     ).first()
-    value = source_value.strip()[:200]
     if row is not None:
         if (row.source_value, row.score, row.sentiment) == (value, score, sentiment.value):
-            return row  # the same signal again (a re-sent webhook, a second import)
+            return row, False
         row.source_value, row.score, row.sentiment = value, score, sentiment.value
         row.updated_at = now
-    else:
-        row = TicketFeedback(
-            ticket_id=ticket.id,
-            answer_id=answer.id if answer is not None else None,
-            answer_key=answer_key,
-            source=source or ticket.source,
-            source_value=value,
-            sentiment=sentiment.value,
-            score=score,
-            department_code=ticket.department_code,
-            actor=actor,
-            created_at=now,
-            updated_at=now,
-        )
-        session.add(row)
-        await metrics_store.increment(
-            session,
-            catalog.CITIZEN_FEEDBACK,
-            {"source": row.source, "department": row.department_code, "sentiment": row.sentiment},
-        )
-    reopen = should_reopen(score, sentiment, threshold) and ticket.status in REOPENABLE
-    await session.flush()
-    record_event(
-        session,
-        ticket,
-        actor=actor,
-        type="feedback",
-        feedback_id=row.id,
-        source=row.source,
+        return row, True
+    row = TicketFeedback(
+        ticket_id=ticket.id,
+        answer_id=answer.id if answer is not None else None,
+        answer_key=answer_key,
+        source=source,
         source_value=value,
         sentiment=sentiment.value,
         score=score,
-        reopen=reopen,
+        department_code=ticket.department_code,
+        actor=actor,
+        created_at=now,
+        updated_at=now,
     )
-    if reopen:
-        reason = f"citizen rating: {value}"
-        before = change_status(
-            session, ticket, Status.in_progress, actor=actor, now=now, reason=reason
-        )
-        row.reopened = True
-        await answers_back.on_status_change(session, ticket, before=before, now=now)
-    if reopen or sentiment == Sentiment.negative:
-        await outbox.enqueue(
-            session,
-            target=OutboxTarget.department_webhook.value,
-            kind="feedback",
-            payload={
-                "ticket_id": ticket.id,
-                "ticket_number": ticket.number,
-                "department": ticket.department_code,
-                "source": row.source,
-                "source_value": value,
-                "sentiment": sentiment.value,
-                "score": score,
-                "reopened": reopen,
-                "at": now.isoformat(),
-            },
-            ticket=ticket,
-            idempotency_id=f"feedback-{row.id}-{ticket.version}",
-        )
-    await session.flush()
-    return row
+    session.add(row)
+    await metrics_store.increment(
+        session,
+        catalog.CITIZEN_FEEDBACK,
+        {"source": row.source, "department": row.department_code, "sentiment": row.sentiment},
+    )
+    return row, True
+
+
+async def _reopen(
+    session: AsyncSession, ticket: Ticket, row: TicketFeedback, *, actor: str, now: datetime
+) -> None:
+    """Back to work after a low rating; the source hears of the status change."""
+    reason = f"citizen rating: {row.source_value}"
+    before = change_status(session, ticket, Status.in_progress, actor=actor, now=now, reason=reason)
+    row.reopened = True
+    await answers_back.on_status_change(session, ticket, before=before, now=now)
+
+
+async def _notify_department(
+    session: AsyncSession, ticket: Ticket, row: TicketFeedback, *, reopened: bool, now: datetime
+) -> None:
+    """Tell the department's webhook about a low or negative rating."""
+    await outbox.enqueue(
+        session,
+        target=OutboxTarget.department_webhook.value,
+        kind="feedback",
+        payload={
+            "ticket_id": ticket.id,
+            "ticket_number": ticket.number,
+            "department": ticket.department_code,
+            "source": row.source,
+            "source_value": row.source_value,
+            "sentiment": row.sentiment,
+            "score": row.score,
+            "reopened": reopened,
+            "at": now.isoformat(),
+        },
+        ticket=ticket,
+        idempotency_id=f"feedback-{row.id}-{ticket.version}",
+    )
 
 
 async def record_source_feedback(

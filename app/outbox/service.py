@@ -147,6 +147,22 @@ async def settle_attempt(
     ).first()
     if message is None:
         return None
+    next_at = _apply_outcome(message, result, now=now)
+    await _mark_answer(session, message, ANSWER_STATUS[result.outcome])
+    await _record_attempt(session, message, attempt, result, next_at=next_at)
+    await metrics_store.increment(
+        session,
+        catalog.OUTBOX_DELIVERIES,
+        {"target": message.target, "outcome": result.outcome.value},
+    )
+    await session.flush()
+    return message
+
+
+def _apply_outcome(
+    message: OutboxMessage, result: AttemptResult, *, now: datetime
+) -> datetime | None:
+    """Sent, back to pending for a retry, or dead; returns when the retry is due."""
     message.last_status_code = result.status_code
     message.locked_until = None
     message.updated_at = now
@@ -163,32 +179,38 @@ async def settle_attempt(
     else:
         message.state = OutboxState.dead.value
         message.last_error = result.detail or result.reason
-    await _mark_answer(session, message, ANSWER_STATUS[result.outcome])
-    if message.ticket_id is not None:
-        ticket = await session.get(Ticket, message.ticket_id)
-        if ticket is not None:
-            record_event(
-                session,
-                ticket,
-                actor=RELAY_ACTOR,
-                type="delivery_attempt",
-                message_id=message.idempotency_id,
-                target=message.target,
-                kind=message.kind,
-                answer_id=message.answer_id,
-                attempt=attempt,
-                outcome=result.outcome.value,
-                reason=result.reason,
-                status_code=result.status_code,
-                next_attempt_at=next_at,
-            )
-    await metrics_store.increment(
+    return next_at
+
+
+async def _record_attempt(
+    session: AsyncSession,
+    message: OutboxMessage,
+    attempt: int,
+    result: AttemptResult,
+    *,
+    next_at: datetime | None,
+) -> None:
+    """The attempt on the ticket's timeline, when the message belongs to a ticket."""
+    if message.ticket_id is None:
+        return
+    ticket = await session.get(Ticket, message.ticket_id)
+    if ticket is None:
+        return
+    record_event(
         session,
-        catalog.OUTBOX_DELIVERIES,
-        {"target": message.target, "outcome": result.outcome.value},
+        ticket,
+        actor=RELAY_ACTOR,
+        type="delivery_attempt",
+        message_id=message.idempotency_id,
+        target=message.target,
+        kind=message.kind,
+        answer_id=message.answer_id,
+        attempt=attempt,
+        outcome=result.outcome.value,
+        reason=result.reason,
+        status_code=result.status_code,
+        next_attempt_at=next_at,
     )
-    await session.flush()
-    return message
 
 
 async def _mark_answer(session: AsyncSession, message: OutboxMessage, status: str) -> None:

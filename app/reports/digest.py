@@ -4,6 +4,7 @@ timeliness, and a few representative appeals per top theme with personal data re
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -144,11 +145,32 @@ async def weekly_digest(
     addresses = (
         await session.exec(_ADDRESSES, params={**params, "limit": HOT_ADDRESSES})  # type: ignore[call-overload]
     ).all()
+    departments = await _departments(session, params)
+    return Digest(
+        week=f"{monday.isocalendar().year}-W{monday.isocalendar().week:02d}",
+        period_from=start,
+        period_to=end,
+        department=department,
+        total=sum(t.count for t in themes),
+        previous_total=sum(t.previous for t in themes),
+        top_themes=top,
+        growing_themes=growing,
+        hot_addresses=[
+            {"address": r[0], "count": int(r[1]), "categories": list(r[2])} for r in addresses
+        ],
+        departments=departments,
+    )
+
+
+async def _departments(
+    session: AsyncSession, params: Mapping[str, object]
+) -> list[dict[str, object]]:
+    """Each department with work in the week: received, answered on time, overdue, ratings."""
     ratings = {
         r[0]: (int(r[1]), int(r[2]))
         for r in (await session.exec(_RATINGS, params=params)).all()  # type: ignore[call-overload]
     }
-    departments = []
+    departments: list[dict[str, object]] = []
     for r in (await session.exec(_DEPARTMENTS, params=params)).all():  # type: ignore[call-overload]
         judged, on_time = int(r[2]), int(r[3])
         rated, positive = ratings.get(r[0], (0, 0))
@@ -167,20 +189,7 @@ async def weekly_digest(
                 "positive_percent": round(100.0 * positive / rated, 1) if rated else None,
             }
         )
-    return Digest(
-        week=f"{monday.isocalendar().year}-W{monday.isocalendar().week:02d}",
-        period_from=start,
-        period_to=end,
-        department=department,
-        total=sum(t.count for t in themes),
-        previous_total=sum(t.previous for t in themes),
-        top_themes=top,
-        growing_themes=growing,
-        hot_addresses=[
-            {"address": r[0], "count": int(r[1]), "categories": list(r[2])} for r in addresses
-        ],
-        departments=departments,
-    )
+    return departments
 
 
 def _growth(count: int, previous: int) -> float | None:

@@ -42,6 +42,7 @@ class Metrics:
 
 
 def build_pipeline() -> Any:
+    # lazy: scikit-learn takes ~2 s to import; only training needs it, not every api start
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import Pipeline
@@ -82,6 +83,7 @@ def evaluate(
 ) -> Metrics:
     """Accuracy and macro-F1 on a 25 % held-out split; with ``groups`` (e.g. the wording of a
     generated text) whole groups are held out, so the test texts are worded unlike any seen."""
+    # lazy: scikit-learn (~2 s to import) is for training and evaluation only
     from sklearn.metrics import accuracy_score, f1_score
     from sklearn.model_selection import GroupShuffleSplit, train_test_split
 
@@ -110,7 +112,7 @@ def evaluate(
 
 def save(model: Any, path: Path) -> Path:
     """Write the model atomically (a replica reading it never sees half a file)."""
-    import joblib
+    import joblib  # lazy (~0.3 s): only a city that trains a model pays for it
 
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
@@ -131,7 +133,7 @@ def load(path: Path) -> Any | None:
         return None
     key = (str(path), mtime)
     if key not in _cache:
-        import joblib
+        import joblib  # lazy (~0.3 s): only a city that trains a model pays for it
 
         _cache.clear()
         _cache[key] = joblib.load(path)

@@ -42,27 +42,11 @@ async def move_ticket(
     now: datetime,
 ) -> Ticket:
     """Send the ticket to ``target``; record time spent, reason, and count a real re-route."""
-    if Status(ticket.status) not in OPEN_STATUSES:
-        raise ValidationFailed(
-            f"only open tickets move between departments; this one is '{ticket.status}'",
-            field="ticket",
-        )
-    source = await directory.get_department(session, ticket.department_code)
-    if target.code == source.code:
-        raise ValidationFailed(f"the ticket is already in '{target.code}'", field="department")
+    source = await _movable_from(session, ticket, target)
     spent = int((now - (ticket.routed_at or ticket.created_at)).total_seconds())
     # Leaving triage is the normal path; leaving a department that had it is a re-route.
     rerouted = not source.is_triage
-    if rerouted:
-        ticket.reroute_count += 1
-    ticket.department_code = target.code
-    ticket.routed_at = now
-    ticket.assignee = None
-    before_status = ticket.status
-    if ticket.status == Status.new and not target.is_triage:
-        apply_status(ticket, Status.routed, now=now)
-    else:
-        touch(ticket, now)
+    before_status = _relocate(ticket, target, rerouted=rerouted, now=now)
     record_event(
         session,
         ticket,
@@ -79,24 +63,7 @@ async def move_ticket(
         status=ticket.status,
     )
     if rerouted:
-        await metrics_store.increment(
-            session,
-            catalog.TICKETS_REROUTED,
-            {"from_department": source.code, "to_department": target.code, "how": how},
-        )
-        if ticket.reroute_count >= BOUNCE_AFTER and not ticket.bouncing:
-            ticket.bouncing = True
-            record_event(
-                session,
-                ticket,
-                actor="system:routing",
-                type="bouncing",
-                reroute_count=ticket.reroute_count,
-                department=target.code,
-            )
-            await metrics_store.increment(
-                session, catalog.TICKETS_BOUNCING, {"department": source.code}
-            )
+        await _count_reroute(session, ticket, source, target, how=how)
     else:
         await metrics_store.increment(
             session,
@@ -104,6 +71,59 @@ async def move_ticket(
             {"department": target.code, "method": "manual"},
         )
     return ticket
+
+
+async def _movable_from(session: AsyncSession, ticket: Ticket, target: Department) -> Department:
+    """The department the ticket leaves, once it is known that it may go to ``target``."""
+    if Status(ticket.status) not in OPEN_STATUSES:
+        raise ValidationFailed(
+            f"only open tickets move between departments; this one is '{ticket.status}'",
+            field="ticket",
+        )
+    source = await directory.get_department(session, ticket.department_code)
+    if target.code == source.code:
+        raise ValidationFailed(f"the ticket is already in '{target.code}'", field="department")
+    return source
+
+
+def _relocate(ticket: Ticket, target: Department, *, rerouted: bool, now: datetime) -> str:
+    """Put the ticket in ``target``, unassigned; a new ticket leaving triage becomes routed.
+    Returns the status it had before."""
+    if rerouted:
+        ticket.reroute_count += 1
+    ticket.department_code = target.code
+    ticket.routed_at = now
+    ticket.assignee = None
+    before_status = ticket.status
+    if ticket.status == Status.new and not target.is_triage:
+        apply_status(ticket, Status.routed, now=now)
+    else:
+        touch(ticket, now)
+    return before_status
+
+
+async def _count_reroute(
+    session: AsyncSession, ticket: Ticket, source: Department, target: Department, *, how: str
+) -> None:
+    """Count the re-route; at ``BOUNCE_AFTER`` of them the ticket is flagged as bouncing."""
+    await metrics_store.increment(
+        session,
+        catalog.TICKETS_REROUTED,
+        {"from_department": source.code, "to_department": target.code, "how": how},
+    )
+    if ticket.reroute_count >= BOUNCE_AFTER and not ticket.bouncing:
+        ticket.bouncing = True
+        record_event(
+            session,
+            ticket,
+            actor="system:routing",
+            type="bouncing",
+            reroute_count=ticket.reroute_count,
+            department=target.code,
+        )
+        await metrics_store.increment(
+            session, catalog.TICKETS_BOUNCING, {"department": source.code}
+        )
 
 
 async def return_ticket(

@@ -15,7 +15,7 @@ from app.models.tickets import Ticket
 from app.outbox.answers_back import answer_target
 from app.outbox.service import enqueue
 from app.sla import deadlines as sla
-from app.sla.rules import initial_deadlines
+from app.sla.rules import PolicyTerms, initial_deadlines
 from app.tickets.service import check_version, get_visible_ticket
 from app.tickets.status import touch
 
@@ -37,6 +37,14 @@ async def extend_deadline(
     ticket = await get_visible_ticket(session, ticket_id, principal=principal, for_update=True)
     if if_match is not None:
         check_version(ticket, if_match)
+    terms = _extendable_terms(ticket, data)
+    _apply_extension(ticket, terms, data, actor=principal.actor, now=now)
+    await _notify_citizen(session, ticket, data)
+    return ticket
+
+
+def _extendable_terms(ticket: Ticket, data: ExtensionRequest) -> PolicyTerms:
+    """The appeal's SLA terms, once it is sure they allow this extension now."""
     terms = sla.terms_of(ticket)
     if ticket.kind != Kind.fz59_appeal or terms is None or not terms.max_extension_days:
         raise Conflict("only a 59-ФЗ appeal can have its deadline extended", kind=ticket.kind)
@@ -51,6 +59,13 @@ async def extend_deadline(
         raise ValidationFailed(
             f"the extension is at most {terms.max_extension_days} days", field="days"
         )
+    return terms
+
+
+def _apply_extension(
+    ticket: Ticket, terms: PolicyTerms, data: ExtensionRequest, *, actor: str, now: datetime
+) -> None:
+    """Push the deadlines out by ``data.days``, count the extension, record the new deadlines."""
     extended = initial_deadlines(
         sla.calendar_of(ticket), terms, start=ticket.created_at, extension_days=data.days
     )
@@ -72,14 +87,18 @@ async def extend_deadline(
         ticket,
         reason="extended",
         now=now,
-        actor=principal.actor,
+        actor=actor,
         extension_days=data.days,
         extension_reason=data.reason,
     )
+
+
+async def _notify_citizen(session: AsyncSession, ticket: Ticket, data: ExtensionRequest) -> None:
+    """The extension notice, through the outbox to the ticket's source."""
     target = answer_target(ticket.source)
     if target is None:
         # Recorded by staff (phone, visit): no channel back; the operator tells the citizen.
-        return ticket
+        return
     await enqueue(
         session,
         target=target,
@@ -94,4 +113,3 @@ async def extend_deadline(
             "reason": data.reason,
         },
     )
-    return ticket

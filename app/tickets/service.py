@@ -21,6 +21,7 @@ from app.models.drafts import ApplicantDraft, TicketDraft
 from app.models.schemas import TicketCreate, TicketUpdate
 from app.models.tickets import Applicant, Ticket
 from app.routing.ru_text import address_key
+from app.routing.rules import RoutingDecision
 from app.routing.service import route_new_ticket
 from app.sla.deadlines import apply_initial_deadlines, record_deadlines, work_calendar
 from app.tickets.events import record_event
@@ -51,43 +52,18 @@ async def create_from_draft(
     decision = await route_new_ticket(
         session, category=category, explicit_department=draft.department_code, draft=draft
     )
-    applicant_id = None
-    if draft.applicant is not None and not draft.applicant.is_empty():
-        applicant = _applicant_row(draft.applicant)
-        session.add(applicant)
-        await session.flush()
-        applicant_id = applicant.id
+    applicant_id = await _store_applicant(session, draft.applicant)
     created_at = draft.created_at or now
     status = draft.status or (Status.new if decision.is_triage else Status.routed)
-    ticket = Ticket(
+    ticket = _ticket_row(
+        draft,
         number=await next_ticket_number(session, created_at=created_at),
-        source=draft.source,
-        source_id=draft.source_id,
-        source_url=draft.source_url,
-        source_status=draft.source_status,
-        source_updated_at=draft.source_updated_at,
-        kind=draft.kind,
-        channel=draft.channel,
         category_code=category.code,
-        source_category=draft.source_category,
-        text=draft.text,
-        address=draft.address,
-        lat=draft.lat,
-        lon=draft.lon,
-        district_code=draft.district_code or decision.district_code,
-        address_key=address_key(draft.address),
-        priority=draft.priority,
+        decision=decision,
         status=status,
-        status_reason=draft.status_reason,
-        redirect_to=draft.redirect_to,
         applicant_id=applicant_id,
-        attachments=draft.attachments,
-        extra=draft.extra,
-        department_code=decision.department_code,
-        routed_at=now,
-        received_at=now,
         created_at=created_at,
-        updated_at=now,
+        now=now,
     )
     # Deadlines go in with the INSERT; their timeline event needs the id, so it follows.
     apply_initial_deadlines(
@@ -110,13 +86,7 @@ async def create_from_draft(
         status=status,
         category=category.code,
     )
-    record_event(
-        session,
-        ticket,
-        actor="system:routing",
-        type="routed",
-        **decision.event_data(),
-    )
+    record_event(session, ticket, actor="system:routing", type="routed", **decision.event_data())
     await metrics_store.increment(
         session,
         catalog.TICKETS_ROUTED,
@@ -125,6 +95,60 @@ async def create_from_draft(
     record_deadlines(ticket, reason="created", now=now)
     await check_new_ticket(session, ticket, now=now)
     return ticket
+
+
+async def _store_applicant(session: AsyncSession, draft: ApplicantDraft | None) -> int | None:
+    """The applicant's row, when the draft names one; its id for the ticket."""
+    if draft is None or draft.is_empty():
+        return None
+    applicant = _applicant_row(draft)
+    session.add(applicant)
+    await session.flush()
+    return applicant.id
+
+
+def _ticket_row(
+    draft: TicketDraft,
+    *,
+    number: str,
+    category_code: str,
+    decision: RoutingDecision,
+    status: str,
+    applicant_id: int | None,
+    created_at: datetime,
+    now: datetime,
+) -> Ticket:
+    """The new ticket's columns: the draft's fields plus what category and routing decided."""
+    return Ticket(
+        number=number,
+        source=draft.source,
+        source_id=draft.source_id,
+        source_url=draft.source_url,
+        source_status=draft.source_status,
+        source_updated_at=draft.source_updated_at,
+        kind=draft.kind,
+        channel=draft.channel,
+        category_code=category_code,
+        source_category=draft.source_category,
+        text=draft.text,
+        address=draft.address,
+        lat=draft.lat,
+        lon=draft.lon,
+        district_code=draft.district_code or decision.district_code,
+        address_key=address_key(draft.address),
+        priority=draft.priority,
+        status=status,
+        status_reason=draft.status_reason,
+        redirect_to=draft.redirect_to,
+        applicant_id=applicant_id,
+        attachments=draft.attachments,
+        extra=draft.extra,
+        department_code=decision.department_code,
+        routed_at=now,
+        received_at=now,
+        created_at=created_at,
+        updated_at=now,
+    )
 
 
 async def create_manual_ticket(

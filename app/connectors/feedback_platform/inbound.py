@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -227,8 +228,19 @@ def status_code_for_label(label: str | None) -> str | None:
     return next((code for prefix, code in LABELS if text.startswith(prefix)), None)
 
 
-def draft_from_export_row(row: Mapping[str, object], *, tz: ZoneInfo) -> TicketDraft:
-    """One row of the ЛК ОА Excel export (columns by title) → draft, or ConnectorPayloadError."""
+@dataclass(frozen=True)
+class _ExportRow:
+    """The checked values of one export row: its number, dates and the citizen's score."""
+
+    number: str
+    received: datetime
+    planned: datetime | None
+    finished: datetime | None
+    score: str | None
+
+
+def _checked_export_row(row: Mapping[str, object], tz: ZoneInfo) -> _ExportRow:
+    """The row's number, dates and score, or ConnectorPayloadError naming every bad column."""
     errors: list[dict[str, Any]] = []
 
     def date_of(column: str, required: bool = False) -> datetime | None:
@@ -258,22 +270,24 @@ def draft_from_export_row(row: Mapping[str, object], *, tz: ZoneInfo) -> TicketD
         raise ConnectorPayloadError(
             "; ".join(f"{e['field']}: {e['message']}" for e in errors), errors
         )
-    label = clean(row.get("Статус"))
-    code = status_code_for_label(label)
-    status = STATUS_MAP.get(code) if code else None
-    names = [n for n in (clean(row.get(c)) for c in ("Факт", "Подкатегория", "Категория")) if n]
-    source_category = " / ".join(reversed(names)) or None
-    fz59 = "59" in (clean(row.get("ФЗ")) or "") or yes(row.get("Заявитель выбрал подачу по 59-ФЗ"))
-    fast_track = yes(row.get("Фаст-трек"))
-    extra: dict[str, Any] = {"fastTrack": fast_track, "posId": number}
-    due = None
-    if planned is not None:
-        # A planned date is a whole day: the work is due by the end of it, city time.
-        end = datetime.combine(planned.astimezone(tz).date(), time(23, 59, 59), tzinfo=tz)
-        due = end.astimezone(planned.tzinfo)
+    return _ExportRow(number, received, planned, finished, score)
+
+
+def _end_of_planned_day(planned: datetime, tz: ZoneInfo) -> datetime:
+    """A planned date is a whole day: the work is due by the end of it, city time."""
+    end = datetime.combine(planned.astimezone(tz).date(), time(23, 59, 59), tzinfo=tz)
+    return end.astimezone(planned.tzinfo)
+
+
+def _export_extra(
+    row: Mapping[str, object], checked: _ExportRow, *, fast_track: bool, due: datetime | None
+) -> dict[str, Any]:
+    """The source fields kept beside the draft (the same keys the pushed message gives)."""
+    extra: dict[str, Any] = {"fastTrack": fast_track, "posId": checked.number}
+    if due is not None:
         extra["answerAt"] = due.isoformat()
-    if finished is not None:
-        extra["completedAt"] = finished.isoformat()
+    if checked.finished is not None:
+        extra["completedAt"] = checked.finished.isoformat()
     for key, column in (
         ("epguNumber", "Номер ЕПГУ"),
         ("posChannel", "Источник"),
@@ -283,8 +297,23 @@ def draft_from_export_row(row: Mapping[str, object], *, tz: ZoneInfo) -> TicketD
     ):
         if clean(row.get(column)):
             extra[key] = clean(row.get(column))
-    if score is not None:
-        extra["rating"] = int(score)
+    if checked.score is not None:
+        extra["rating"] = int(checked.score)
+    return extra
+
+
+def draft_from_export_row(row: Mapping[str, object], *, tz: ZoneInfo) -> TicketDraft:
+    """One row of the ЛК ОА Excel export (columns by title) → draft, or ConnectorPayloadError."""
+    checked = _checked_export_row(row, tz)
+    number, score = checked.number, checked.score
+    label = clean(row.get("Статус"))
+    code = status_code_for_label(label)
+    status = STATUS_MAP.get(code) if code else None
+    names = [n for n in (clean(row.get(c)) for c in ("Факт", "Подкатегория", "Категория")) if n]
+    source_category = " / ".join(reversed(names)) or None
+    fz59 = "59" in (clean(row.get("ФЗ")) or "") or yes(row.get("Заявитель выбрал подачу по 59-ФЗ"))
+    fast_track = yes(row.get("Фаст-трек"))
+    due = _end_of_planned_day(checked.planned, tz) if checked.planned is not None else None
     reason = redirect = None
     if status == Status.rejected:
         reason = clean(row.get("Тип решения")) or label
@@ -305,11 +334,11 @@ def draft_from_export_row(row: Mapping[str, object], *, tz: ZoneInfo) -> TicketD
         status=status,
         status_reason=reason,
         redirect_to=redirect,
-        created_at=received,
+        created_at=checked.received,
         fast_track=fast_track,
         source_due_at=due,
         feedback=rating(int(score) if score is not None else None),
-        extra=extra,
+        extra=_export_extra(row, checked, fast_track=fast_track, due=due),
     )
 
 

@@ -3,6 +3,7 @@ and the answer endpoint the relay posts to. In-memory; one process is one ПОС
 
 from __future__ import annotations
 
+import base64
 import copy
 import random
 import secrets
@@ -145,7 +146,6 @@ class FeedbackPlatformSimulator:
         return self.state.items[pos_id]
 
     def login(self, username: str, password: str, authorization: str | None) -> str | None:
-        import base64
 
         c = self.config
         expected = "Basic " + base64.b64encode(f"{c.client_id}:{c.client_secret}".encode()).decode()
@@ -177,6 +177,20 @@ def build_app(
     pusher = Pusher(target=target, secret=secret, rate=rate, rng=rng)
     app = FastAPI(title="ПОС simulator")
     add_common(app, inbox, pusher)
+    _add_pos_api(app, sim, inbox)
+    _add_pos_controls(app, sim)
+
+    def script() -> list[tuple[int, Push]]:
+        pushes = sim.script()
+        pusher.items.append(str(pushes[0][1].body["posId"]))
+        return pushes
+
+    app.state.script = script
+    return app, sim, pusher
+
+
+def _add_pos_api(app: FastAPI, sim: FeedbackPlatformSimulator, inbox: AnswerInbox) -> None:
+    """What the hub calls: the OAuth token, item reads (polling) and the answer endpoint."""
 
     @app.post("/user-service/oauth/token")
     async def token(
@@ -204,6 +218,10 @@ def build_app(
     async def responses(pos_id: str, request: Request) -> Any:
         return await inbox.accept(request, on_new=lambda record: None)
 
+
+def _add_pos_controls(app: FastAPI, sim: FeedbackPlatformSimulator) -> None:
+    """What tests drive: a moderator's decline, revoked tokens, the polling counters."""
+
     @app.post("/simulator/items/{pos_id}/decline")
     async def decline(pos_id: str, reason: str = "Не относится к компетенции") -> Any:
         item = sim.decline(pos_id, reason)
@@ -217,11 +235,3 @@ def build_app(
     @app.get("/simulator/polls")
     async def polls() -> dict[str, int]:
         return {"logins": sim.state.logins, "reads": sim.state.reads}
-
-    def script() -> list[tuple[int, Push]]:
-        pushes = sim.script()
-        pusher.items.append(str(pushes[0][1].body["posId"]))
-        return pushes
-
-    app.state.script = script
-    return app, sim, pusher
