@@ -30,7 +30,7 @@ test: $(STAMP) test-deps
 	$(BIN)/lint-imports
 	$(BIN)/pytest
 
-## The inner loop (under two minutes): the lint of `make lint`, then the unit and api tests only
+## The inner loop (about 1.5 minutes here): the lint of `make lint`, then the unit and api tests on every core
 check: lint test-deps
 	$(BIN)/pytest -n auto tests/unit tests/api
 
