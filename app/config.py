@@ -72,7 +72,6 @@ class Settings(BaseSettings):
     max_page_size: int = Field(
         default=200, ge=1, le=1000, description="Upper bound for `limit` on list endpoints."
     )
-    default_page_size: int = Field(default=50, ge=1, le=1000, description="Default `limit`.")
     max_body_bytes: int = Field(
         default=1_048_576, ge=1024, description="Largest JSON request body (larger → 413)."
     )
