@@ -16,6 +16,7 @@ if [ ${#need[@]} -gt 0 ]; then
   $SUDO apt-get update -qq || true
   $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
   $SUDO rm -f /usr/sbin/policy-rc.d
-  # A packaged Prometheus that did start anyway would hold :9090; the tests use their own port.
-  $SUDO pkill -x prometheus 2>/dev/null || true
+  # A packaged Prometheus that did start anyway would hold :9090 (the tests use their own
+  # port): stop that service through its own init script, never by process name.
+  $SUDO service prometheus stop >/dev/null 2>&1 || true
 fi

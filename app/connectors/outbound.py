@@ -93,6 +93,13 @@ class OutboundClient:
             return DeliveryResponse(None, error="network")
         return DeliveryResponse(response.status_code, response.headers.get("Retry-After"))
 
+    def post_message(self, url: str, message: OutboxMessage, secret: str | None) -> Send:
+        """The send of one outbox message as its signed envelope to ``url`` (not yet sent)."""
+        delivery = Delivery(
+            url=url, message_id=message.idempotency_id, body=envelope(message), secret=secret
+        )
+        return partial(self.deliver, delivery)
+
     async def aclose(self) -> None:
         await self._client.aclose()
 
@@ -152,13 +159,8 @@ class WebhookSender:
     def prepare(self, message: OutboxMessage, contact: Contact | None) -> Send | None:
         if not self.base_url:
             return None
-        delivery = Delivery(
-            url=join_url(self.base_url, self.outbound.path(message)),
-            message_id=message.idempotency_id,
-            body=envelope(message),
-            secret=self.secret,
-        )
-        return partial(self.client.deliver, delivery)
+        url = join_url(self.base_url, self.outbound.path(message))
+        return self.client.post_message(url, message, self.secret)
 
     async def aclose(self) -> None:
         await self.client.aclose()

@@ -135,8 +135,9 @@ async def _apply_departments(
             ),
             counts,
         )
+    in_file = {d.code for d in specs}
     for code, dept in depts.items():
-        if code not in {d.code for d in specs} and dept.active:
+        if code not in in_file and dept.active:
             dept.active, dept.is_triage = False, False
             counts["deactivated"] += 1
     await session.flush()
@@ -164,8 +165,9 @@ async def _apply_categories(
             counts,
         )
         await session.flush()
+    in_file = {c.code for c in specs}
     for code, cat in cats.items():
-        if code not in {c.code for c in specs} and cat.active:
+        if code not in in_file and cat.active:
             cat.active, cat.is_fallback = False, False
             counts["deactivated"] += 1
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import UTC, datetime
-from functools import partial
 
 import httpx
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -17,7 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.channels.chatbot_delivery import contact_for
 from app.config import Settings
 from app.connectors.base import DeliveryResponse, Send
-from app.connectors.outbound import Delivery, OutboundClient, envelope
+from app.connectors.outbound import OutboundClient
 from app.connectors.registry import outbound_senders
 from app.db import Database
 from app.intake import connector_health
@@ -94,13 +93,7 @@ class Relay:
             url = await outbox.department_webhook_url(session, message.department_code)
             if not url:
                 return None
-            delivery = Delivery(
-                url=url,
-                message_id=message.idempotency_id,
-                body=envelope(message),
-                secret=self.settings.department_webhook_secret,
-            )
-            return partial(self.client.deliver, delivery)
+            return self.client.post_message(url, message, self.settings.department_webhook_secret)
         sender = self.senders.get(message.target)
         if sender is None:
             return None
