@@ -93,7 +93,7 @@ class Settings(BaseSettings):
         default=0.65, ge=0, le=1, description="Duplicate score that links a ticket as merged."
     )
     dedup_suggest_threshold: float = Field(
-        default=0.45, ge=0, le=1, description="Duplicate score that suggests a merge."
+        default=0.55, ge=0, le=1, description="Duplicate score that suggests a merge."
     )
     office_hours: str = Field(
         default="09:00-18:00",
@@ -220,15 +220,25 @@ class Settings(BaseSettings):
     )
     console_session_secret: str | None = Field(
         default=None,
-        description="Signs console session cookies; set the same value on every api replica "
-        "(unset: a random key per process, sessions end at restart).",
+        description="Signs the sign-in form's CSRF cookie (sessions themselves are server-side); "
+        "set the same value on every api replica (unset: a random key per process).",
     )
     console_cookie_secure: bool | None = Field(
         default=None,
         description="Secure flag of the console cookie (unset: on unless served on localhost).",
     )
     console_session_hours: float = Field(
-        default=12.0, gt=0, description="A console sign-in lasts this many hours."
+        default=12.0,
+        gt=0,
+        le=24 * 30,
+        description="Absolute lifetime of a console session: after this many hours from sign-in "
+        "it ends however active it is.",
+    )
+    console_session_idle_minutes: float = Field(
+        default=60.0,
+        gt=0,
+        le=24 * 60,
+        description="A console session without a request for this many minutes ends.",
     )
 
     @field_validator(

@@ -63,6 +63,9 @@ def make_engine(url: str, settings: Settings) -> AsyncEngine:
         # request (503, the pool is invalidated and reconnects); pool_recycle retires idle ones.
         pool_pre_ping=False,
         pool_recycle=1800,
+        # A database error's text must not carry the statement's values into a log: they
+        # include chat hashes, sealed chat ids and personal data.
+        hide_parameters=True,
         connect_args={"server_settings": SERVER_SETTINGS},
     )
 

@@ -12,7 +12,11 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from app.api.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
+from app.api.middleware import (
+    BodySizeLimitMiddleware,
+    RequestIdMiddleware,
+    UnexpectedErrorMiddleware,
+)
 from app.api.problems import install_problem_handlers
 from app.api.rate_limit import RateLimiter
 from app.api.readiness import connectors_probe
@@ -119,6 +123,7 @@ def create_app(*, db: Database | None = None, settings: Settings | None = None) 
             "/api/v1/imports/": settings.import_max_bytes,
         },
     )
+    app.add_middleware(UnexpectedErrorMiddleware)  # a 500 without dropping the connection
     app.add_middleware(RequestIdMiddleware)
     app.add_middleware(HttpMetricsMiddleware)  # outermost: times every answer, 413s too
     for module in (health, tickets, directory):

@@ -31,6 +31,7 @@ import asyncpg
 from app.config import get_settings
 from app.db import Database
 from app.dedup.detection import check_new_ticket
+from app.dedup.place_key import address_key
 from app.directory.city_config import read_city_config
 from app.directory.city_setup import apply_city_config
 from app.metrics.hooks import install_metric_hooks
@@ -38,7 +39,6 @@ from app.migrate import upgrade
 from app.models.directory import Category
 from app.models.drafts import TicketDraft
 from app.models.tickets import Ticket
-from app.routing.ru_text import address_key
 from app.routing.rules import TicketFacts, evaluate
 from app.routing.service import route_new_ticket
 from app.tickets.service import create_from_draft
@@ -161,10 +161,13 @@ async def _explain_candidates(dsn: str) -> str:
         lat_min, lat_max, lon_min, lon_max = bounding_box(row["lat"], row["lon"], 250.0)
         sql = str(_CANDIDATES)
         for name, value in {
-            ":category": f"'{row['category_code']}'",
+            ":categories": f"ARRAY['{row['category_code']}']",
+            ":fallback": "'other'",
+            ":department": "NULL",
             ":id": str(row["id"]),
             ":since": f"'{(row['created_at'] - WINDOW).isoformat()}'",
             ":key": f"'{row['address_key']}'",
+            ":street": "NULL",
             ":lat_min": repr(lat_min),
             ":lat_max": repr(lat_max),
             ":lon_min": repr(lon_min),

@@ -77,7 +77,6 @@ async def seed_metric_counters(ctx: Context) -> None:
     conn = await asyncpg.connect(pg.dsn(ctx.name))
     try:
         depts = [r[0] for r in await conn.fetch("SELECT code FROM departments")]
-        sources = ["feedback_platform", "incident_management", "chatbot", "api"]
         series: list[tuple[str, str]] = []
         for src, ch in [
             ("feedback_platform", "gosuslugi"),
@@ -102,13 +101,14 @@ async def seed_metric_counters(ctx: Context) -> None:
                 series.append(
                     ("appeals_tickets_open", encode_labels({"status": st, "department": d}))
                 )
-            for src in sources:
-                for hist in ("appeals_first_response_seconds", "appeals_resolution_seconds"):
-                    labels = {"source": src, "department": d}
-                    for le in [*(str(float(b)) for b in DURATION_BUCKETS), "+Inf"]:
-                        series.append((f"{hist}_bucket", encode_labels({**labels, "le": le})))
-                    series.append((f"{hist}_sum", encode_labels(labels)))
-                    series.append((f"{hist}_count", encode_labels(labels)))
+        # Answer times are by kind, city-wide (app/metrics/catalog.py).
+        for kind in ("pos_message", "fz59_appeal", "social_post", "anonymous_report"):
+            for hist in ("appeals_first_response_seconds", "appeals_resolution_seconds"):
+                labels = {"kind": kind}
+                for le in [*(str(float(b)) for b in DURATION_BUCKETS), "+Inf"]:
+                    series.append((f"{hist}_bucket", encode_labels({**labels, "le": le})))
+                series.append((f"{hist}_sum", encode_labels(labels)))
+                series.append((f"{hist}_count", encode_labels(labels)))
         rows = [
             (n, lab, s, float(ctx.rng.randint(1, 5000))) for n, lab in series for s in range(SHARDS)
         ]

@@ -24,6 +24,7 @@ from typing import Any
 
 import asyncpg
 
+from app.tickets.search_text import search_document
 from bench import pg
 from bench.texts import STREETS, appeal_text, person
 
@@ -72,6 +73,7 @@ TICKET_COLUMNS = (
     "created_at",
     "updated_at",
     "version",
+    "search_text",
 )
 APPLICANT_COLUMNS = (
     "id",
@@ -312,6 +314,7 @@ class Generator:
             created,
             updated,
             len(events) - 1,
+            search_document(text, address),  # the lemmas the app writes (app.tickets.search_text)
         )
         return ticket, applicant, events
 

@@ -22,6 +22,7 @@ from app.models.common import Status
 from app.models.inbound import InboundDelivery
 from app.models.tickets import Applicant, Ticket
 from app.tickets.events import record_event
+from app.tickets.search_text import refresh_search_text
 from app.tickets.status import touch
 
 # Statuses after which the purpose of the data is over; "closure" is ``closed_at`` for closed
@@ -121,6 +122,7 @@ async def purge_batch(
     )  # type: ignore[call-overload]
     for ticket in tickets:
         ticket.text = scrub_text(ticket.text)
+        refresh_search_text(ticket)  # the lemmas held the names and phones too
         touch(ticket, now)
         session.add(ticket)
         record_event(

@@ -11,6 +11,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.access.api_keys import Principal
+from app.access.sessions import end_user_sessions
 from app.errors import Conflict, NotFound, Unauthorized, ValidationFailed
 from app.models.common import Role
 from app.models.directory import Department
@@ -48,8 +49,7 @@ async def create_user(
     login = login.strip().lower()
     if not LOGIN.match(login):
         raise ValidationFailed("login: 2-64 of a-z 0-9 . _ -", field="login")
-    if len(password) < MIN_PASSWORD:
-        raise ValidationFailed(f"the password needs {MIN_PASSWORD}+ characters", field="password")
+    _check_password(password)
     if role == Role.integration:
         raise ValidationFailed("integration is for API keys, not people", field="role")
     if role != Role.admin and not department_code:
@@ -122,15 +122,43 @@ async def list_users(session: AsyncSession) -> list[ConsoleUser]:
     return list((await session.exec(select(ConsoleUser).order_by(ConsoleUser.id))).all())  # type: ignore[arg-type]
 
 
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise ValidationFailed(f"the password needs {MIN_PASSWORD}+ characters", field="password")
+
+
+async def _by_login(session: AsyncSession, login: str) -> ConsoleUser:
+    login = login.strip().lower()
+    user = (
+        await session.exec(select(ConsoleUser).where(ConsoleUser.login == login).with_for_update())
+    ).first()
+    if user is None:
+        raise NotFound(f"user '{login}' does not exist")
+    return user
+
+
 async def set_disabled(
     session: AsyncSession, *, login: str, disabled: bool, now: datetime
 ) -> ConsoleUser:
-    """Disable (sessions stop working at the next request) or re-enable a user."""
-    user = (await session.exec(select(ConsoleUser).where(ConsoleUser.login == login))).first()
-    if user is None:
-        raise NotFound(f"user '{login}' does not exist")
+    """Disable (every session of the user ends at once) or re-enable a user."""
+    user = await _by_login(session, login)
     user.disabled_at = now if disabled else None
-    if not disabled:
+    if disabled:
+        assert user.id is not None
+        await end_user_sessions(session, user.id)
+    else:
         user.locked_until, user.failed_logins = None, 0
+    await session.flush()
+    return user
+
+
+async def set_password(session: AsyncSession, *, login: str, password: str) -> ConsoleUser:
+    """A new password (argon2); every session of the user ends at once."""
+    _check_password(password)
+    user = await _by_login(session, login)
+    user.password_hash = _hasher.hash(password)
+    user.locked_until, user.failed_logins, user.first_failed_at = None, 0, None
+    assert user.id is not None
+    await end_user_sessions(session, user.id)
     await session.flush()
     return user

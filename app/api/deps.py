@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Annotated
@@ -13,10 +14,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.access.api_keys import Principal, authenticate
 from app.config import Settings
-from app.errors import Forbidden
+from app.errors import Forbidden, Unauthorized
 from app.models.common import Role
 
 _bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer apk_…`")
+# RFC 6750 §2.1: the scheme, exactly one space, the token (token68 characters), nothing else.
+_BEARER = re.compile(r"Bearer ([A-Za-z0-9._~+/-]+=*)", re.IGNORECASE | re.ASCII)
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
@@ -44,13 +47,27 @@ async def get_sessionmaker(request: Request) -> async_sessionmaker[AsyncSession]
 SessionmakerDep = Annotated[async_sessionmaker[AsyncSession], Depends(get_sessionmaker)]
 
 
+def bearer_token(request: Request) -> str | None:
+    """The key from ``Authorization: Bearer <key>``; None without the header. Anything but the
+    scheme, one space and the key (two spaces, a trailing or non-breaking space, another
+    scheme) is a 401: the header is read as sent, never trimmed."""
+    header = request.headers.get("Authorization")
+    if header is None:
+        return None
+    match = _BEARER.fullmatch(header)
+    if match is None:
+        raise Unauthorized("send the API key as 'Authorization: Bearer <key>' (one space)")
+    return match.group(1)
+
+
 async def get_principal(
     request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    _credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     session: SessionDep,
 ) -> Principal:
-    """The caller, read in the request's own session (no second transaction per request)."""
-    principal = await authenticate(session, credentials.credentials if credentials else None)
+    """The caller, read in the request's own session (no second transaction per request).
+    ``_credentials`` only declares the scheme in OpenAPI; the header is parsed strictly here."""
+    principal = await authenticate(session, bearer_token(request))
     request.state.principal = principal
     limiter = getattr(request.app.state, "rate_limiter", None)
     if limiter is not None:

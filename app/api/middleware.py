@@ -1,4 +1,4 @@
-"""ASGI middleware: request ids and the request body size limit."""
+"""ASGI middleware: request ids, the request body size limit, and the answer to the unexpected."""
 
 from __future__ import annotations
 
@@ -6,9 +6,10 @@ import uuid
 from typing import Any
 
 from fastapi import HTTPException
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.api.problems import problem_response
+from app.api.problems import problem_response, unexpected_response
 from app.logging_setup import request_id_var
 
 
@@ -32,7 +33,8 @@ class RequestIdMiddleware:
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
-                headers.append((b"x-request-id", request_id.encode()))
+                if not any(name.lower() == b"x-request-id" for name, _ in headers):
+                    headers.append((b"x-request-id", request_id.encode()))
                 message["headers"] = headers
             await send(message)
 
@@ -90,3 +92,36 @@ class BodySizeLimitMiddleware:
             slug="payload-too-large",
         )
         await response(scope, receive, send)
+
+
+class UnexpectedErrorMiddleware:
+    """An error nothing else handled is answered here, as problem+json, and goes no further.
+
+    Starlette's own last resort (``ServerErrorMiddleware``, where an ``Exception`` handler is
+    registered) answers and then re-raises, so uvicorn drops the kept-alive connection and the
+    caller's next request on it fails. Only when half an answer has already gone out is the
+    error re-raised: then closing the connection is the honest end.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def send_tracking(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_tracking)
+        except Exception as exc:
+            if started:
+                raise
+            response = await unexpected_response(Request(scope), exc)
+            await response(scope, receive, send)

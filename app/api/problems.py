@@ -12,6 +12,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
+from app.data_errors import data_error_cause
 from app.errors import AppError
 
 log = logging.getLogger("app.api.problems")
@@ -76,20 +77,6 @@ def _is_db_unavailable(exc: BaseException) -> bool:
     # The server is shutting down or starting up (SQLSTATE 57P0x) or the link broke (08xxx).
     sqlstate = str(getattr(exc, "sqlstate", "") or "")
     return sqlstate.startswith(("57P", "08"))
-
-
-def _caused_by_bad_characters(exc: BaseException) -> bool:
-    """Text PostgreSQL cannot store (NUL, unpaired surrogates): SQLSTATE 22xxx or encoding."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        if isinstance(current, UnicodeError):
-            return True
-        if str(getattr(current, "sqlstate", "") or "").startswith("22"):
-            return True
-        seen.add(id(current))
-        current = current.__cause__ or current.__context__
-    return False
 
 
 def _caused_by_db_unavailable(exc: BaseException) -> bool:
@@ -180,12 +167,15 @@ async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
     )
 
 
-async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-    if _caused_by_bad_characters(exc):
+async def unexpected_response(request: Request, exc: Exception) -> JSONResponse:
+    """The answer to an error nothing else handled: 422 for a value PostgreSQL refused (with
+    its real cause), 503 when the database is unavailable, else a logged 500."""
+    cause = data_error_cause(exc)
+    if cause is not None:
         return problem_response(
             422,
             "Validation failed",
-            "the input holds characters that cannot be stored (NUL or unpaired surrogates)",
+            f"the input cannot be stored: {cause}",
             slug="validation-failed",
             request=request,
             errors=[],
@@ -200,8 +190,10 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
             request=request,
             headers={"Retry-After": "5"},
         )
-    log.exception("unhandled error")
-    # This response is sent outside the request-id middleware: echo the id here.
+    # The traceback goes to the log scrubbed (app.logging_setup): no bound parameters, no
+    # PostgreSQL DETAIL line (it quotes the row's values).
+    log.exception("unhandled error: %s", type(exc).__name__)
+    # This response may be sent outside the request-id middleware: echo the id here.
     request_id = getattr(request.state, "request_id", None)
     return problem_response(
         500,
@@ -214,12 +206,16 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
 
 
 def install_problem_handlers(app: FastAPI) -> None:
-    """Answer every error as problem+json: domain errors, FastAPI's own, the unexpected."""
+    """Answer every error as problem+json: domain errors, FastAPI's own, the unexpected.
+
+    The unexpected are answered inside the app by ``UnexpectedErrorMiddleware``
+    (app/api/middleware.py); the ``Exception`` handler here is Starlette's last resort for an
+    error in the outermost middleware, which answers and then re-raises, so the server drops
+    the kept-alive connection.
+    """
     app.exception_handler(AppError)(_app_error)
     app.exception_handler(RequestValidationError)(_validation)
     app.exception_handler(StarletteHTTPException)(_http)
-    app.exception_handler(Exception)(_unexpected)
-    # Database failures are answered inside the app too: Starlette's last-resort handler
-    # above re-raises after answering, and the server then drops the kept-alive connection.
-    app.exception_handler(DBAPIError)(_unexpected)
-    app.exception_handler(OSError)(_unexpected)
+    app.exception_handler(Exception)(unexpected_response)
+    app.exception_handler(DBAPIError)(unexpected_response)
+    app.exception_handler(OSError)(unexpected_response)

@@ -9,26 +9,36 @@ carries the sender's name and account.
 
 from __future__ import annotations
 
+import logging
+import re
 from datetime import datetime, timedelta
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.channels import chatbot_privacy as privacy
+from app.channels import chatbot_seen as seen
 from app.config import Settings
-from app.connectors.telegram.bot_api import BotUpdate, OutgoingMessage
+from app.connectors.telegram.bot_api import OutgoingMessage
 from app.connectors.telegram.outbound import STATUS_WORDS
+from app.connectors.telegram.updates import BotUpdate, RefusedUpdate
 from app.feedback import service as feedback
-from app.intake.ingestion import ingest_draft
+from app.intake.ingestion import ingest_draft, lock_source_item
 from app.models.chatbot import ChatbotReport
 from app.models.common import Channel, Kind, Source, Status
 from app.models.drafts import TicketDraft
 from app.models.feedback import Sentiment
 from app.models.tickets import Ticket
 from app.tickets.events import record_event
+from app.tickets.search_text import refresh_search_text
 from app.tickets.status import touch
 
+log = logging.getLogger(__name__)
+
 ACTOR = "system:chatbot"
+# «Проблема решена?» buttons: fb:yes:<ticket id>. ASCII digits only ("²" is a digit to
+# str.isdigit, not to int), at most 18 of them (a BIGINT).
+_BUTTON = re.compile(r"fb:(yes|no):([0-9]{1,18})")
 # Text, photo and location sent within this time go to the same report (people send them one
 # after another); later messages start a new report.
 FOLLOWUP_WINDOW = timedelta(minutes=30)
@@ -51,26 +61,41 @@ def start_text(settings: Settings) -> str:
 
 
 async def handle_update(
-    session: AsyncSession, update: BotUpdate, *, settings: Settings, now: datetime
+    session: AsyncSession,
+    update: BotUpdate | RefusedUpdate,
+    *,
+    settings: Settings,
+    now: datetime,
 ) -> OutgoingMessage | None:
     """Act on one update; the reply to send (in the webhook answer), if any."""
+    if isinstance(update, RefusedUpdate):
+        return _refusal(update)
     chat = update.chat_id
-    if update.callback_data is not None:
-        return await _button(session, update, settings=settings, now=now)
     if update.command in ("/start", "/help"):
         return OutgoingMessage(chat, start_text(settings))
+    digest = privacy.chat_hash(settings, chat)
+    # The chat's other updates (an album, a re-sent one) wait here until this one commits.
+    await seen.lock_chat(session, digest)
+    if update.callback_data is not None:
+        return await _button(session, update, digest, now=now)
     if update.command == "/status":
-        return OutgoingMessage(chat, await _status(session, privacy.chat_hash(settings, chat)))
+        return OutgoingMessage(chat, await _status(session, digest))
     if not (update.text or update.photo_file_id or update.lat is not None):
         return OutgoingMessage(chat, "Пришлите текст, фото или геопозицию. /start — подробнее.")
-    digest = privacy.chat_hash(settings, chat)
-    seen = await _latest_report(session, digest)
-    if seen is not None and seen[0].last_update_id >= update.update_id:
-        return OutgoingMessage(chat, f"Уже получено: обращение {seen[1].number}.")
+    return await _report(session, update, digest, settings=settings, now=now)
+
+
+async def _report(
+    session: AsyncSession, update: BotUpdate, digest: str, *, settings: Settings, now: datetime
+) -> OutgoingMessage:
+    """A new report, or a follow-up added to the chat's open one; a repeat changes nothing."""
+    chat = update.chat_id
+    taken = await seen.taken_by(session, digest, update.update_id)
+    if taken is not None:
+        return OutgoingMessage(chat, f"Уже получено: обращение {taken.number}.")
     recent = await _recent_open_report(session, digest, now=now)
     if recent is not None:
-        assert seen is not None  # the recent report is the chat's latest
-        seen[0].last_update_id = update.update_id
+        assert recent.id is not None
         _add_to(recent, update, settings=settings, now=now)
         record_event(
             session,
@@ -81,23 +106,42 @@ async def handle_update(
             photo=bool(update.photo_file_id),
             location=update.lat is not None,
         )
+        seen.remember(session, digest, update.update_id, recent.id, now=now)
         return OutgoingMessage(chat, f"Добавлено к обращению {recent.number}.")
     ticket = await _create(session, update, settings=settings, now=now)
+    if ticket is None:
+        return OutgoingMessage(chat, "Не удалось принять сообщение. Пришлите его ещё раз.")
     assert ticket.id is not None
     session.add(
         ChatbotReport(
             ticket_id=ticket.id,
             chat_hash=digest,
             chat_sealed=privacy.seal(settings, chat),
-            last_update_id=update.update_id,
             created_at=now,
         )
     )
+    seen.remember(session, digest, update.update_id, ticket.id, now=now)
     await session.flush()
     return OutgoingMessage(
         chat,
         f"Обращение принято, номер {ticket.number}. Статус и ответ придут сюда же. Фото или "
         "геопозицию, присланные в ближайшие 30 минут, добавим к этому обращению.",
+    )
+
+
+def _refusal(update: RefusedUpdate) -> OutgoingMessage | None:
+    """What a chat is told about an update the bot could not read (nothing was stored)."""
+    if update.chat_id is None:
+        return None
+    if any(f.startswith("message.location") for f in update.fields):
+        return OutgoingMessage(
+            update.chat_id,
+            "Геопозиция не распознана, ничего не добавлено. Отправьте точку на карте ещё раз.",
+        )
+    return OutgoingMessage(
+        update.chat_id,
+        "Не удалось прочитать это сообщение, ничего не добавлено. Пришлите текст, фото или "
+        "геопозицию. /start — подробнее.",
     )
 
 
@@ -109,7 +153,7 @@ def _attachments(update: BotUpdate) -> list[dict[str, str]]:
 
 async def _create(
     session: AsyncSession, update: BotUpdate, *, settings: Settings, now: datetime
-) -> Ticket:
+) -> Ticket | None:
     text = update.text or ("Фото без описания" if update.photo_file_id else "Место на карте")
     draft = TicketDraft(
         source=Source.chatbot.value,
@@ -125,7 +169,16 @@ async def _create(
         lon=update.lon,
         attachments=_attachments(update),
     )
-    return (await ingest_draft(session, draft, actor=ACTOR, now=now)).ticket
+    await lock_source_item(session, draft.source, draft.source_id)
+    exists = await session.exec(
+        select(Ticket.id).where(Ticket.source == draft.source, Ticket.source_id == draft.source_id)
+    )
+    if exists.first() is not None:
+        # Not this chat's (its repeats were caught above): another chat's report, or Telegram
+        # restarted its ids after a quiet week. Never touch that report.
+        log.warning("telegram update %d: its report id is taken", update.update_id)
+        return None
+    return (await ingest_draft(session, draft, actor=ACTOR, now=now, item_locked=True)).ticket
 
 
 async def _recent_open_report(
@@ -142,26 +195,16 @@ async def _recent_open_report(
         .order_by(col(ChatbotReport.id).desc())
         .limit(1)
         .with_for_update(of=Ticket)
+        # Read after the chat's lock, as the update before this one left it.
+        .execution_options(populate_existing=True)
     )
     return (await session.exec(stmt)).first()
-
-
-async def _latest_report(session: AsyncSession, digest: str) -> tuple[ChatbotReport, Ticket] | None:
-    stmt = (
-        select(ChatbotReport, Ticket)
-        .join(Ticket, col(Ticket.id) == col(ChatbotReport.ticket_id))
-        .where(ChatbotReport.chat_hash == digest)
-        .order_by(col(ChatbotReport.id).desc())
-        .limit(1)
-        .with_for_update(of=ChatbotReport)
-    )
-    row = (await session.exec(stmt)).first()
-    return (row[0], row[1]) if row is not None else None
 
 
 def _add_to(ticket: Ticket, update: BotUpdate, *, settings: Settings, now: datetime) -> None:
     if update.text:
         ticket.text = (ticket.text + "\n\n" + update.text)[: settings.max_text_length]
+        refresh_search_text(ticket)
     if update.photo_file_id:
         ticket.attachments = [*ticket.attachments, *_attachments(update)]
     if update.lat is not None and update.lon is not None:
@@ -184,25 +227,21 @@ async def _status(session: AsyncSession, digest: str) -> str:
 
 
 async def _button(
-    session: AsyncSession, update: BotUpdate, *, settings: Settings, now: datetime
+    session: AsyncSession, update: BotUpdate, digest: str, *, now: datetime
 ) -> OutgoingMessage | None:
-    parts = (update.callback_data or "").split(":")
-    if (
-        len(parts) != 3
-        or parts[0] != "fb"
-        or parts[1] not in ("yes", "no")
-        or not parts[2].isdigit()
-    ):
+    match = _BUTTON.fullmatch(update.callback_data or "")
+    if match is None:
         return None
+    answer, ticket_id = match.group(1), int(match.group(2))
     report = (
-        await session.exec(select(ChatbotReport).where(ChatbotReport.ticket_id == int(parts[2])))
+        await session.exec(select(ChatbotReport).where(ChatbotReport.ticket_id == ticket_id))
     ).first()
     # Only the chat that made the report may rate its answer.
-    if report is None or report.chat_hash != privacy.chat_hash(settings, update.chat_id):
+    if report is None or report.chat_hash != digest:
         return OutgoingMessage(update.chat_id, "Это обращение не найдено.")
     ticket = await session.get(Ticket, report.ticket_id, with_for_update=True)
     assert ticket is not None
-    solved = parts[1] == "yes"
+    solved = answer == "yes"
     row = await feedback.record_feedback(
         session,
         ticket,

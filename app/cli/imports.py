@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -28,6 +31,17 @@ def _count_rows(path: Path) -> int | None:
         return None
 
 
+@contextmanager
+def _progress(path: Path) -> Iterator[Callable[[int], None] | None]:
+    """A progress bar on stderr, and only on a terminal: stdout holds the summary line alone,
+    and a pipe or a log gets no bar (not even its label)."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    with typer.progressbar(length=_count_rows(path) or 0, label="rows", file=sys.stderr) as bar:
+        yield bar.update
+
+
 @cli.command("import")
 def import_(
     source: Annotated[str, typer.Argument(help="feedback-platform or incident-management")],
@@ -45,13 +59,9 @@ def import_(
     except AppError as exc:
         raise typer.BadParameter(exc.detail, param_hint="SOURCE") from exc
     settings = get_settings()
-    total = _count_rows(file)
 
     async def work(db: Database) -> dict[str, object]:
-        with (
-            file.open("rb") as handle,
-            typer.progressbar(length=total or 0, label="rows", file=None) as bar,
-        ):
+        with file.open("rb") as handle, _progress(file) as progress:
             async with db.sessionmaker() as session:
                 report = await import_workbook(
                     session,
@@ -60,7 +70,7 @@ def import_(
                     tz=settings.tz,
                     now=datetime.now(UTC),
                     batch_rows=settings.import_batch_rows,
-                    progress=bar.update,
+                    progress=progress,
                 )
         for item in report.rejected:
             typer.echo(f"row {item['row']}: {item['reason']}", err=True)

@@ -1,4 +1,4 @@
-"""``appeals users``: console accounts for people (create, list, disable, enable)."""
+"""``appeals users``: console accounts for people (create, list, disable, enable, password)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,19 @@ from typing import Annotated
 
 import typer
 
-from app.cli.runtime import run_with_db
+from app.cli.runtime import run_reporting_errors, run_with_db
 from app.db import Database
 from app.models.common import Role
 
-cli = typer.Typer(help="Console accounts: create, list, disable.", no_args_is_help=True)
+cli = typer.Typer(
+    help="Console accounts: create, list, disable, set a password.", no_args_is_help=True
+)
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return str(typer.prompt("Password", hide_input=True, confirmation_prompt=True))
 
 
 @cli.command("create")
@@ -34,10 +42,7 @@ def create(
     # lazy (all four commands): app.access.users computes an argon2 hash on import, 0.2 s
     from app.access.users import create_user
 
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-    else:
-        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    password = _read_password(password_stdin)
 
     async def work(db: Database) -> tuple[int, str]:
         async with db.sessionmaker() as session:
@@ -88,7 +93,7 @@ def _set(login: str, disabled: bool) -> None:
 
 @cli.command("disable")
 def disable(login: Annotated[str, typer.Option(help="The user's login")]) -> None:
-    """Disable a user: their sessions stop working at the next request.
+    """Disable a user: every console session of theirs ends at once.
 
     Example: appeals users disable --login ivanova
     """
@@ -102,3 +107,28 @@ def enable(login: Annotated[str, typer.Option(help="The user's login")]) -> None
     Example: appeals users enable --login ivanova
     """
     _set(login, False)
+
+
+@cli.command("set-password")
+def set_password(
+    login: Annotated[str, typer.Option(help="The user's login")],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from stdin")
+    ] = False,
+) -> None:
+    """Give a user a new password (prompted, or read from stdin); every console session of
+    theirs ends at once, and a lockout is cleared.
+
+    Example: appeals users set-password --login ivanova
+    """
+    from app.access.users import set_password as store_password  # lazy: see create
+
+    password = _read_password(password_stdin)
+
+    async def work(db: Database) -> None:
+        async with db.sessionmaker() as session:
+            await store_password(session, login=login, password=password)
+            await session.commit()
+
+    run_reporting_errors(work)
+    typer.echo(f"{login}: new password set; their sessions have ended")

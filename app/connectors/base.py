@@ -61,8 +61,10 @@ class Connector(Protocol):
         """The ``whsec_…`` secrets; every one is accepted, so a rotation never drops deliveries."""
         ...
 
-    def parse(self, body: bytes) -> TicketDraft:
-        """Map one delivery body to a draft or raise ``ConnectorPayloadError``."""
+    def parse(self, body: bytes, *, now: datetime | None = None) -> TicketDraft:
+        """Map one delivery body to a draft or raise ``ConnectorPayloadError``; with ``now``,
+        also refuse dates outside the sources' window (before 2000, more than a day ahead).
+        Every delivery path passes its clock; None is for checking a mapping alone."""
         ...
 
     def verify(self, body: bytes, headers: Mapping[str, str], *, now: datetime) -> str:
@@ -78,7 +80,8 @@ class ExportFormat:
     key_column: str  # identifies the header row
     required: tuple[str, ...]
     sheet: str | None  # preferred sheet title
-    parse: Callable[..., TicketDraft]  # (row, *, tz) → draft, or ConnectorPayloadError
+    parse: Callable[..., TicketDraft]  # (row, *, tz, now) → draft, or ConnectorPayloadError
+    columns: tuple[str, ...] = ()  # every column parse reads: a header may hold each only once
 
 
 class OutboundAdapter(Protocol):

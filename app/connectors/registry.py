@@ -14,8 +14,10 @@ import httpx
 
 from app.config import Settings
 from app.connectors.base import Connector, ExportFormat, OutboundAdapter, OutboundSender
+from app.connectors.feedback_platform import export as feedback_platform_export
 from app.connectors.feedback_platform import inbound as feedback_platform_in
 from app.connectors.feedback_platform import outbound as feedback_platform_out
+from app.connectors.incident_management import export as incident_management_export
 from app.connectors.incident_management import inbound as incident_management_in
 from app.connectors.incident_management import outbound as incident_management_out
 from app.connectors.telegram import outbound as telegram_out
@@ -34,6 +36,7 @@ class SourceEntry:
     export: ExportFormat | None = None  # its Excel export
     outbound: OutboundAdapter | None = None  # what it is told back (target, status codes)
     sender: Callable[[Settings, Transport], OutboundSender] | None = None  # delivers that
+    personal_data: frozenset[str] = frozenset()  # body keys holding personal data
 
 
 def _feedback_platform(s: Settings) -> Connector:
@@ -75,16 +78,18 @@ SOURCES: dict[str, SourceEntry] = {
     Source.feedback_platform.value: SourceEntry(
         slug="feedback-platform",
         inbound=_feedback_platform,
-        export=feedback_platform_in.EXPORT,
+        export=feedback_platform_export.EXPORT,
         outbound=feedback_platform_out.OUTBOUND,
         sender=_feedback_platform_sender,
+        personal_data=feedback_platform_in.PERSONAL_DATA,
     ),
     Source.incident_management.value: SourceEntry(
         slug="incident-management",
         inbound=_incident_management,
-        export=incident_management_in.EXPORT,
+        export=incident_management_export.EXPORT,
         outbound=incident_management_out.OUTBOUND,
         sender=_incident_management_sender,
+        personal_data=incident_management_in.PERSONAL_DATA,
     ),
     # Telegram updates come in through the chat-bot channel (app/channels/chatbot.py).
     Source.chatbot.value: SourceEntry(outbound=telegram_out.OUTBOUND, sender=_telegram_sender),
@@ -111,6 +116,12 @@ def export_format(source: str) -> ExportFormat:
     if entry is None or entry.export is None:
         raise NotFound(f"no import format for '{source}'")
     return entry.export
+
+
+def personal_data_keys(source: str) -> frozenset[str]:
+    """The body keys of a source whose values are personal data (none for an unknown source)."""
+    entry = SOURCES.get(source_name(source))
+    return entry.personal_data if entry is not None else frozenset()
 
 
 def outbound_adapter(source: str) -> OutboundAdapter | None:

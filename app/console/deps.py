@@ -12,11 +12,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
 from app.access.api_keys import Principal
+from app.access.sessions import SessionLimits, resume_session
 from app.access.users import get_active_user, principal_for
+from app.access.visibility import Viewer
 from app.api.deps import NowDep, SessionDep
 from app.config import Settings
 from app.console import labels
-from app.console.session import CSRF_FIELD, ConsoleSession, csrf_ok, read_session
+from app.console.session import CSRF_FIELD, csrf_ok, session_token
 from app.console.timefmt import deadline_state, local_time
 from app.directory import service as directory
 from app.errors import NotFound
@@ -52,21 +54,31 @@ class Console:
 
     user: UserView
     principal: Principal
-    cookie: ConsoleSession
+    csrf: str  # the session's CSRF token (every form carries it)
     settings: Settings
     can_triage: bool = False
+    in_triage: bool = False  # works in the triage department (admins see all anyway)
+
+    @property
+    def viewer(self) -> Viewer:
+        return Viewer(self.principal, triage=self.in_triage)
 
 
 def settings_of(request: Request) -> Settings:
     return request.app.state.settings  # type: ignore[no-any-return]
 
 
-async def current_console(request: Request, session: SessionDep) -> Console:
+async def current_console(request: Request, session: SessionDep, now: NowDep) -> Console:
+    """The signed-in person: the cookie's session must be live in the database (ended by
+    sign-out, disabling or a new password at once, on every replica) and the user enabled."""
     settings = settings_of(request)
-    cookie = read_session(request, settings)
-    if cookie is None or cookie.user_id is None:
+    live = await resume_session(
+        session, session_token(request), now=now, limits=SessionLimits.of(settings)
+    )
+    if live is None:
+        await session.commit()  # an expired session is deleted for good, not rolled back
         raise LoginRequired
-    user = await get_active_user(session, cookie.user_id)
+    user = await get_active_user(session, live.user_id)
     if user is None:
         raise LoginRequired
     try:
@@ -75,10 +87,11 @@ async def current_console(request: Request, session: SessionDep) -> Console:
         )
     except NotFound:
         department = None
-    triage = user.role == Role.admin or bool(department and department.is_triage)
+    in_triage = bool(department and department.is_triage)
     assert user.id is not None
     view = UserView(user.id, user.login, user.name, user.role, user.department_code)
-    return Console(view, principal_for(user), cookie, settings, triage)
+    can_triage = user.role == Role.admin or in_triage
+    return Console(view, principal_for(user), live.csrf, settings, can_triage, in_triage)
 
 
 ConsoleDep = Annotated[Console, Depends(current_console)]
@@ -88,7 +101,7 @@ async def require_csrf(request: Request, console: ConsoleDep) -> None:
     """Refuse (403) a posted form without the session's CSRF token (checked before the form's
     fields are used; the form is parsed once per request)."""
     form = await request.form()
-    if not csrf_ok(console.cookie, form.get(CSRF_FIELD)):
+    if not csrf_ok(console.csrf, form.get(CSRF_FIELD)):
         raise CsrfRefused
 
 
@@ -105,7 +118,7 @@ def render(
     tz = settings.tz
     ctx = {
         "console": console,
-        "csrf": console.cookie.csrf if console else context.get("csrf", ""),
+        "csrf": console.csrf if console else context.get("csrf", ""),
         "local": lambda value: local_time(value, tz),
         "deadline": (lambda ticket: deadline_state(ticket, now)) if now else None,
         **context,

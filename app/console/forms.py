@@ -2,8 +2,9 @@
 
 The fields are lenient on purpose: a form never fails validation here (that would be a JSON
 422 instead of a page). What a field means is checked by the domain's request models, whose
-errors the actions show on the page. A field is trimmed and a blank one is absent; a file
-where text belongs is absent too.
+errors the actions show on the page; a form's values are text, so a number is read from it
+(``strict=False``) where a JSON body must send a number. A field is trimmed and a blank one is
+absent; a file where text belongs is absent too.
 """
 
 from __future__ import annotations
@@ -93,7 +94,9 @@ class ExtendForm(BaseModel):
     days: Text = None
 
     def request(self) -> ExtensionRequest:
-        return ExtensionRequest(reason=self.reason or "", days=self.days or 30)  # type: ignore[arg-type]
+        return ExtensionRequest.model_validate(
+            {"reason": self.reason or "", "days": self.days or 30}, strict=False
+        )
 
 
 class MergeForm(BaseModel):
@@ -103,7 +106,9 @@ class MergeForm(BaseModel):
     from_: Raw = Field(None, alias="from")
 
     def request(self) -> MergeRequest:
-        return MergeRequest(into=self.into or 0, reason="дубликат подтверждён в пульте")  # type: ignore[arg-type]
+        return MergeRequest.model_validate(
+            {"into": self.into or 0, "reason": "дубликат подтверждён в пульте"}, strict=False
+        )
 
 
 class RouteForm(BaseModel):

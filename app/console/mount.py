@@ -9,7 +9,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from app.console import actions, routes
-from app.console.deps import CsrfRefused, LoginRequired, render
+from app.console.deps import CsrfRefused, LoginRequired, render, settings_of
+from app.console.session import clear_session
 
 
 def install(app: FastAPI) -> None:
@@ -23,7 +24,9 @@ def install(app: FastAPI) -> None:
     )
 
     async def login_required(request: Request, exc: Exception) -> Response:
-        return RedirectResponse("/console/login", status_code=303)
+        response = RedirectResponse("/console/login", status_code=303)
+        clear_session(response, request, settings_of(request))  # a cookie of an ended session
+        return response
 
     async def csrf_refused(request: Request, exc: Exception) -> Response:
         response: HTMLResponse = render(request, "csrf.html", {}, status_code=403)

@@ -9,9 +9,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.access.sessions import SessionLimits, end_session, start_session
 from app.access.users import AccountLocked, sign_in
+from app.access.visibility import sees
 from app.api.deps import NowDep, RowId, SessionDep
 from app.console.deps import (
+    Console,
     ConsoleDep,
     CsrfRefused,
     not_found_page,
@@ -23,8 +26,10 @@ from app.console.forms import LoginForm
 from app.console.session import (
     clear_session,
     csrf_ok,
-    new_session,
-    read_session,
+    new_csrf,
+    read_login_csrf,
+    session_token,
+    write_login_csrf,
     write_session,
 )
 from app.dedup import actions as duplicates
@@ -49,9 +54,9 @@ OPEN = sorted(s.value for s in OPEN_STATUSES)
 @router.get("/login", response_class=HTMLResponse)
 async def login_page(request: Request) -> Response:
     settings = settings_of(request)
-    cookie = read_session(request, settings) or new_session()
-    response = render(request, "login.html", {"csrf": cookie.csrf, "error": None})
-    write_session(response, request, settings, cookie)
+    csrf = read_login_csrf(request, settings) or new_csrf()
+    response = render(request, "login.html", {"csrf": csrf, "error": None})
+    write_login_csrf(response, request, settings, csrf)
     return response
 
 
@@ -60,10 +65,9 @@ async def login(
     request: Request, session: SessionDep, now: NowDep, data: Annotated[LoginForm, Form()]
 ) -> Response:
     settings = settings_of(request)
-    cookie = read_session(request, settings)
-    if not csrf_ok(cookie, data.csrf_token):
+    csrf = read_login_csrf(request, settings)
+    if not csrf_ok(csrf, data.csrf_token):
         raise CsrfRefused
-    assert cookie is not None
     login_name, password = data.login, data.password
     try:
         user = await sign_in(session, login=login_name, password=password, now=now)
@@ -72,20 +76,28 @@ async def login(
     except Unauthorized:
         error, status = "Неверный логин или пароль.", 401
     else:
+        assert user.id is not None
+        # A new session id and CSRF token (never the ones from before sign-in); a session this
+        # browser still had ends.
+        await end_session(session, session_token(request))
+        token, _ = await start_session(session, user.id, now=now, limits=SessionLimits.of(settings))
         response = RedirectResponse("/console", status_code=303)
-        write_session(response, request, settings, new_session(user.id))  # new CSRF token too
+        write_session(response, request, settings, token)
         return response
     # The failure counter is committed with the request (the session commits on return).
     return render(
         request,
         "login.html",
-        {"csrf": cookie.csrf, "error": error, "login": login_name},
+        {"csrf": csrf, "error": error, "login": login_name},
         status_code=status,
     )
 
 
 @router.post("/logout", dependencies=[Depends(require_csrf)])
-async def logout(request: Request) -> Response:
+async def logout(request: Request, session: SessionDep) -> Response:
+    """The session ends in the database (a copy of the cookie signs no one in) and the
+    browser drops the cookie."""
+    await end_session(session, session_token(request))
     response = RedirectResponse("/console/login", status_code=303)
     clear_session(response, request, settings_of(request))
     return response
@@ -179,7 +191,7 @@ async def ticket_page(
             "applicant": applicant,
             "events": events,
             "answers": answers,
-            "related": await related_tickets(session, ticket, principal=principal),
+            "related": await related_tickets(session, ticket, viewer=console.viewer),
             "departments": [d for d in departments if d.active and not d.is_triage],
             "department": department,
             "category_names": {c.code: c.name for c in await directory.list_categories(session)},
@@ -216,7 +228,7 @@ async def triage(
     )
     items = [(t, await _routing_hint(session, t)) for t, _ in rows]
     suggestions = await duplicates.list_suggestions(
-        session, principal=principal, status="open", limit=PAGE
+        session, viewer=console.viewer, status="open", limit=PAGE
     )
     departments = await directory.list_departments(session)
     return render(
@@ -224,7 +236,8 @@ async def triage(
         "triage.html",
         {
             "items": items,
-            "pairs": await suggestion_pairs(session, suggestions),
+            "pairs": await suggestion_pairs(session, suggestions, viewer=console.viewer),
+            "openable": _openable(console),
             "next_cursor": next_cursor,
             "departments": [d for d in departments if d.active and not d.is_triage],
             "names": {d.code: d.name for d in departments},
@@ -232,6 +245,11 @@ async def triage(
         console=console,
         now=now,
     )
+
+
+def _openable(console: Console) -> Any:
+    """Whether the viewer may open a ticket's page (else the page shows its number only)."""
+    return lambda ticket: sees(console.principal, ticket.department_code)
 
 
 async def _routing_hint(session: AsyncSession, ticket: Ticket) -> ExplainResult | None:

@@ -1,11 +1,9 @@
-"""The console's signed session cookie and its CSRF token (session-bound)."""
+"""The console's cookies: the opaque id of a server-side session (``access.sessions``) and,
+before sign-in, the sign-in form's CSRF token (signed; it grants nothing)."""
 
 from __future__ import annotations
 
-import logging
 import secrets
-from dataclasses import dataclass
-from typing import Any
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.requests import Request
@@ -13,49 +11,41 @@ from starlette.responses import Response
 
 from app.config import Settings
 
-COOKIE = "appeals_console"
+COOKIE = "appeals_console"  # the session id, after sign-in
+LOGIN_COOKIE = "appeals_console_login"  # the sign-in form's CSRF token, before it
 CSRF_FIELD = "csrf_token"
 _LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "testserver"}
 _process_secret = secrets.token_urlsafe(32)
-log = logging.getLogger(__name__)
-
-
-@dataclass
-class ConsoleSession:
-    """What the cookie carries: the CSRF token always, the user once signed in."""
-
-    csrf: str
-    user_id: int | None = None
 
 
 def _serializer(settings: Settings) -> URLSafeTimedSerializer:
-    secret = settings.console_session_secret
-    if not secret:
-        secret = _process_secret
-    return URLSafeTimedSerializer(secret, salt="appeals-console-session")
+    secret = settings.console_session_secret or _process_secret
+    return URLSafeTimedSerializer(secret, salt="appeals-console-login")
 
 
-def read_session(request: Request, settings: Settings) -> ConsoleSession | None:
-    """The valid session from the cookie, or None (missing, tampered with or expired)."""
-    raw = request.cookies.get(COOKIE)
+def _max_age(settings: Settings) -> int:
+    return int(settings.console_session_hours * 3600)
+
+
+def new_csrf() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def read_login_csrf(request: Request, settings: Settings) -> str | None:
+    """The sign-in form's CSRF token from its signed cookie, or None."""
+    raw = request.cookies.get(LOGIN_COOKIE)
     if not raw:
         return None
     try:
-        data: dict[str, Any] = _serializer(settings).loads(
-            raw, max_age=int(settings.console_session_hours * 3600)
-        )
+        csrf = _serializer(settings).loads(raw, max_age=_max_age(settings))
     except BadSignature:
         return None
-    csrf = data.get("csrf")
-    if not isinstance(csrf, str) or not csrf:
-        return None
-    uid = data.get("uid")
-    return ConsoleSession(csrf=csrf, user_id=uid if isinstance(uid, int) else None)
+    return csrf if isinstance(csrf, str) and csrf else None
 
 
-def new_session(user_id: int | None = None) -> ConsoleSession:
-    """A fresh session with a new CSRF token (on sign-in the token is rotated too)."""
-    return ConsoleSession(csrf=secrets.token_urlsafe(32), user_id=user_id)
+def session_token(request: Request) -> str | None:
+    """The opaque session id the browser sent (checked against the database by the caller)."""
+    return request.cookies.get(COOKIE) or None
 
 
 def cookie_secure(request: Request, settings: Settings) -> bool:
@@ -64,25 +54,36 @@ def cookie_secure(request: Request, settings: Settings) -> bool:
     return (request.url.hostname or "") not in _LOCAL_HOSTS
 
 
-def write_session(
-    response: Response, request: Request, settings: Settings, session: ConsoleSession
-) -> None:
-    """Set the signed cookie: HttpOnly, SameSite=Lax, Secure unless on localhost."""
-    value = _serializer(settings).dumps({"csrf": session.csrf, "uid": session.user_id})
+def _set(response: Response, request: Request, settings: Settings, name: str, value: str) -> None:
+    """HttpOnly, SameSite=Lax, Secure unless on localhost, for /console only."""
     response.set_cookie(
-        COOKIE,
+        name,
         value,
-        max_age=int(settings.console_session_hours * 3600),
+        max_age=_max_age(settings),
         path="/console",
         httponly=True,
         samesite="lax",
         secure=cookie_secure(request, settings),
     )
+
+
+def write_login_csrf(response: Response, request: Request, settings: Settings, csrf: str) -> None:
+    _set(response, request, settings, LOGIN_COOKIE, _serializer(settings).dumps(csrf))
+
+
+def write_session(response: Response, request: Request, settings: Settings, token: str) -> None:
+    """The session's cookie; the sign-in form's token is dropped (the session has its own)."""
+    _set(response, request, settings, COOKIE, token)
+    _delete(response, request, settings, LOGIN_COOKIE)
 
 
 def clear_session(response: Response, request: Request, settings: Settings) -> None:
+    _delete(response, request, settings, COOKIE)
+
+
+def _delete(response: Response, request: Request, settings: Settings, name: str) -> None:
     response.delete_cookie(
-        COOKIE,
+        name,
         path="/console",
         httponly=True,
         samesite="lax",
@@ -90,8 +91,8 @@ def clear_session(response: Response, request: Request, settings: Settings) -> N
     )
 
 
-def csrf_ok(session: ConsoleSession | None, submitted: object) -> bool:
-    """The form's token equals the session's (constant-time)."""
-    if session is None or not isinstance(submitted, str) or not submitted:
+def csrf_ok(expected: str | None, submitted: object) -> bool:
+    """The form's token equals the expected one (constant-time)."""
+    if not expected or not isinstance(submitted, str) or not submitted:
         return False
-    return secrets.compare_digest(session.csrf.encode(), submitted.encode())
+    return secrets.compare_digest(expected.encode(), submitted.encode())

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.access.api_keys import Principal
+from app.access.visibility import Viewer, link_seen_in_sql, sees, sees_link, viewer_for
 from app.dedup import detection as dedup
 from app.errors import Forbidden, NotFound, ValidationFailed
 from app.models.common import Role
@@ -32,13 +34,10 @@ async def merge_tickets(
     principal: Principal,
     now: datetime,
 ) -> Ticket:
-    """Link a ticket the caller sees as a duplicate of another ticket the caller sees."""
+    """Link a ticket the caller sees as a duplicate of another ticket the caller sees, or
+    confirm a suggested duplicate the caller may decide on (triage: across departments)."""
     _require_staff(principal)
-    ticket = await get_visible_ticket(session, ticket_id, principal=principal, for_update=True)
-    try:
-        main = await get_visible_ticket(session, data.into, principal=principal, for_update=True)
-    except NotFound as exc:
-        raise ValidationFailed(f"ticket {data.into} does not exist", field="into") from exc
+    ticket, main = await _pair_to_merge(session, ticket_id, data.into, principal=principal)
     return await dedup.merge(
         session,
         ticket,
@@ -47,6 +46,41 @@ async def merge_tickets(
         reason=data.reason or "merged by hand",
         now=now,
     )
+
+
+async def _pair_to_merge(
+    session: AsyncSession, ticket_id: int, into: int, *, principal: Principal
+) -> tuple[Ticket, Ticket]:
+    """Both tickets, locked in this order; one the caller may not see is 'not found' (the
+    ticket: 404; ``into``: a field error), unless an open suggestion links the two and the
+    caller may see that link."""
+    ticket = await session.get(Ticket, ticket_id, with_for_update=True)
+    if ticket is None:
+        raise NotFound(f"ticket {ticket_id} does not exist")
+    main = await session.get(Ticket, into, with_for_update=True) if into != ticket_id else ticket
+    ticket_seen = sees(principal, ticket.department_code)
+    if main is not None and ticket_seen and sees(principal, main.department_code):
+        return ticket, main
+    if main is not None and await _suggested_link_seen(session, ticket, main, principal):
+        return ticket, main
+    if not ticket_seen:
+        raise NotFound(f"ticket {ticket_id} does not exist")
+    raise ValidationFailed(f"ticket {into} does not exist", field="into")
+
+
+async def _suggested_link_seen(
+    session: AsyncSession, a: Ticket, b: Ticket, principal: Principal
+) -> bool:
+    viewer = await viewer_for(session, principal)
+    if not sees_link(viewer, a.department_code, b.department_code, suggested=True):
+        return False
+    pair = [a.id, b.id]
+    query = select(DuplicateSuggestion.id).where(
+        DuplicateSuggestion.status == "open",
+        col(DuplicateSuggestion.ticket_id).in_(pair),
+        col(DuplicateSuggestion.candidate_id).in_(pair),
+    )
+    return (await session.exec(query)).first() is not None
 
 
 async def unmerge_ticket(
@@ -64,31 +98,47 @@ async def unmerge_ticket(
 
 
 async def list_suggestions(
-    session: AsyncSession, *, principal: Principal, status: str, limit: int
+    session: AsyncSession, *, viewer: Viewer, status: str, limit: int
 ) -> list[DuplicateSuggestion]:
-    """Suggested duplicates for the caller's department (every department for admins)."""
-    _require_staff(principal)
+    """Suggested duplicates whose both tickets the viewer sees; across departments: for the
+    triage department and admins only (``access.visibility``)."""
+    _require_staff(viewer.principal)
+    ticket, candidate = aliased(Ticket), aliased(Ticket)
     query = (
         select(DuplicateSuggestion)
-        .join(Ticket, col(Ticket.id) == DuplicateSuggestion.ticket_id)
-        .where(DuplicateSuggestion.status == status)
+        .join(ticket, col(ticket.id) == DuplicateSuggestion.ticket_id)
+        .join(candidate, col(candidate.id) == DuplicateSuggestion.candidate_id)
+        .where(
+            DuplicateSuggestion.status == status,
+            link_seen_in_sql(
+                viewer,
+                col(ticket.department_code),
+                col(candidate.department_code),
+                suggested=True,
+            ),
+        )
         .order_by(col(DuplicateSuggestion.id).desc())
         .limit(limit)
     )
-    if not principal.sees_all_departments:
-        query = query.where(Ticket.department_code == principal.department_code)
     return list((await session.exec(query)).all())
 
 
 async def dismiss_suggestion(
     session: AsyncSession, suggestion_id: int, *, principal: Principal, now: datetime
 ) -> DuplicateSuggestion:
-    """The operator says: not a duplicate."""
+    """The operator says: not a duplicate (a suggestion the caller may see, as listed)."""
     _require_staff(principal)
     row = await session.get(DuplicateSuggestion, suggestion_id, with_for_update=True)
-    if row is None:
+    ticket = await session.get(Ticket, row.ticket_id) if row is not None else None
+    candidate = await session.get(Ticket, row.candidate_id) if row is not None else None
+    viewer = await viewer_for(session, principal)
+    if (
+        row is None
+        or ticket is None
+        or candidate is None
+        or not sees_link(viewer, ticket.department_code, candidate.department_code, suggested=True)
+    ):
         raise NotFound(f"suggestion {suggestion_id} does not exist")
-    ticket = await get_visible_ticket(session, row.ticket_id, principal=principal)
     if row.status != "open":
         raise ValidationFailed(f"suggestion {suggestion_id} is already {row.status}")
     row.status, row.decided_at, row.decided_by = "dismissed", now, principal.actor

@@ -11,6 +11,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.config import settings_of
+from app.dedup.place import has_house, street_of
 from app.dedup.score import (
     REPEAT_WINDOW,
     WINDOW,
@@ -29,7 +30,7 @@ from app.tickets.events import record_event
 from app.tickets.status import change_status
 
 ACTOR = "system:dedup"
-_FIELDS = "id, category_code, text, created_at, lat, lon, address_key"
+_FIELDS = "id, category_code, text, created_at, lat, lon, address_key, department_code"
 _NO_BOX: dict[str, float | None] = {
     "lat_min": None,
     "lat_max": None,
@@ -37,18 +38,24 @@ _NO_BOX: dict[str, float | None] = {
     "lon_max": None,
 }
 
+# One duplicate family (Reference.dedup_family): its categories, and the fallback category's
+# tickets that routing gave to the same department.
+_FAMILY = (
+    "(category_code = ANY(:categories) "
+    "OR (category_code = :fallback AND department_code = :department))"
+)
 # The status list is literal so the planner can use the partial indexes of migration 0007.
 _CANDIDATES_SQL = (
     f"SELECT {_FIELDS} FROM tickets "
-    "WHERE status IN ('new','routed','in_progress','on_hold') AND category_code = :category "
+    "WHERE status IN ('new','routed','in_progress','on_hold') AND " + _FAMILY + " "
     "AND id <> :id AND created_at >= :since AND ("
-    "(address_key IS NOT NULL AND address_key = :key) OR "
+    "(address_key IS NOT NULL AND (address_key = :key OR address_key = :street)) OR "
     "(lat IS NOT NULL AND lat BETWEEN :lat_min AND :lat_max AND lon BETWEEN :lon_min AND :lon_max)"
     ") ORDER BY created_at DESC LIMIT 50"
 )
 _RECENTLY_CLOSED_SQL = (
     f"SELECT {_FIELDS} FROM tickets "
-    "WHERE status = 'closed' AND category_code = :category AND closed_at >= :since AND ("
+    "WHERE status = 'closed' AND " + _FAMILY + " AND closed_at >= :since AND ("
     "(address_key IS NOT NULL AND address_key = :key) OR "
     "(lat IS NOT NULL AND lat BETWEEN :lat_min AND :lat_max AND lon BETWEEN :lon_min AND :lon_max)"
     ") ORDER BY closed_at DESC LIMIT 20"
@@ -67,10 +74,11 @@ _OPEN_AND_CLOSED = text(
 )
 
 
-def view_of(ticket: Ticket) -> TicketView:
+def view_of(ticket: Ticket, family: str | None = None) -> TicketView:
+    """What detection compares; ``family`` (Reference.dedup_family) stands for the category."""
     return TicketView(
         id=ticket.id,
-        category=ticket.category_code,
+        category=family or ticket.category_code,
         text=ticket.text,
         created_at=ticket.created_at,
         lat=ticket.lat,
@@ -79,26 +87,41 @@ def view_of(ticket: Ticket) -> TicketView:
     )
 
 
+def _family_params(ref: reference.Reference, family: str) -> dict[str, object]:
+    department = family.removeprefix("dept:") if family.startswith("dept:") else None
+    return {
+        "categories": ref.dedup_categories(family),
+        "fallback": ref.fallback_category().code,
+        "department": department,
+    }
+
+
 def _params(view: TicketView, *, since: datetime, metres: float) -> dict[str, object]:
     box: dict[str, float | None] = _NO_BOX
     if view.lat is not None and view.lon is not None:
         lat_min, lat_max, lon_min, lon_max = bounding_box(view.lat, view.lon, metres)
         box = {"lat_min": lat_min, "lat_max": lat_max, "lon_min": lon_min, "lon_max": lon_max}
-    return {"category": view.category, "key": view.address_key, "since": since, **box}
+    key = view.address_key
+    # A report of a house also finds reports of its whole street (scored as the street only).
+    street = street_of(key) if has_house(key) else None
+    return {"key": key, "street": street, "since": since, **box}
 
 
 async def _open_and_closed(
-    session: AsyncSession, view: TicketView, *, now: datetime
+    session: AsyncSession, view: TicketView, ref: reference.Reference, *, now: datetime
 ) -> tuple[list[TicketView], list[TicketView]]:
     """Open candidates within 250 m and 30 days; closed ones within 100 m and 90 days."""
+    family = _family_params(ref, view.category)
     open_params = {**_params(view, since=view.created_at - WINDOW, metres=250.0), "id": view.id}
-    closed_params = _params(view, since=now - REPEAT_WINDOW, metres=100.0)
+    open_params.update(family)
+    closed_params = {**_params(view, since=now - REPEAT_WINDOW, metres=100.0), **family}
     params = {f"o_{k}": v for k, v in open_params.items()}
     params.update({f"c_{k}": v for k, v in closed_params.items()})
     rows = (await session.exec(_OPEN_AND_CLOSED, params=params)).all()  # type: ignore[call-overload]
     found: dict[str, list[TicketView]] = {"open": [], "closed": []}
     for r in rows:
-        found[r[0]].append(TicketView(r[1], r[2], r[3], r[4], r[5], r[6], r[7]))
+        family_of = ref.dedup_family(r[2], r[8])
+        found[r[0]].append(TicketView(r[1], family_of, r[3], r[4], r[5], r[6], r[7]))
     return found["open"], found["closed"]
 
 
@@ -106,16 +129,16 @@ async def check_new_ticket(session: AsyncSession, ticket: Ticket, *, now: dateti
     """Link a clear duplicate, store suggestions for likely ones, flag a repeat problem."""
     if ticket.status not in (Status.new, Status.routed) or ticket.id is None:
         return
-    if ticket.address_key is None and ticket.lat is None:
-        return  # no place given, nothing to compare by (a street in the text alone is too weak)
+    ref = await reference.current(session)
     if ticket.address_key is None:
-        # A geotagged post without an address: the house its text names makes it comparable
-        # with reports that carry only an address.
-        places = (await reference.current(session)).places
-        ticket.address_key = places.place_key(None, ticket.text)
+        # A post without an address: the house, crossroads, landmark or street its text names
+        # makes it comparable with reports that carry only an address.
+        ticket.address_key = ref.places.place_key(None, ticket.text)
+        if ticket.address_key is None and ticket.lat is None:
+            return  # no place given, nothing to compare by
     settings = settings_of(session)
-    view = view_of(ticket)
-    candidates, closed = await _open_and_closed(session, view, now=now)
+    view = view_of(ticket, ref.dedup_family(ticket.category_code, ticket.department_code))
+    candidates, closed = await _open_and_closed(session, view, ref, now=now)
     verdicts = classify(
         view,
         candidates,

@@ -6,14 +6,20 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from app.routing.ru_text import similarity, stem_set
+from app.dedup.place import has_house, is_crossroads, street_of
+from app.dedup.problem import agree, problem_of
+from app.routing.ru_text import similarity
 
 # A duplicate is the same problem at the same place reported again while it is still open.
 WINDOW = timedelta(days=14)
 REPEAT_WINDOW = timedelta(days=90)
 NEAR_METRES = 60.0  # the same spot, given GPS noise and "у дома 5" vs "у дома 7"
 FAR_METRES = 250.0  # beyond this two points are different places
-PLACE_WEIGHT = 0.6
+STREET = 0.5  # place score of one street (or park) without one spot named on both sides
+PLACE_WEIGHT = 0.5
+# Two texts that name one problem the concept map knows («яма» = «выбоина») score at least
+# this for text, whatever their words; two that name different problems score 0.
+SAME_PROBLEM = 0.6
 
 
 @dataclass(frozen=True)
@@ -40,6 +46,7 @@ class Score:
     text: float
     how: str  # point | address | street
     distance_m: float | None = None
+    problem: str = "unknown"  # same | different | unknown (by the concept map)
 
     def reasons(self) -> dict[str, object]:
         data: dict[str, object] = {
@@ -47,6 +54,7 @@ class Score:
             "place": round(self.place, 3),
             "text": round(self.text, 3),
             "place_by": self.how,
+            "problem": self.problem,
         }
         if self.distance_m is not None:
             data["distance_m"] = round(self.distance_m, 1)
@@ -69,8 +77,9 @@ def bounding_box(lat: float, lon: float, metres: float = FAR_METRES) -> tuple[fl
     return lat - dlat, lat + dlat, lon - dlon, lon + dlon
 
 
-def _has_house(key: str | None) -> bool:
-    return key is not None and " " in key and key.rsplit(" ", 1)[1][:1].isdigit()
+def _precise(key: str | None) -> bool:
+    """A key that names one spot: a house or a crossroads (not a whole street)."""
+    return has_house(key) or is_crossroads(key)
 
 
 def place_score(a: TicketView, b: TicketView) -> tuple[float, str, float | None] | None:
@@ -82,7 +91,7 @@ def place_score(a: TicketView, b: TicketView) -> tuple[float, str, float | None]
     if a.has_point and b.has_point:
         assert a.lat is not None and a.lon is not None and b.lat is not None and b.lon is not None
         metres = distance_m(a.lat, a.lon, b.lat, b.lon)
-    both_houses = _has_house(a.address_key) and _has_house(b.address_key)
+    both_houses = _precise(a.address_key) and _precise(b.address_key)
     if both_houses and a.address_key == b.address_key:
         return 1.0, "address", metres
     if metres is not None:
@@ -94,13 +103,23 @@ def place_score(a: TicketView, b: TicketView) -> tuple[float, str, float | None]
             else 1.0 - 0.7 * (metres - NEAR_METRES) / (FAR_METRES - NEAR_METRES)
         )
         return (value * 0.6 if both_houses else value), "point", metres
-    if a.address_key and a.address_key == b.address_key:
-        return 0.5, "street", None
+    street_a, street_b = street_of(a.address_key), street_of(b.address_key)
+    if street_a and street_a == street_b and not both_houses:
+        return STREET, "street", None  # one street; a house on it at most on one side
     return None
 
 
-def _problem_words(text: str, place_words: set[str]) -> frozenset[str]:
-    return frozenset(w for w in stem_set(text) if w not in place_words and not w[:1].isdigit())
+def text_score(a: str, b: str, place_words: frozenset[str] = frozenset()) -> tuple[float, str]:
+    """How alike two texts are about the problem (0..1), and whether the concept map finds the
+    same problem in both, different ones, or cannot tell."""
+    pa, pb = problem_of(a, place_words), problem_of(b, place_words)
+    overlap = similarity(pa.lemmas, pb.lemmas)
+    same = agree(pa.concepts, pb.concepts)
+    if same is None:
+        return overlap, "unknown"
+    if not same:
+        return 0.0, "different"
+    return SAME_PROBLEM + (1 - SAME_PROBLEM) * overlap, "same"
 
 
 def duplicate_score(new: TicketView, old: TicketView) -> Score | None:
@@ -113,10 +132,12 @@ def duplicate_score(new: TicketView, old: TicketView) -> Score | None:
     value, how, metres = place
     # The place is scored above; the text score is about the problem, so street names and
     # numbers (which every report at one place shares) are left out of it.
-    place_words = set((new.address_key or "").split()) | set((old.address_key or "").split())
-    text = similarity(_problem_words(new.text, place_words), _problem_words(old.text, place_words))
+    place_words = frozenset((new.address_key or "").split()) | frozenset(
+        (old.address_key or "").split()
+    )
+    text, problem = text_score(new.text, old.text, place_words)
     total = PLACE_WEIGHT * value + (1 - PLACE_WEIGHT) * text
-    return Score(total, value, text, how, metres)
+    return Score(total, value, text, how, metres, problem)
 
 
 def same_place(a: TicketView, b: TicketView, *, metres: float = 100.0) -> bool:
@@ -154,7 +175,9 @@ def classify(
     scored.sort(reverse=True)
     verdicts: list[Verdict] = []
     for i, (_, _, cid, s) in enumerate(scored):
-        action = "merge" if i == 0 and s.score >= merge_at else "suggest"
+        # A whole street (or park) is not one spot: a person decides, however alike the texts.
+        clear = s.score >= merge_at and s.how != "street"
+        action = "merge" if i == 0 and clear else "suggest"
         if action == "suggest" and sum(v.action == "suggest" for v in verdicts) >= max_suggestions:
             break
         verdicts.append(Verdict(cid, s, action))

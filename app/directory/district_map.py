@@ -10,7 +10,8 @@ from shapely.geometry import Point, shape
 from shapely.geometry.base import BaseGeometry
 from shapely.prepared import PreparedGeometry, prep
 
-from app.routing.ru_text import address_key, address_key_in_text, find_street, street_stems
+from app.dedup.place_key import address_key, key_in_text
+from app.routing.ru_text import find_street, street_stems
 
 
 @dataclass(frozen=True)
@@ -41,8 +42,9 @@ class DistrictMap:
         return self._streets
 
     def place_key(self, address: str | None, text: str) -> str | None:
-        """The normalised address, else a known street (and house) named in the text."""
-        return address_key(address) or address_key_in_text(text, self._streets)
+        """The normalised address, else the place the text names (a crossroads, a house on a
+        typed, known or capitalised street, a street)."""
+        return address_key(address) or key_in_text(text, self._streets)
 
     def by_point(self, lat: float, lon: float) -> str | None:
         """The district whose polygon holds the point (GeoJSON order is lon, lat)."""

@@ -93,6 +93,27 @@ class Reference:
                 return self.categories[code]
         return self.fallback_category()
 
+    def dedup_family(self, category: str, department: str | None) -> str:
+        """Which tickets may be duplicates of each other: the department a category belongs
+        to in the configuration (so ПОС «Теплоснабжение» meets IM «ЖКХ»), its root category
+        when it has none, and for the fallback category the department routing chose."""
+        ref = self.categories.get(category)
+        if ref is None:
+            return category
+        if ref.is_fallback:
+            return f"dept:{department}" if department else category
+        if ref.department_code:
+            return f"dept:{ref.department_code}"
+        return self.category_path(category)[-1]
+
+    def dedup_categories(self, family: str) -> list[str]:
+        """The non-fallback categories of one duplicate family."""
+        return sorted(
+            code
+            for code, ref in self.categories.items()
+            if not ref.is_fallback and self.dedup_family(code, None) == family
+        )
+
     def category_path(self, code: str) -> tuple[str, ...]:
         """The category and its ancestors, nearest first."""
         path = [code]

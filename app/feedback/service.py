@@ -177,7 +177,10 @@ async def _reopen(
 async def _notify_department(
     session: AsyncSession, ticket: Ticket, row: TicketFeedback, *, reopened: bool, now: datetime
 ) -> None:
-    """Tell the department's webhook about a low or negative rating."""
+    """Tell the department's webhook about a low or negative rating; a department without a
+    webhook is told nothing (the SLA sweeper's rule): the message would only dead-letter."""
+    if not await outbox.department_webhook_url(session, ticket.department_code):
+        return
     await outbox.enqueue(
         session,
         target=OutboxTarget.department_webhook.value,

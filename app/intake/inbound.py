@@ -71,7 +71,7 @@ async def receive_webhook(
         await _count_refusal(sessionmaker, connector.name, now=now)
         raise
     try:
-        draft: TicketDraft | None = connector.parse(body)
+        draft: TicketDraft | None = connector.parse(body, now=now)
         problem = None
     except ConnectorPayloadError as exc:
         draft, problem = None, exc

@@ -25,6 +25,7 @@ from app.models.drafts import TicketDraft
 from app.models.tickets import Ticket, TicketAnswer
 from app.tickets.events import record_event
 from app.tickets.lifecycle import TRANSITIONS
+from app.tickets.search_text import refresh_search_text
 from app.tickets.service import create_from_draft
 from app.tickets.status import change_status, touch
 
@@ -166,6 +167,8 @@ async def _apply_snapshot(
         if getattr(ticket, name) is None and getattr(draft, name) is not None:
             changes[name] = {"before": None, "after": getattr(draft, name)}
             setattr(ticket, name, getattr(draft, name))
+    if "text" in changes or "address" in changes:
+        refresh_search_text(ticket)
     answers = await _store_source_answers(session, ticket, draft, actor=actor, now=now)
     if answers:
         changes["answers_added"] = answers

@@ -9,9 +9,11 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.access.audit import record_access
+from app.access.personal_data import mask_document
 from app.config import Settings
 from app.connectors.base import ConnectorPayloadError
-from app.connectors.registry import inbound_connector
+from app.connectors.registry import inbound_connector, personal_data_keys
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.intake.inbound import connector_actor
 from app.intake.ingestion import IngestResult, ingest_draft
@@ -19,8 +21,26 @@ from app.models.inbound import DeliveryOutcome, DeliveryPublic, InboundDelivery
 from app.models.pagination import decode_cursor, encode_cursor
 
 
+def masked_body(row: InboundDelivery) -> tuple[str | None, str | None]:
+    """The body with the source's personal data masked, or None and why it cannot be shown:
+    not JSON (nothing in it can be told apart), or nested too deeply to walk. The raw body is
+    for ``read_raw_body`` only; replay works from the stored bytes either way."""
+    try:
+        document = json.loads(row.body)
+        return (
+            json.dumps(mask_document(document, personal_data_keys(row.source)), ensure_ascii=False),
+            None,
+        )
+    except RecursionError:  # `[` × 50 000: every walk of it, loads included, runs out of stack
+        return None, "not displayable: the JSON is nested too deeply"
+    except ValueError:  # not UTF-8 or not JSON
+        return None, "not displayable: the body is not JSON"
+
+
 def delivery_public(row: InboundDelivery) -> DeliveryPublic:
+    """A quarantined delivery as admins see it: personal data masked like every other view."""
     assert row.id is not None
+    body, unavailable = masked_body(row)
     return DeliveryPublic(
         id=row.id,
         source=row.source,
@@ -31,7 +51,8 @@ def delivery_public(row: InboundDelivery) -> DeliveryPublic:
         error_detail=row.error_detail,
         errors=row.errors,
         headers=row.headers,
-        body=row.body.decode("utf-8", errors="replace"),
+        body=body,
+        body_unavailable=unavailable,
         ticket_id=row.ticket_id,
         replayed_at=row.replayed_at,
         replayed_by=row.replayed_by,
@@ -65,6 +86,26 @@ async def list_quarantine(
     return rows[:limit], next_cursor
 
 
+async def read_raw_body(
+    session: AsyncSession, delivery_id: int, *, actor: str, reason: str, now: datetime
+) -> tuple[InboundDelivery, int]:
+    """A quarantined delivery's raw body, for whoever truly needs it: who and why are written
+    to the access audit first. Returns the row and the audit record's id."""
+    row = await session.get(InboundDelivery, delivery_id)
+    if row is None or row.outcome != DeliveryOutcome.invalid:
+        raise NotFound(f"no quarantined delivery {delivery_id}")
+    audit = await record_access(
+        session,
+        actor=actor,
+        action="quarantine_raw_body",
+        subject=f"inbound_delivery:{delivery_id}",
+        reason=reason,
+        now=now,
+    )
+    assert audit.id is not None
+    return row, audit.id
+
+
 async def replay_delivery(
     session: AsyncSession,
     delivery_id: int,
@@ -88,7 +129,7 @@ async def replay_delivery(
     if corrected is not None:
         body = json.dumps(corrected, ensure_ascii=False).encode()
     try:
-        draft = connector.parse(body)
+        draft = connector.parse(body, now=now)
     except ConnectorPayloadError as exc:
         raise ValidationFailed(
             f"the delivery is still invalid: {exc}", errors=exc.errors, delivery_id=delivery_id

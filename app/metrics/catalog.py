@@ -14,7 +14,8 @@ from typing import Literal
 
 Kind = Literal["counter", "gauge", "histogram"]
 # store: durable rows in ``metric_counters``, written in the caller's transaction (the same on
-# every replica); scrape: read from the database at scrape time; process: this process's memory.
+# every replica); scrape: read from the database at scrape time (a gauge may also carry rows the
+# worker refreshes, ``app.metrics.snapshots``); process: this process's memory.
 Where = Literal["store", "scrape", "process"]
 
 # Seconds: from minutes (IM first answers) to months (59-ФЗ with an extension).
@@ -88,20 +89,26 @@ TICKETS_OPEN = Family(
     "Tickets currently open, by status and department.",
     ("status", "department"),
 )
+# By kind (pos_message, fz59_appeal, social_post, …): an IM post is answered in hours, a ПОС
+# message or a 59-ФЗ appeal in days, so their percentiles are read apart. City-wide: 16 series
+# per label set on every scrape; a department's medians are in /api/v1/reports/sla.
 FIRST_RESPONSE = Family(
     "appeals_first_response_seconds",
     "histogram",
-    "Time from a ticket's creation to its first (interim or final) answer.",
-    ("source", "department"),
+    "Time from a ticket's creation to its first (interim or final) answer, by kind.",
+    ("kind",),
     buckets=DURATION_BUCKETS,
 )
 RESOLUTION = Family(
     "appeals_resolution_seconds",
     "histogram",
-    "Time from a ticket's creation to its final answer.",
-    ("source", "department"),
+    "Time from a ticket's creation to its final answer, by kind.",
+    ("kind",),
     buckets=DURATION_BUCKETS,
 )
+# Every SLA target the sweeper marks (label ``target`` of the SLA families below). 59-ФЗ
+# registration is breached only; it has no at-risk level.
+SLA_TARGETS: tuple[str, ...] = ("registration", "first_response", "resolution")
 SLA_AT_RISK = Family(
     "appeals_sla_at_risk_total",
     "counter",
@@ -112,6 +119,15 @@ SLA_BREACHES = Family(
     "appeals_sla_breaches_total",
     "counter",
     "Tickets that missed an SLA target, by department and target.",
+    ("department", "target"),
+)
+# The other verdict: counted by the ticket ORM hook the moment a target is met (first response,
+# final answer or 59-ФЗ registration by its deadline). met / (met + breaches) is the on-time
+# share the SLA report computes (docs/METRICS.md).
+SLA_MET = Family(
+    "appeals_sla_met_total",
+    "counter",
+    "Tickets that met an SLA target (done by its deadline), by department and target.",
     ("department", "target"),
 )
 WEBHOOK_DELIVERIES = Family(
@@ -144,11 +160,21 @@ CONNECTOR_FAILURES = Family(
     "Connector failures, by connector and reason code.",
     ("connector", "reason"),
 )
+# target="resolution" is counted at scrape time; first_response and registration are counted by
+# the worker every minute (app/metrics/snapshots.py: no index serves them at scrape time).
 TICKETS_OVERDUE = Family(
     "appeals_tickets_overdue",
     "gauge",
-    "Running tickets (not on hold) past their resolution deadline, by department.",
-    ("department",),
+    "Open tickets past a target's deadline with the target not met yet, by department and "
+    "target (resolution and first response: running tickets; registration: any open one).",
+    ("department", "target"),
+    where="scrape",
+)
+DEPARTMENT_INFO = Family(
+    "appeals_department_info",
+    "gauge",
+    "1 for every department of the city, with its name (join it for legends and alerts).",
+    ("department", "name"),
     where="scrape",
 )
 OUTBOX_BACKLOG = Family(
@@ -172,6 +198,13 @@ CONNECTOR_LAST_SUCCESS = Family(
     ("connector",),
     where="scrape",
 )
+CONNECTOR_LAST_FAILURE = Family(
+    "appeals_connector_last_failure_timestamp_seconds",
+    "gauge",
+    "Unix time of the connector's last failure.",
+    ("connector",),
+    where="scrape",
+)
 HTTP_REQUEST_DURATION = Family(
     "appeals_http_request_duration_seconds",
     "histogram",
@@ -192,15 +225,18 @@ FAMILIES: tuple[Family, ...] = (
     RESOLUTION,
     SLA_AT_RISK,
     SLA_BREACHES,
+    SLA_MET,
     WEBHOOK_DELIVERIES,
     OUTBOX_DELIVERIES,
     OUTBOX_ENQUEUED,
     OUTBOX_REPLAYS,
     CONNECTOR_FAILURES,
     TICKETS_OVERDUE,
+    DEPARTMENT_INFO,
     OUTBOX_BACKLOG,
     OUTBOX_OLDEST_AGE,
     CONNECTOR_LAST_SUCCESS,
+    CONNECTOR_LAST_FAILURE,
     HTTP_REQUEST_DURATION,
 )
 # The families of ``/metrics?scope=business`` (the same on every replica), by name.

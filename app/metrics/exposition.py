@@ -1,10 +1,12 @@
 """The business scrape: read the rows one scrape exposes, render them with ``prometheus_client``.
 
 Everything read here comes from small tables whose size depends on label sets, not on tickets:
-``metric_counters`` (sharded counters, histograms and the signed open-tickets gauge, summed at
-read), ``connector_health`` (one row per connector), ``departments``, and the overdue open
-tickets through the partial index ``ix_tickets_open_due``. Gauges another domain reads itself
-(the outbox backlog, ``app.outbox.gauges``) are handed in by the face as ``extra`` rows.
+``metric_counters`` (sharded counters, histograms, the signed open-tickets gauge and the
+worker's overdue snapshot, summed at read), ``connector_health`` (one row per connector),
+``departments``, and the overdue open tickets through the partial index ``ix_tickets_open_due``.
+Gauges another domain reads itself (the outbox backlog, ``app.outbox.gauges``) are handed in by
+the face as ``extra`` rows. Every known label set without a row is added at 0
+(``app.metrics.label_sets``), so ``increase()`` sees each first event.
 """
 
 from __future__ import annotations
@@ -17,10 +19,9 @@ from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4, generate_late
 from sqlalchemy import text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.metrics import catalog
+from app.metrics import catalog, label_sets
 from app.metrics import store as metrics_store
 from app.metrics.collector import BusinessCollector, Row
-from app.models.common import OPEN_STATUSES
 
 # Prometheus text format 0.0.4: what Prometheus and ``promtool check metrics`` read.
 CONTENT_TYPE = CONTENT_TYPE_PLAIN_0_0_4
@@ -31,15 +32,16 @@ async def read_rows(
 ) -> list[Row]:
     """Every business series of this scrape: the durable store and the scrape-time gauges."""
     stored: list[Row] = list(await metrics_store.read_all(session))
-    active = await _rows(session, "SELECT code FROM departments WHERE active ORDER BY code")
-    departments = [code for (code,) in active]
-    return [
+    departments = await _rows(session, "SELECT code, name, active FROM departments ORDER BY code")
+    active = [code for code, _, is_active in departments if is_active]
+    rows = [
         *stored,
-        *_open_zeroes(stored, departments),
-        *await _connector_successes(session),
-        *await _overdue(session, now=now, departments=departments),
+        *_department_info(departments),
+        *await _connector_times(session),
+        *await _overdue(session, now=now),
         *extra,
     ]
+    return [*rows, *label_sets.zero_rows(rows, active)]
 
 
 def render(rows: Sequence[Row]) -> str:
@@ -49,16 +51,10 @@ def render(rows: Sequence[Row]) -> str:
     return generate_latest(registry).decode()
 
 
-def _open_zeroes(stored: Sequence[Row], departments: Sequence[str]) -> list[Row]:
-    """Zero series for every (open status, active department) that has none yet."""
-    name = catalog.TICKETS_OPEN.name
-    seen = {(lab.get("status"), lab.get("department")) for n, lab, _ in stored if n == name}
-    return [
-        (name, {"status": s.value, "department": code}, 0.0)
-        for code in departments
-        for s in sorted(OPEN_STATUSES)
-        if (s.value, code) not in seen
-    ]
+def _department_info(departments: Sequence[tuple[str, str, bool]]) -> list[Row]:
+    """``appeals_department_info{department, name} 1`` for every department, active or not."""
+    name = catalog.DEPARTMENT_INFO.name
+    return [(name, {"department": code, "name": title}, 1.0) for code, title, _ in departments]
 
 
 async def _rows(session: AsyncSession, sql: str, **params: object) -> list[tuple]:  # type: ignore[type-arg]
@@ -66,20 +62,27 @@ async def _rows(session: AsyncSession, sql: str, **params: object) -> list[tuple
     return [tuple(r) for r in result.all()]
 
 
-async def _connector_successes(session: AsyncSession) -> list[Row]:
+async def _connector_times(session: AsyncSession) -> list[Row]:
+    """The last success and the last failure of every connector that had one."""
     rows = await _rows(
         session,
-        "SELECT connector, last_success_at FROM connector_health "
-        "WHERE last_success_at IS NOT NULL ORDER BY connector",
+        "SELECT connector, last_success_at, last_failure_at FROM connector_health "
+        "ORDER BY connector",
     )
-    name = catalog.CONNECTOR_LAST_SUCCESS.name
-    return [(name, {"connector": connector}, at.timestamp()) for connector, at in rows]
+    out: list[Row] = []
+    for connector, success, failure in rows:
+        for family, at in (
+            (catalog.CONNECTOR_LAST_SUCCESS, success),
+            (catalog.CONNECTOR_LAST_FAILURE, failure),
+        ):
+            if at is not None:
+                out.append((family.name, {"connector": connector}, at.timestamp()))
+    return out
 
 
-async def _overdue(
-    session: AsyncSession, *, now: datetime, departments: Sequence[str]
-) -> list[Row]:
-    """Overdue running tickets by department, 0 for every active department with none."""
+async def _overdue(session: AsyncSession, *, now: datetime) -> list[Row]:
+    """Running tickets past their resolution deadline, by department (target="resolution");
+    the other targets are the worker's snapshot (``app.metrics.snapshots``)."""
     # Served by the partial index ix_tickets_open_due: touches only overdue open tickets.
     # On-hold tickets are left out: their clock is paused and the deadline moves on resume.
     counts = dict(
@@ -91,7 +94,8 @@ async def _overdue(
             now=now,
         )
     )
-    for code in departments:
-        counts.setdefault(code, 0)
     name = catalog.TICKETS_OVERDUE.name
-    return [(name, {"department": code}, float(count)) for code, count in sorted(counts.items())]
+    return [
+        (name, {"department": code, "target": "resolution"}, float(count))
+        for code, count in sorted(counts.items())
+    ]

@@ -4,7 +4,9 @@
 entering an open status adds 1 to its (status, department) series, leaving it subtracts 1, in
 the same transaction as the change. The scrape reads the sums, so its cost depends on the number
 of label sets, never on the number of tickets. First-response and resolution durations are
-observed the moment ``first_responded_at`` / ``answered_at`` are first set.
+observed, by kind, the moment ``first_responded_at`` / ``answered_at`` are first set; at that
+moment (and when ``registered_at`` is first set) a target done by its deadline counts once in
+``appeals_sla_met_total`` — the sweeper counts the misses (``appeals_sla_breaches_total``).
 
 Changes made through the ORM are seen (creation, ``apply_status``, re-routing, deletion); a bulk
 SQL ``UPDATE tickets SET status = …`` is not, and must not be used for status or department.
@@ -22,7 +24,7 @@ from sqlalchemy.orm import Session, UOWTransaction, attributes
 
 from app.metrics import catalog
 from app.metrics import store as metrics_store
-from app.models.common import OPEN_STATUSES
+from app.models.common import OPEN_STATUSES, Status
 from app.models.tickets import Ticket
 
 Update = metrics_store.Update
@@ -35,7 +37,16 @@ _WATCHED = (
     Ticket.department_code,
     Ticket.first_responded_at,
     Ticket.answered_at,
+    Ticket.registered_at,
 )
+# (the moment a target is done, its deadline, the target, the duration histogram or None)
+_TARGETS = (
+    ("first_responded_at", "first_response_due_at", "first_response", catalog.FIRST_RESPONSE),
+    ("answered_at", "resolution_due_at", "resolution", catalog.RESOLUTION),
+    ("registered_at", "registration_due_at", "registration", None),
+)
+# Not work that had a deadline (the SLA report leaves them out): nothing is met.
+_NOT_JUDGED = frozenset({Status.rejected.value, Status.merged.value})
 
 
 def _keep_history(*args: Any) -> None:
@@ -75,15 +86,19 @@ def ticket_updates(obj: Ticket, *, is_new: bool = False, is_deleted: bool = Fals
             updates.append((OPEN, {"status": new[0], "department": new[1]}, 1.0))
     if is_deleted:
         return updates
-    labels = {"source": str(obj.source), "department": str(obj.department_code)}
-    for column, family in (
-        ("first_responded_at", catalog.FIRST_RESPONSE),
-        ("answered_at", catalog.RESOLUTION),
-    ):
-        if before(column) is None:
-            seconds = _duration(obj, getattr(obj, column))
-            if seconds is not None:
-                updates.extend(metrics_store.histogram_updates(family, labels, seconds))
+    department = str(obj.department_code)
+    for column, due_column, target, family in _TARGETS:
+        done = getattr(obj, column)
+        if done is None or before(column) is not None:
+            continue
+        seconds = _duration(obj, done)
+        if family is not None and seconds is not None:
+            labels = {"kind": str(obj.kind)}
+            updates.extend(metrics_store.histogram_updates(family, labels, seconds))
+        due = getattr(obj, due_column)
+        if due is not None and done <= due and str(obj.status) not in _NOT_JUDGED:
+            met = {"department": department, "target": target}
+            updates.append((catalog.SLA_MET.name, met, 1.0))
     return updates
 
 

@@ -1,7 +1,8 @@
 """SQLModel tables and their API schemas; importing this package registers every table."""
 
+from app.models.audit import AccessAudit
 from app.models.auth import ApiKey
-from app.models.chatbot import ChatbotReport
+from app.models.chatbot import ChatbotReport, ChatbotUpdate
 from app.models.connector_health import ConnectorHealth
 from app.models.directory import Category, CategoryMapping, Department, District
 from app.models.feedback import TicketFeedback
@@ -12,15 +13,18 @@ from app.models.outbox import OutboxMessage
 from app.models.routing import DuplicateSuggestion, RoutingRule
 from app.models.sla import SlaMark, SlaPolicy
 from app.models.tickets import Applicant, Ticket, TicketAnswer, TicketEvent
-from app.models.users import ConsoleUser
+from app.models.users import ConsoleSession, ConsoleUser
 
 __all__ = [
+    "AccessAudit",
     "ApiKey",
     "Applicant",
     "Category",
     "CategoryMapping",
     "ChatbotReport",
+    "ChatbotUpdate",
     "ConnectorHealth",
+    "ConsoleSession",
     "ConsoleUser",
     "Department",
     "District",

@@ -21,8 +21,19 @@ class ChatbotReport(SQLModel, table=True):
     ticket_id: int = Field(sa_type=BigInteger, foreign_key="tickets.id", unique=True)
     chat_hash: str = Field(sa_type=String(64))
     chat_sealed: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
-    # Telegram re-sends an update it got no 200 for; update ids only grow, so one already seen
-    # is a repeat and changes nothing.
-    last_update_id: int = Field(default=0, sa_type=BigInteger)
     created_at: datetime = ts_field(default_now=True)
     purged_at: datetime | None = ts_field()
+
+
+class ChatbotUpdate(SQLModel, table=True):
+    """An update a chat's report took: Telegram re-sends one it got no 200 for, and a repeat
+    changes nothing. A set per chat, not "the highest id": an album's updates arrive at once
+    and in any order. Kept ``SEEN_UPDATES_KEPT`` (Telegram stops re-sending after a day)."""
+
+    __tablename__ = "chatbot_updates"
+    __table_args__ = (Index("ix_chatbot_updates_received", "received_at"),)
+
+    chat_hash: str = Field(sa_type=String(64), primary_key=True)
+    update_id: int = Field(sa_type=BigInteger, primary_key=True)
+    ticket_id: int = Field(sa_type=BigInteger, foreign_key="tickets.id")
+    received_at: datetime = ts_field(default_now=True)

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import DateTime
 from sqlmodel import Field
 
@@ -19,6 +20,19 @@ def ts_field(*, nullable: bool = True, index: bool = False, default_now: bool = 
     if default_now:
         return Field(default_factory=utcnow, sa_type=DateTime(timezone=True), nullable=False)
     return Field(default=None, sa_type=DateTime(timezone=True), nullable=nullable, index=index)
+
+
+class RequestBody(BaseModel):
+    """The base of every JSON request body: an unknown field is refused (422).
+
+    Scalars keep their JSON type: declare booleans and numbers as ``StrictBool``,
+    ``StrictInt`` and ``StrictFloat`` (pydantic), so ``0`` is not ``false`` and ``"5"`` is not
+    ``5`` (a float still takes an integer). Enums, dates and nested models parse from their
+    JSON strings and objects as usual. Webhook bodies of the sources are not request bodies:
+    their connectors keep their own tolerance.
+    """
+
+    model_config = ConfigDict(extra="forbid")
 
 
 class Source(StrEnum):

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, StrictInt
 from sqlalchemy import BigInteger, Column, Identity, Index, String
 from sqlmodel import Field, SQLModel
 
-from app.models.common import ts_field
+from app.models.common import RequestBody, ts_field
 
 
 class Sentiment(StrEnum):
@@ -53,12 +53,11 @@ class FeedbackPublic(BaseModel):
     created_at: datetime
 
 
-class FeedbackCreate(BaseModel):
+class FeedbackCreate(RequestBody):
     """An operator records the citizen's reaction (a call, a visit): a score, a sentiment or
     both; without a sentiment the score decides it."""
 
-    model_config = ConfigDict(extra="forbid")
-    score: int | None = Field(default=None, ge=1, le=5)
+    score: StrictInt | None = Field(default=None, ge=1, le=5)
     sentiment: Sentiment | None = None
     source_value: str | None = Field(
         default=None, max_length=200, description="What the citizen said, short (no names)"

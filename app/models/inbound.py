@@ -7,11 +7,12 @@ from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel
+from pydantic import Field as PField
 from sqlalchemy import BigInteger, Column, Identity, Index, LargeBinary, String, Text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
-from app.models.common import ts_field
+from app.models.common import RequestBody, ts_field
 
 
 class DeliveryOutcome(StrEnum):
@@ -75,7 +76,15 @@ class DeliveryPublic(BaseModel):
     error_detail: str | None
     errors: list[dict[str, Any]]
     headers: dict[str, Any]
-    body: str
+    body: str | None = PField(
+        description="The body with personal data masked (the applicant, the author; e-mails and "
+        "phone numbers in any text); null when it is not JSON and cannot be masked. The raw "
+        "body: POST /api/v1/quarantine/{id}/raw-body (recorded in the access audit)"
+    )
+    body_unavailable: str | None = PField(
+        default=None,
+        description="Why `body` is null: not JSON, or JSON nested too deeply to display",
+    )
     ticket_id: int | None
     replayed_at: datetime | None
     replayed_by: str | None
@@ -91,10 +100,26 @@ class WebhookAccepted(BaseModel):
     ticket_number: str | None = None
 
 
-class ReplayRequest(BaseModel):
+class ReplayRequest(RequestBody):
     """Optionally a corrected body (the JSON the source should have sent); else the original."""
 
     body: dict[str, Any] | None = None
+
+
+class RawBodyRequest(RequestBody):
+    """Why the raw body (with personal data) is needed; recorded with who asked."""
+
+    reason: str = PField(min_length=10, max_length=1000)
+
+
+class RawBody(BaseModel):
+    """A quarantined delivery's body as the source sent it; this read is in the access audit."""
+
+    delivery_id: int
+    source: str
+    received_at: datetime
+    body: str
+    audit_id: int
 
 
 class ReplayResult(BaseModel):

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, StrictBool, StrictFloat, StrictInt
 from pydantic import Field as PField
 from sqlalchemy import BigInteger, Column, Identity, Index, String, Text, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
-from app.models.common import Channel, Kind, Priority, Source, ts_field
+from app.models.common import Channel, Kind, Priority, RequestBody, Source, ts_field
 
 CODE = r"^[a-z0-9_]{1,64}$"
 
@@ -63,16 +63,15 @@ class DuplicateSuggestion(SQLModel, table=True):
     decided_by: str | None = Field(default=None, sa_type=String(200))
 
 
-class RoutingRuleIn(BaseModel):
+class RoutingRuleIn(RequestBody):
     """A rule as clients and the city config write it."""
 
-    model_config = ConfigDict(extra="forbid")
     name: str = PField(min_length=1, max_length=200, pattern=r"\S")
     department: str = PField(pattern=CODE, description="Target department code")
-    position: int | None = PField(
+    position: StrictInt | None = PField(
         default=None, ge=0, le=1_000_000, description="Order; lower goes first"
     )
-    enabled: bool = True
+    enabled: StrictBool = True
     sources: list[Source] = PField(default_factory=list)
     kinds: list[Kind] = PField(default_factory=list)
     channels: list[Channel] = PField(default_factory=list)
@@ -95,10 +94,9 @@ class RoutingRulePublic(RoutingRuleIn):
     updated_at: datetime
 
 
-class ExplainRequest(BaseModel):
+class ExplainRequest(RequestBody):
     """A ticket-shaped payload: where would it go? Nothing is stored."""
 
-    model_config = ConfigDict(extra="forbid")
     text: str = PField(min_length=1, max_length=20_000)
     source: Source = Source.api
     kind: Kind = Kind.direct_request
@@ -107,8 +105,8 @@ class ExplainRequest(BaseModel):
     source_category: str | None = PField(default=None, max_length=500)
     priority: Priority = Priority.normal
     address: str | None = PField(default=None, max_length=1000)
-    lat: float | None = PField(default=None, ge=-90, le=90)
-    lon: float | None = PField(default=None, ge=-180, le=180)
+    lat: StrictFloat | None = PField(default=None, ge=-90, le=90)
+    lon: StrictFloat | None = PField(default=None, ge=-180, le=180)
     district: str | None = PField(default=None, max_length=64)
 
 
@@ -136,28 +134,24 @@ class ExplainResult(BaseModel):
     near_misses: list[NearMiss]
 
 
-class ReturnRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ReturnRequest(RequestBody):
     reason: str = PField(min_length=3, max_length=4000)
     department: str | None = PField(
         default=None, pattern=CODE, description="The right department, if known"
     )
 
 
-class RouteRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class RouteRequest(RequestBody):
     department: str = PField(pattern=CODE)
     reason: str = PField(min_length=3, max_length=4000)
 
 
-class MergeRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    into: int = PField(ge=1, le=2**63 - 1, description="The main ticket")
+class MergeRequest(RequestBody):
+    into: StrictInt = PField(ge=1, le=2**63 - 1, description="The main ticket")
     reason: str | None = PField(default=None, max_length=4000)
 
 
-class UnmergeRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class UnmergeRequest(RequestBody):
     reason: str | None = PField(default=None, max_length=4000)
 
 

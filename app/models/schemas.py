@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field, StrictFloat, StrictInt
 
-from app.models.common import Channel, Kind, Priority, Source, Status
+from app.models.common import Channel, Kind, Priority, RequestBody, Source, Status
 
 T = TypeVar("T")
 
@@ -21,8 +21,7 @@ class Page(BaseModel, Generic[T]):
     )
 
 
-class ApplicantIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ApplicantIn(RequestBody):
     full_name: str | None = Field(default=None, max_length=300)
     email: str | None = Field(default=None, max_length=254)
     phone: str | None = Field(default=None, max_length=40)
@@ -38,18 +37,17 @@ class ApplicantPublic(BaseModel):
     masked: bool = Field(description="True when the caller's role sees only masked values")
 
 
-class TicketCreate(BaseModel):
+class TicketCreate(RequestBody):
     """A ticket recorded by staff (source `api`): a phone call, a visit, a letter."""
 
-    model_config = ConfigDict(extra="forbid")
     text: str = Field(min_length=1, max_length=TEXT_MAX)
     category: str | None = Field(default=None, max_length=64, description="Normalised code")
     channel: Channel = Channel.phone
     kind: Literal[Kind.direct_request, Kind.fz59_appeal] = Kind.direct_request
     priority: Priority = Priority.normal
     address: str | None = Field(default=None, max_length=1000)
-    lat: float | None = Field(default=None, ge=-90, le=90)
-    lon: float | None = Field(default=None, ge=-180, le=180)
+    lat: StrictFloat | None = Field(default=None, ge=-90, le=90)
+    lon: StrictFloat | None = Field(default=None, ge=-180, le=180)
     district: str | None = Field(default=None, max_length=64)
     department: str | None = Field(
         default=None,
@@ -59,15 +57,14 @@ class TicketCreate(BaseModel):
     applicant: ApplicantIn | None = None
 
 
-class TicketUpdate(BaseModel):
+class TicketUpdate(RequestBody):
     """Editable fields. Status, department and source change through their own endpoints."""
 
-    model_config = ConfigDict(extra="forbid")
     category: str | None = Field(default=None, max_length=64)
     priority: Priority | None = None
     address: str | None = Field(default=None, max_length=1000)
-    lat: float | None = Field(default=None, ge=-90, le=90)
-    lon: float | None = Field(default=None, ge=-180, le=180)
+    lat: StrictFloat | None = Field(default=None, ge=-90, le=90)
+    lon: StrictFloat | None = Field(default=None, ge=-180, le=180)
     district: str | None = Field(default=None, max_length=64)
 
 
@@ -99,6 +96,10 @@ class TicketPublic(BaseModel):
     resolution_due_at: datetime | None
     legal_due_at: datetime | None
     control_due_at: datetime | None
+    registration_due_at: datetime | None = Field(
+        default=None, description="59-ФЗ: register by (art. 8 p. 2; moved off a day off)"
+    )
+    registered_at: datetime | None = Field(default=None, description="59-ФЗ: registered at")
     extension_count: int
     first_responded_at: datetime | None
     answered_at: datetime | None
@@ -115,25 +116,22 @@ class TicketPublic(BaseModel):
     version: int
 
 
-class TransitionRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class TransitionRequest(RequestBody):
     to: Status
     reason: str | None = Field(default=None, max_length=4000)
     redirect_to: str | None = Field(
         default=None, max_length=500, description="When rejecting as not ours: the right addressee"
     )
-    duplicate_of: int | None = Field(
+    duplicate_of: StrictInt | None = Field(
         default=None, ge=1, le=2**63 - 1, description="Required when moving to merged"
     )
 
 
-class CommentCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class CommentCreate(RequestBody):
     text: str = Field(min_length=1, max_length=TEXT_MAX)
 
 
-class AnswerCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class AnswerCreate(RequestBody):
     text: str = Field(min_length=1, max_length=TEXT_MAX)
     kind: Literal["interim", "final"] = "final"
 
@@ -148,8 +146,7 @@ class AnswerPublic(BaseModel):
     delivery_status: str
 
 
-class AssignmentRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class AssignmentRequest(RequestBody):
     assignee: str | None = Field(max_length=200, description="null unassigns")
 
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, StrictBool, StrictFloat, StrictInt, model_validator
 from pydantic import Field as PydanticField
 from sqlalchemy import BigInteger, Column, ForeignKey, Identity, Index, String
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
-from app.models.common import Kind, Priority, Source, Unit, ts_field
+from app.models.common import Kind, Priority, RequestBody, Source, Unit, ts_field
 
 
 class SlaPolicy(SQLModel, table=True):
@@ -32,6 +32,8 @@ class SlaPolicy(SQLModel, table=True):
     use_source_due: bool = False
     legal_dates: bool = False
     max_extension_days: int = 0
+    registration: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONB))
+    registration_by_hand: bool = Field(default=False, sa_column_kwargs={"server_default": "false"})
     active: bool = True
     origin: str = Field(default="api", sa_type=String(16))  # "config" rows follow the YAML
     updated_at: datetime = ts_field(default_now=True)
@@ -46,7 +48,8 @@ class SlaMark(SQLModel, table=True):
     ticket_id: int = Field(
         sa_column=Column(BigInteger, ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True)
     )
-    target: str = Field(sa_type=String(16), primary_key=True)  # first_response | resolution
+    # registration | first_response | resolution (app.metrics.catalog.SLA_TARGETS)
+    target: str = Field(sa_type=String(16), primary_key=True)
     level: str = Field(sa_type=String(16), primary_key=True)  # at_risk | breached
     due_at: datetime = ts_field(nullable=False)
     department_code: str = Field(sa_type=String(64))
@@ -56,9 +59,8 @@ class SlaMark(SQLModel, table=True):
 # -- API schemas ------------------------------------------------------------------------------
 
 
-class TermSchema(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    value: float = PydanticField(gt=0, le=1000)
+class TermSchema(RequestBody):
+    value: StrictFloat = PydanticField(gt=0, le=1000)
     unit: Unit
 
     @model_validator(mode="after")
@@ -68,24 +70,38 @@ class TermSchema(BaseModel):
         return self
 
 
-class SlaPolicyBase(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    position: int = PydanticField(default=100, ge=0, le=100_000)
+class SlaPolicyBase(RequestBody):
+    position: StrictInt = PydanticField(default=100, ge=0, le=100_000)
     source: Source | None = None
     kind: Kind | None = None
     category: str | None = PydanticField(default=None, max_length=64)
     priority: Priority | None = None
-    fast_track: bool | None = None
+    fast_track: StrictBool | None = None
     first_response: TermSchema | None = None
     resolution: TermSchema | None = None
     after_interim: TermSchema | None = None
-    use_source_due: bool = False
-    legal_dates: bool = False
-    max_extension_days: int = PydanticField(default=0, ge=0, le=30)
-    active: bool = True
+    use_source_due: StrictBool = False
+    legal_dates: StrictBool = False
+    max_extension_days: StrictInt = PydanticField(default=0, ge=0, le=30)
+    registration: TermSchema | None = PydanticField(
+        default=None, description="59-ФЗ art. 8 p. 2: register within this term of receipt"
+    )
+    registration_by_hand: StrictBool = PydanticField(
+        default=False,
+        description="An operator records the registration (POST /tickets/{id}/register); "
+        "otherwise the hub registers the appeal when it makes the ticket",
+    )
+    active: StrictBool = True
 
     @model_validator(mode="after")
     def _consistent(self) -> SlaPolicyBase:
+        if self.legal_dates and self.first_response is not None:
+            raise ValueError(
+                "a 59-ФЗ policy (legal_dates) has no first-response target: "
+                "its 3-day term is 'registration'"
+            )
+        if self.registration_by_hand and self.registration is None:
+            raise ValueError("registration_by_hand needs a registration term")
         if self.legal_dates and (
             self.resolution is None or self.resolution.unit != Unit.calendar_days
         ):
@@ -110,10 +126,9 @@ class SlaPolicyPublic(SlaPolicyCreate):
     updated_at: datetime
 
 
-class ExtensionRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ExtensionRequest(RequestBody):
     reason: str = PydanticField(min_length=3, max_length=2000)
-    days: int = PydanticField(default=30, ge=1, le=30)
+    days: StrictInt = PydanticField(default=30, ge=1, le=30)
 
 
 class DurationStats(BaseModel):
@@ -126,6 +141,15 @@ class BreachCount(BaseModel):
     key: str
     first_response: int
     resolution: int
+    registration: int = 0
+
+
+class RegistrationStats(BaseModel):
+    """59-ФЗ registration (its own target): appeals with a registration term, judged by it."""
+
+    count: int = 0
+    on_time: int = 0
+    missed: int = 0
 
 
 class SlaReport(BaseModel):
@@ -141,6 +165,7 @@ class SlaReport(BaseModel):
     resolution: DurationStats
     breaches_by_category: list[BreachCount]
     breaches_by_source: list[BreachCount]
+    registration: RegistrationStats = PydanticField(default_factory=RegistrationStats)
 
 
 ReportFormat = Literal["json", "csv"]

@@ -82,6 +82,9 @@ class Ticket(SQLModel, table=True):
     resolution_due_at: datetime | None = ts_field()
     legal_due_at: datetime | None = ts_field()
     control_due_at: datetime | None = ts_field()
+    # 59-ФЗ art. 8 p. 2 (issue 18): the registration term, and when the appeal was registered.
+    registration_due_at: datetime | None = ts_field()
+    registered_at: datetime | None = ts_field()
     # SLA (issue 5): the policy applied, a snapshot of its terms, the 75 % moments, and the next
     # moment the sweeper must look at this ticket (NULL: nothing pending).
     sla_policy: str | None = Field(default=None, sa_type=String(100))
@@ -109,15 +112,14 @@ class Ticket(SQLModel, table=True):
     created_at: datetime = ts_field(default_now=True)
     updated_at: datetime = ts_field(default_now=True)
     version: int = 1
+    # Full-text search on lemmas (app.tickets.search_text): the text and address as pymorphy3
+    # lemmas, written in Python whenever either changes, and its 'simple' tsvector.
+    search_text: str | None = Field(default=None, sa_type=Text, exclude=True)
     search: str | None = Field(
         default=None,
         sa_column=Column(
             TSVECTOR,
-            Computed(
-                "to_tsvector('russian'::regconfig, coalesce(text, '') || ' ' || "
-                "coalesce(address, ''))",
-                persisted=True,
-            ),
+            Computed("to_tsvector('simple'::regconfig, coalesce(search_text, ''))", persisted=True),
         ),
         exclude=True,
     )

@@ -81,13 +81,20 @@ async def enqueue(
     return row
 
 
+# One ticket's messages to one target go in the order they were queued: a message waits while
+# an earlier one of its ticket and target is still pending (due, or retrying later) or being
+# sent. A dead earlier message holds nothing back — it waits for an operator, the chat should
+# not — and a replayed one is sent when it comes due, after what went out meanwhile.
 _CLAIM = text(
     "UPDATE outbox_messages SET state = 'sending', attempts = attempts + 1, "
     "locked_until = :lease, updated_at = :now "
-    "WHERE id IN (SELECT id FROM outbox_messages "
-    "  WHERE (state = 'pending' AND next_attempt_at <= :now) "
-    "     OR (state = 'sending' AND locked_until <= :now) "
-    "  ORDER BY next_attempt_at, id LIMIT :limit FOR UPDATE SKIP LOCKED) "
+    "WHERE id IN (SELECT m.id FROM outbox_messages m "
+    "  WHERE ((m.state = 'pending' AND m.next_attempt_at <= :now) "
+    "     OR (m.state = 'sending' AND m.locked_until <= :now)) "
+    "    AND NOT EXISTS (SELECT 1 FROM outbox_messages e "
+    "      WHERE e.ticket_id = m.ticket_id AND e.target = m.target AND e.id < m.id "
+    "        AND e.state IN ('pending', 'sending')) "
+    "  ORDER BY m.next_attempt_at, m.id LIMIT :limit FOR UPDATE OF m SKIP LOCKED) "
     "RETURNING id"
 )
 

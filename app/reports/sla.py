@@ -4,7 +4,9 @@ Tickets are taken by ``created_at`` in ``[from, to)``; rejected and merged ones 
 that had a deadline and are left out. A ticket is *on time* when it was answered by its
 resolution deadline, *missed* when answered after it or still open past it (a held ticket is
 judged at the moment it was held: its clock stands still), and *pending* when still open
-before it (or without one). Durations are wall-clock time from creation.
+before it (or without one). Durations are wall-clock time from creation. 59-ФЗ registration
+is its own target (``registration``), never a first response: missed when registered after its
+due date, or still unregistered past it.
 """
 
 from __future__ import annotations
@@ -20,12 +22,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.access.api_keys import Principal
 from app.errors import Forbidden, ValidationFailed
 from app.models.common import Role
-from app.models.sla import BreachCount, DurationStats, SlaReport
+from app.models.sla import BreachCount, DurationStats, RegistrationStats, SlaReport
 
 _BASE = """
 WITH base AS (
     SELECT t.category_code, t.source, t.status, t.created_at, t.first_responded_at,
            t.answered_at, t.first_response_due_at AS fr_due, t.resolution_due_at AS res_due,
+           t.registration_due_at AS reg_due, t.registered_at,
            t.status IN ('new', 'routed', 'in_progress', 'on_hold') AS is_open,
            -- a held ticket's clock stands still where it was held
            CASE WHEN t.status = 'on_hold' THEN coalesce(t.on_hold_since, :now) ELSE :now END
@@ -42,7 +45,11 @@ WITH base AS (
                                  OR (is_open AND res_due < clock_at)) AS res_missed,
         fr_due IS NOT NULL AND ((first_responded_at IS NOT NULL AND first_responded_at > fr_due)
                                 OR (first_responded_at IS NULL AND is_open AND fr_due < clock_at))
-            AS fr_missed
+            AS fr_missed,
+        reg_due IS NOT NULL AND ((registered_at IS NOT NULL AND registered_at > reg_due)
+                                 OR (registered_at IS NULL AND is_open AND reg_due < :now)
+                                 OR (registered_at IS NULL AND is_done AND answered_at > reg_due))
+            AS reg_missed
     FROM base
 )
 """
@@ -62,7 +69,10 @@ SELECT count(*) AS tickets,
        percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM answered_at - created_at))
            FILTER (WHERE is_done) AS res_median,
        percentile_cont(0.95) WITHIN GROUP (ORDER BY extract(epoch FROM answered_at - created_at))
-           FILTER (WHERE is_done) AS res_p95
+           FILTER (WHERE is_done) AS res_p95,
+       count(reg_due) AS reg_count,
+       count(*) FILTER (WHERE registered_at <= reg_due) AS reg_on_time,
+       count(*) FILTER (WHERE reg_missed) AS reg_missed
 FROM judged
 """
 )
@@ -71,9 +81,9 @@ _BREACHES = (
     _BASE
     + """
 SELECT {key} AS key, count(*) FILTER (WHERE fr_missed) AS fr,
-       count(*) FILTER (WHERE res_missed) AS res
+       count(*) FILTER (WHERE res_missed) AS res, count(*) FILTER (WHERE reg_missed) AS reg
 FROM judged GROUP BY {key}
-HAVING count(*) FILTER (WHERE fr_missed OR res_missed) > 0
+HAVING count(*) FILTER (WHERE fr_missed OR res_missed OR reg_missed) > 0
 ORDER BY {key}
 """
 )
@@ -122,7 +132,8 @@ async def sla_report(
             text(_BREACHES.format(key=key)).bindparams(*_PARAMS), params=params
         )
         breaches[key] = [
-            BreachCount(key=r.key, first_response=r.fr, resolution=r.res) for r in rows.all()
+            BreachCount(key=r.key, first_response=r.fr, resolution=r.res, registration=r.reg)
+            for r in rows.all()
         ]
     judged = summary.on_time + summary.missed
     return SlaReport(
@@ -142,6 +153,9 @@ async def sla_report(
         ),
         breaches_by_category=breaches["category_code"],
         breaches_by_source=breaches["source"],
+        registration=RegistrationStats(
+            count=summary.reg_count, on_time=summary.reg_on_time, missed=summary.reg_missed
+        ),
     )
 
 
@@ -159,6 +173,8 @@ def report_csv(report: SlaReport) -> str:
         writer.writerow([target, "count", stats.count])
         writer.writerow([target, "median_seconds", _cell(stats.median_seconds)])
         writer.writerow([target, "p95_seconds", _cell(stats.p95_seconds)])
+    for name in ("count", "on_time", "missed"):
+        writer.writerow(["registration", name, getattr(report.registration, name)])
     for section, rows in (
         ("breaches_by_category", report.breaches_by_category),
         ("breaches_by_source", report.breaches_by_source),
@@ -166,6 +182,7 @@ def report_csv(report: SlaReport) -> str:
         for row in rows:
             writer.writerow([f"{section}.first_response", row.key, row.first_response])
             writer.writerow([f"{section}.resolution", row.key, row.resolution])
+            writer.writerow([f"{section}.registration", row.key, row.registration])
     return out.getvalue()
 
 

@@ -15,6 +15,7 @@ from app.errors import Conflict, NotFound, ValidationFailed
 from app.models.common import utcnow
 from app.models.directory import Category, Department, District
 from app.models.routing import RoutingRule, RoutingRuleIn, RoutingRulePublic
+from app.routing.precedence import DECISIVE
 
 _FIELDS = ("sources", "kinds", "channels", "categories", "districts", "priorities", "keywords")
 
@@ -56,7 +57,7 @@ async def _check_references(session: AsyncSession, data: RoutingRuleIn) -> None:
             missing = sorted(set(codes) - found)
             if missing:
                 raise ValidationFailed(f"unknown {name}: {', '.join(missing)}", field=name)
-    if any(not k.strip() for k in data.keywords):
+    if any(not k.strip().removeprefix(DECISIVE).strip() for k in data.keywords):
         raise ValidationFailed("a keyword cannot be empty", field="keywords")
 
 

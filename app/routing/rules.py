@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import cached_property
 from typing import TYPE_CHECKING
 
-from app.routing.ru_text import stem_set, stems
+from app.routing.precedence import KeywordHit, Standing, TextView, find_hits, keyword_lemmas
 
 if TYPE_CHECKING:
     from app.models.routing import RoutingRule
@@ -42,8 +42,12 @@ class TicketFacts:
     priority: str = "normal"
 
     @cached_property
-    def text_stems(self) -> frozenset[str]:
-        return stem_set(self.text)
+    def text_view(self) -> TextView:
+        return TextView(self.text)
+
+    @property
+    def text_lemmas(self) -> frozenset[str]:
+        return self.text_view.lemma_set
 
 
 @dataclass(frozen=True)
@@ -52,28 +56,30 @@ class RuleCheck:
     passed: tuple[str, ...]
     failed: tuple[str, ...]
     details: tuple[str, ...]
+    hits: tuple[KeywordHit, ...] = ()  # the rule's keywords found in the text
 
     @property
     def matched(self) -> bool:
         return not self.failed
 
+    @property
+    def standing(self) -> Standing:
+        return Standing.of(self.hits)
+
     def reason(self) -> str:
         return "; ".join(self.details) if self.details else "the rule has no conditions"
 
 
-@lru_cache(maxsize=4096)
-def keyword_stems(keyword: str) -> tuple[str, ...]:
-    return tuple(stems(keyword))
+def keyword_hit(keyword: str, text_lemmas: frozenset[str]) -> bool:
+    """A keyword or phrase matches when every word of it occurs in the text in any form:
+    «батарея» matches «холодные батареи», «горячая вода» matches «нет горячей воды»."""
+    wanted = keyword_lemmas(keyword)
+    return bool(wanted) and wanted <= text_lemmas
 
 
-def keyword_hit(keyword: str, text_stems: frozenset[str]) -> bool:
-    """A keyword or phrase matches when every word's stem occurs in the text."""
-    wanted = keyword_stems(keyword)
-    return bool(wanted) and all(s in text_stems for s in wanted)
-
-
-def check_rule(rule: RuleSpec, facts: TicketFacts) -> RuleCheck:
-    """Which of the rule's conditions hold for the ticket, and why."""
+def check_rule(rule: RuleSpec, facts: TicketFacts, *, fuzzy: bool = False) -> RuleCheck:
+    """Which of the rule's conditions hold for the ticket, and why (with ``fuzzy``, a keyword
+    may also stand misspelt by one letter in the text)."""
     passed: list[str] = []
     failed: list[str] = []
     details: list[str] = []
@@ -106,35 +112,79 @@ def check_rule(rule: RuleSpec, facts: TicketFacts) -> RuleCheck:
         allowed, value = scalar[name]
         if allowed:
             verdict(name, value in allowed, f"{name} is {value}", f"{name} {value} not in rule")
+    hits = find_hits(rule.keywords, facts.text_view, fuzzy=fuzzy) if rule.keywords else ()
     if rule.keywords:
-        hits = [k for k in rule.keywords if keyword_hit(k, facts.text_stems)]
         verdict(
             "keywords",
             bool(hits),
-            "text mentions " + ", ".join(f"«{k}»" for k in hits),
+            "text mentions " + ", ".join(h.describe() for h in hits),
             "no keyword in the text",
         )
-    return RuleCheck(rule, tuple(passed), tuple(failed), tuple(details))
+    return RuleCheck(rule, tuple(passed), tuple(failed), tuple(details), hits)
 
 
 @dataclass
 class Evaluation:
     match: RuleCheck | None
     near_misses: list[RuleCheck] = field(default_factory=list)
+    outranked: list[RuleCheck] = field(default_factory=list)  # matched too, but said less
+
+    def reason(self) -> str:
+        """Why the match won: its conditions, and why it beat the other matching rules."""
+        if self.match is None:
+            return "no rule matched"
+        text = f"rule «{self.match.rule.name}»: {self.match.reason()}"
+        mine = self.match.standing
+        for other in self.outranked[:3]:
+            why = mine.why_better_than(other.standing)
+            text += f"; preferred to «{other.rule.name}» ({why})"
+        return text
 
 
 def evaluate(
     rules: Sequence[RuleSpec], facts: TicketFacts, *, near_miss_limit: int = 5
 ) -> Evaluation:
-    """The first rule (in order) whose conditions all hold, and rules that failed on one."""
+    """The rule that says most what the text means, and rules that failed on one condition.
+
+    Rules are read in order. A matching rule without keywords (a rule on source, category,
+    district …) ends the reading: it wins when it is the first match. Rules matched by their
+    keywords compete (``Standing``): one naming the problem beats one whose keywords only name
+    a place («возле школы»), a decisive keyword beats ordinary ones, then the one whose
+    keywords cover more words of the text, then the one whose keyword comes first in the
+    text, then order. When no rule names the problem with words spelt right, the text is read
+    again forgiving one slip in a long keyword word («светафор»)."""
+    exact = _evaluate(rules, facts, near_miss_limit, fuzzy=False)
+    if _names_problem(exact) or not facts.text_view.unknown:
+        return exact
+    forgiving = _evaluate(rules, facts, near_miss_limit, fuzzy=True)
+    return forgiving if _names_problem(forgiving) else exact
+
+
+def _names_problem(result: Evaluation) -> bool:
+    """A match by a rule without keywords, or by keywords that name the problem."""
+    match = result.match
+    return match is not None and (not match.hits or match.standing.names_problem)
+
+
+def _evaluate(
+    rules: Sequence[RuleSpec], facts: TicketFacts, near_miss_limit: int, *, fuzzy: bool
+) -> Evaluation:
     near: list[RuleCheck] = []
+    matched: list[RuleCheck] = []
     for rule in rules:
-        check = check_rule(rule, facts)
+        check = check_rule(rule, facts, fuzzy=fuzzy)
+        if check.matched and not check.hits:
+            if not matched:
+                return Evaluation(check, near[:near_miss_limit])
+            break
         if check.matched:
-            return Evaluation(check, near[:near_miss_limit])
-        if len(check.failed) == 1 and check.passed:
+            matched.append(check)
+        elif len(check.failed) == 1 and check.passed:
             near.append(check)
-    return Evaluation(None, near[:near_miss_limit])
+    if not matched:
+        return Evaluation(None, near[:near_miss_limit])
+    ranked = sorted(matched, key=lambda c: c.standing.key())  # stable: order breaks ties
+    return Evaluation(ranked[0], near[:near_miss_limit], ranked[1:])
 
 
 @dataclass(frozen=True)
@@ -156,6 +206,7 @@ class RoutingDecision:
     district_code: str | None = None
     confidence: float | None = None
     near_misses: tuple[RuleCheck, ...] = ()
+    keywords: tuple[str, ...] = ()  # the winning rule's keywords found in the text
 
     def event_data(self) -> dict[str, object]:
         """What the ``routed`` timeline event records."""
@@ -166,6 +217,8 @@ class RoutingDecision:
         }
         if self.rule_id is not None or self.rule_name:
             data["rule"] = {"id": self.rule_id, "name": self.rule_name}
+        if self.keywords:
+            data["keywords"] = list(self.keywords)
         if self.confidence is not None:
             data["confidence"] = round(self.confidence, 4)
         if self.district_code:
@@ -183,9 +236,9 @@ def decide(
     min_confidence: float = 1.0,
     active_departments: frozenset[str] | None = None,
 ) -> RoutingDecision:
-    """Rules first (first match wins), then the category's own department, then a learned
-    suggestion above ``min_confidence``, else triage. The model is asked only when nothing
-    configured applies, so it can never override a rule."""
+    """Rules first (``evaluate``: the one that says most what the text means), then the
+    category's own department, then a learned suggestion above ``min_confidence``, else
+    triage. The model is asked only when nothing configured applies: it never overrides a rule."""
 
     def usable(code: str | None) -> bool:
         return bool(code) and (active_departments is None or code in active_departments)
@@ -198,12 +251,13 @@ def decide(
         return RoutingDecision(
             rule.department,
             "rule",
-            f"rule «{rule.name}»: {result.match.reason()}",
+            result.reason(),
             rule.department == triage_department,
             rule_id=rule.id,
             rule_name=rule.name,
             district_code=district,
             near_misses=near,
+            keywords=tuple(h.keyword for h in result.match.hits),
         )
     category = facts.category_path[0] if facts.category_path else "?"
     if usable(category_department):

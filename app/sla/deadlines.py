@@ -81,6 +81,7 @@ def current_deadlines(ticket: Ticket) -> Deadlines:
         control_due_at=ticket.control_due_at,
         first_response_risk_at=ticket.first_response_risk_at,
         resolution_risk_at=ticket.resolution_risk_at,
+        registration_due_at=ticket.registration_due_at,
     )
 
 
@@ -94,7 +95,9 @@ def set_deadlines(ticket: Ticket, deadlines: Deadlines) -> bool:
         if getattr(ticket, name) != value:
             setattr(ticket, name, value)
             changed = True
-    ticket.sla_next_check_at = next_check(deadlines, first_responded_at=ticket.first_responded_at)
+    ticket.sla_next_check_at = next_check(
+        deadlines, first_responded_at=ticket.first_responded_at, registered_at=ticket.registered_at
+    )
     return changed
 
 
@@ -117,6 +120,9 @@ def apply_initial_deadlines(
     ticket.sla_policy = terms.name
     ticket.sla_terms = terms.to_json()
     start = ticket.created_at or now
+    # The hub registers the appeal as it makes the ticket, unless the city registers by hand.
+    registers_now = terms.registration is not None and not terms.registration_by_hand
+    ticket.registered_at = now if registers_now else None
     set_deadlines(
         ticket,
         initial_deadlines(cal, terms, start=start, source_due=source_due),

@@ -22,6 +22,12 @@ from app.tickets.status import touch
 EXTENDABLE = frozenset({Status.new, Status.routed, Status.in_progress, Status.on_hold})
 
 
+class TermExpired(Conflict):
+    """59-ФЗ art. 12 p. 2 extends a term still running: after the legal due date it is late."""
+
+    title, type_slug = "The term has run out", "term-expired"
+
+
 async def extend_deadline(
     session: AsyncSession,
     ticket_id: int,
@@ -37,13 +43,13 @@ async def extend_deadline(
     ticket = await get_visible_ticket(session, ticket_id, principal=principal, for_update=True)
     if if_match is not None:
         check_version(ticket, if_match)
-    terms = _extendable_terms(ticket, data)
+    terms = _extendable_terms(ticket, data, now=now)
     _apply_extension(ticket, terms, data, actor=principal.actor, now=now)
     await _notify_citizen(session, ticket, data)
     return ticket
 
 
-def _extendable_terms(ticket: Ticket, data: ExtensionRequest) -> PolicyTerms:
+def _extendable_terms(ticket: Ticket, data: ExtensionRequest, *, now: datetime) -> PolicyTerms:
     """The appeal's SLA terms, once it is sure they allow this extension now."""
     terms = sla.terms_of(ticket)
     if ticket.kind != Kind.fz59_appeal or terms is None or not terms.max_extension_days:
@@ -55,6 +61,14 @@ def _extendable_terms(ticket: Ticket, data: ExtensionRequest) -> PolicyTerms:
         )
     if Status(ticket.status) not in EXTENDABLE:
         raise Conflict(f"a '{ticket.status}' ticket has no running deadline to extend")
+    if ticket.legal_due_at is not None and now > ticket.legal_due_at:
+        last_day = sla.calendar_of(ticket).local_date(ticket.legal_due_at)
+        raise TermExpired(
+            f"the 59-ФЗ term ran out at the end of {last_day:%d.%m.%Y}, the legal due date: "
+            "an extension (art. 12 p. 2) is possible only while the term is running; the "
+            "breach stays on the record",
+            legal_due_at=ticket.legal_due_at.isoformat(),
+        )
     if data.days > terms.max_extension_days:
         raise ValidationFailed(
             f"the extension is at most {terms.max_extension_days} days", field="days"

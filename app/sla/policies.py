@@ -30,7 +30,7 @@ def _term_json(term: BaseModel | None) -> dict[str, Any] | None:
 
 def _fill(row: SlaPolicy, data: SlaPolicyBase) -> None:
     values = data.model_dump(mode="json", exclude={"name"})
-    for name in ("first_response", "resolution", "after_interim"):
+    for name in ("first_response", "resolution", "after_interim", "registration"):
         values[name] = _term_json(getattr(data, name))
     for name, value in values.items():
         setattr(row, name, value)
@@ -47,6 +47,8 @@ def to_rule(row: SlaPolicy) -> PolicyRule:
             "use_source_due": row.use_source_due,
             "legal_dates": row.legal_dates,
             "max_extension_days": row.max_extension_days,
+            "registration": row.registration,
+            "registration_by_hand": row.registration_by_hand,
         }
     )
     return PolicyRule(

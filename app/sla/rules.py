@@ -46,18 +46,27 @@ class PolicyTerms:
     # the legal date is not paused by on_hold and moves only by a recorded extension.
     legal_dates: bool = False
     max_extension_days: int = 0
+    # 59-ФЗ art. 8 p. 2: registered within this term of receipt; its own target, never a first
+    # response. The hub registers when it makes the ticket, unless the city does it by hand.
+    registration: Term | None = None
+    registration_by_hand: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return _plain(asdict(self))
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> PolicyTerms:
-        terms = {k: _term(data.get(k)) for k in ("first_response", "resolution", "after_interim")}
+        names = ("first_response", "resolution", "after_interim", "registration")
+        terms = {k: _term(data.get(k)) for k in names}
+        if data.get("legal_dates") and terms["registration"] is None:
+            # A snapshot from before 0016: its 59-ФЗ "first response" was the registration term.
+            terms["registration"], terms["first_response"] = terms["first_response"], None
         return cls(
             name=str(data.get("name", "")),
             use_source_due=bool(data.get("use_source_due")),
             legal_dates=bool(data.get("legal_dates")),
             max_extension_days=int(data.get("max_extension_days") or 0),
+            registration_by_hand=bool(data.get("registration_by_hand")),
             **terms,
         )
 
@@ -116,6 +125,7 @@ class Deadlines:
     control_due_at: datetime | None = None
     first_response_risk_at: datetime | None = None
     resolution_risk_at: datetime | None = None
+    registration_due_at: datetime | None = None
 
     def as_dict(self) -> dict[str, datetime | None]:
         return asdict(self)
@@ -129,6 +139,14 @@ def risk_point(cal: WorkCalendar, start: datetime, due: datetime, *, working: bo
         used = cal.working_seconds_between(start, due) * AT_RISK_SHARE
         return cal.add_working_seconds(start, used)
     return start + (due - start) * AT_RISK_SHARE
+
+
+def registration_due(cal: WorkCalendar, term: Term, start: datetime) -> datetime:
+    """When an appeal received at ``start`` must be registered. A term in calendar days ends
+    on its last day moved forward off a day off (Civil Code art. 193), like the 30-day one."""
+    if term.unit == Unit.calendar_days:
+        return cal.legal_due(cal.calendar_term_last_day(start, int(term.value)))
+    return term.due(cal, start)
 
 
 def initial_deadlines(
@@ -166,7 +184,17 @@ def initial_deadlines(
     else:
         res_due = None
     res_risk = risk_point(cal, start, res_due, working=working) if res_due else None
-    return Deadlines(fr_due, res_due, legal, control, fr_risk, res_risk)
+    return Deadlines(
+        first_response_due_at=fr_due,
+        resolution_due_at=res_due,
+        legal_due_at=legal,
+        control_due_at=control,
+        first_response_risk_at=fr_risk,
+        resolution_risk_at=res_risk,
+        registration_due_at=(
+            registration_due(cal, terms.registration, start) if terms.registration else None
+        ),
+    )
 
 
 def after_interim_answer(
@@ -231,14 +259,22 @@ def resumed(
     )
 
 
-def next_check(deadlines: Deadlines, *, first_responded_at: datetime | None) -> datetime | None:
+def next_check(
+    deadlines: Deadlines,
+    *,
+    first_responded_at: datetime | None,
+    registered_at: datetime | None = None,
+) -> datetime | None:
     """The earliest threshold the sweeper has to look at (it skips ones already marked).
 
     First-response thresholds passed before the first response stay in, so a late answer given
-    between two sweeps is still marked as a breach."""
+    between two sweeps is still marked as a breach; so does a registration due date passed
+    before the registration (an old appeal imported late)."""
     first = (deadlines.first_response_risk_at, deadlines.first_response_due_at)
+    reg = deadlines.registration_due_at
     points = [
         *(p for p in first if first_responded_at is None or (p and p < first_responded_at)),
+        reg if reg is not None and (registered_at is None or reg < registered_at) else None,
         deadlines.resolution_risk_at,
         deadlines.resolution_due_at,
     ]

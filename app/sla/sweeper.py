@@ -5,6 +5,9 @@ Set-based and index-driven: each pass takes the tickets whose ``sla_next_check_a
 work), inserts the crossed thresholds into ``sla_marks`` (``ON CONFLICT DO NOTHING``: once per
 ticket, target and level however often or concurrently it runs), appends the timeline events,
 and moves ``sla_next_check_at`` to the next threshold — or to NULL when the clock is stopped.
+Targets: ``app.metrics.catalog.SLA_TARGETS``; 59-ФЗ registration is marked breached only (no
+at-risk level) when the appeal was registered after its due date, or is still unregistered
+past it.
 """
 
 from __future__ import annotations
@@ -27,15 +30,18 @@ BATCH = 2000
 METRIC = {"at_risk": catalog.SLA_AT_RISK, "breached": catalog.SLA_BREACHES}
 
 _RUNNING = "('new', 'routed', 'in_progress')"
+_OPEN = "('new', 'routed', 'in_progress', 'on_hold')"
 _SWEEP = text(
     f"""
 WITH picked AS (
     SELECT t.id, t.number, t.source, t.department_code, t.status, t.first_responded_at,
            t.first_response_risk_at, t.first_response_due_at,
-           t.resolution_risk_at, t.resolution_due_at,
+           t.resolution_risk_at, t.resolution_due_at, t.registration_due_at, t.registered_at,
            CASE WHEN t.status IN {_RUNNING} THEN :now
                 WHEN t.status = 'on_hold' THEN t.on_hold_since END AS running_at,
-           CASE WHEN t.status IN ('answered', 'closed') THEN t.answered_at END AS stopped_at
+           CASE WHEN t.status IN ('answered', 'closed') THEN t.answered_at END AS stopped_at,
+           -- 59-ФЗ registration is a legal term: it does not pause
+           CASE WHEN t.status IN {_OPEN} THEN :now END AS open_at
     FROM tickets t
     WHERE t.sla_next_check_at IS NOT NULL AND t.sla_next_check_at <= :now
     ORDER BY t.sla_next_check_at
@@ -46,6 +52,8 @@ crossed AS (
     SELECT p.id, p.department_code, v.target, v.level, v.due
     FROM picked p
     CROSS JOIN LATERAL (VALUES
+        ('registration', 'breached', p.registration_due_at, p.registration_due_at,
+         COALESCE(p.registered_at, p.open_at, p.stopped_at)),
         ('first_response', 'at_risk', p.first_response_risk_at, p.first_response_due_at,
          COALESCE(p.first_responded_at, p.running_at)),
         ('first_response', 'breached', p.first_response_due_at, p.first_response_due_at,
@@ -72,6 +80,8 @@ events AS (
 ),
 moved AS (
     UPDATE tickets t SET sla_next_check_at = CASE WHEN p.status IN {_RUNNING} THEN LEAST(
+        CASE WHEN p.registered_at IS NULL AND p.registration_due_at > :now
+             THEN p.registration_due_at END,
         CASE WHEN p.first_responded_at IS NULL AND p.first_response_risk_at > :now
              THEN p.first_response_risk_at END,
         CASE WHEN p.first_responded_at IS NULL AND p.first_response_due_at > :now

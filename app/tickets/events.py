@@ -8,6 +8,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.models.tickets import Ticket, TicketEvent
 
+# Event data keys that name another ticket (shown only to who sees it: app.access.visibility).
+LINK_KEYS = frozenset(
+    {"candidate", "duplicate", "duplicate_of", "duplicate_of_before", "repeat_of", "from_ticket"}
+)
+
 
 def _plain(value: Any) -> Any:
     if hasattr(value, "isoformat"):

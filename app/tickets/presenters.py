@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Container, Iterable
 from datetime import datetime
 from types import SimpleNamespace
 
@@ -10,6 +11,7 @@ from app.access.personal_data import mask_address, mask_email, mask_name, mask_p
 from app.models.common import OPEN_STATUSES, Channel, Kind, Priority, Source, Status
 from app.models.schemas import ApplicantPublic, EventPublic, TicketPublic
 from app.models.tickets import Applicant, Ticket, TicketEvent
+from app.tickets.events import LINK_KEYS
 from app.tickets.queries import ApplicantRow
 
 # A stored row or a listed one with the same names (ticket_queries.list_ticket_rows).
@@ -49,9 +51,20 @@ def is_overdue(ticket: TicketLike, now: datetime) -> bool:
     return due is not None and Status(ticket.status) in OPEN_STATUSES and due < now
 
 
+def linked_ids(tickets: Iterable[TicketLike]) -> set[int]:
+    """The other tickets these tickets name (main, repeated): ask ``visibility.seen_ids``."""
+    return {i for t in tickets for i in (t.duplicate_of_id, t.repeat_of_id) if i is not None}
+
+
 def ticket_public(
-    ticket: TicketLike, applicant: ApplicantLike | None, principal: Principal, *, now: datetime
+    ticket: TicketLike,
+    applicant: ApplicantLike | None,
+    principal: Principal,
+    *,
+    now: datetime,
+    links_seen: Container[int],
 ) -> TicketPublic:
+    """``links_seen``: the linked tickets the caller sees; a link to any other is left out."""
     assert ticket.id is not None
     # Built without validation: every value comes from a row that was validated when it was
     # written; the enums are converted here (an unknown stored value still fails loudly).
@@ -84,12 +97,14 @@ def ticket_public(
         resolution_due_at=ticket.resolution_due_at,
         legal_due_at=ticket.legal_due_at,
         control_due_at=ticket.control_due_at,
+        registration_due_at=ticket.registration_due_at,
+        registered_at=ticket.registered_at,
         extension_count=ticket.extension_count,
         first_responded_at=ticket.first_responded_at,
         answered_at=ticket.answered_at,
         closed_at=ticket.closed_at,
-        duplicate_of=ticket.duplicate_of_id,
-        repeat_of=ticket.repeat_of_id,
+        duplicate_of=ticket.duplicate_of_id if ticket.duplicate_of_id in links_seen else None,
+        repeat_of=ticket.repeat_of_id if ticket.repeat_of_id in links_seen else None,
         reroute_count=ticket.reroute_count,
         bouncing=ticket.bouncing,
         overdue=is_overdue(ticket, now),
@@ -99,13 +114,23 @@ def ticket_public(
     )
 
 
-def event_public(event: TicketEvent) -> EventPublic:
+def event_links(events: Iterable[TicketEvent]) -> set[int]:
+    """The other tickets these events name: ask ``visibility.seen_ids``."""
+    return {e.data[k] for e in events for k in LINK_KEYS if isinstance(e.data.get(k), int)}
+
+
+def event_public(event: TicketEvent, *, links_seen: Container[int]) -> EventPublic:
+    """An event; another ticket it names that the caller does not see reads as null."""
     assert event.id is not None
+    data = {
+        k: (None if k in LINK_KEYS and v is not None and v not in links_seen else v)
+        for k, v in event.data.items()
+    }
     return EventPublic(
         id=event.id,
         ticket_id=event.ticket_id,
         at=event.at,
         actor=event.actor,
         type=event.type,
-        data=event.data,
+        data=data,
     )

@@ -13,11 +13,13 @@ from sqlalchemy import ColumnElement, Row, and_, func, literal, tuple_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.access import visibility
 from app.access.api_keys import Principal
 from app.errors import ValidationFailed
 from app.models.common import OPEN_STATUSES
 from app.models.pagination import decode_cursor, encode_cursor
 from app.models.tickets import Applicant, Ticket
+from app.tickets.search_text import search_query
 
 OPEN = [s.value for s in OPEN_STATUSES]
 
@@ -40,9 +42,7 @@ class TicketFilters:
 
 def visible_to(principal: Principal) -> ColumnElement[bool]:
     """Rows a principal may see: admins all, everyone else their own department."""
-    if principal.sees_all_departments:
-        return literal(True)
-    return col(Ticket.department_code) == principal.department_code
+    return visibility.seen_in_sql(principal, col(Ticket.department_code))
 
 
 def _conditions(f: TicketFilters, now: datetime) -> list[ColumnElement[bool]]:
@@ -80,7 +80,9 @@ def _conditions(f: TicketFilters, now: datetime) -> list[ColumnElement[bool]]:
         )
         conds.append(at_risk if f.at_risk else ~at_risk)
     if f.q:
-        conds.append(col(Ticket.search).op("@@")(func.websearch_to_tsquery("russian", f.q)))
+        # Lemmas on both sides (app.tickets.search_text): «батареей» finds «холодные батареи».
+        query = func.websearch_to_tsquery("simple", search_query(f.q))
+        conds.append(col(Ticket.search).op("@@")(query))
     return conds
 
 
@@ -255,7 +257,7 @@ async def list_tickets(
 
 # What a list page shows: the ticket's columns without the search vector and the internal
 # JSON, and the applicant's, read as plain rows (no ORM identity map, no change tracking).
-_HIDDEN = frozenset({"search", "extra", "sla_terms", "address_key"})
+_HIDDEN = frozenset({"search", "search_text", "extra", "sla_terms", "address_key"})
 _TICKET_COLUMNS = [c for c in Ticket.__table__.c if c.name not in _HIDDEN]  # type: ignore[attr-defined]
 _APPLICANT_COLUMNS = [
     c.label(f"applicant_{c.name}")

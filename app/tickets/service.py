@@ -8,9 +8,11 @@ from datetime import datetime
 from sqlalchemy import text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.access import visibility
 from app.access.api_keys import Principal
 from app.config import settings_of
 from app.dedup.detection import check_new_ticket
+from app.dedup.place_key import address_key
 from app.directory import reference
 from app.directory import service as directory
 from app.errors import Forbidden, NotFound, PreconditionFailed, PreconditionRequired
@@ -20,11 +22,11 @@ from app.models.common import Role, Source, Status
 from app.models.drafts import ApplicantDraft, TicketDraft
 from app.models.schemas import TicketCreate, TicketUpdate
 from app.models.tickets import Applicant, Ticket
-from app.routing.ru_text import address_key
 from app.routing.rules import RoutingDecision
 from app.routing.service import route_new_ticket
 from app.sla.deadlines import apply_initial_deadlines, record_deadlines, work_calendar
 from app.tickets.events import record_event
+from app.tickets.search_text import refresh_search_text, search_document
 from app.tickets.status import touch
 
 
@@ -136,6 +138,7 @@ def _ticket_row(
         lon=draft.lon,
         district_code=draft.district_code or decision.district_code,
         address_key=address_key(draft.address),
+        search_text=search_document(draft.text, draft.address),
         priority=draft.priority,
         status=status,
         status_reason=draft.status_reason,
@@ -198,9 +201,7 @@ async def get_visible_ticket(
     if principal.role == Role.integration:
         raise Forbidden("integration keys cannot read tickets")
     ticket = await session.get(Ticket, ticket_id, with_for_update=for_update)
-    if ticket is None or not (
-        principal.sees_all_departments or ticket.department_code == principal.department_code
-    ):
+    if ticket is None or not visibility.sees(principal, ticket.department_code):
         raise NotFound(f"ticket {ticket_id} does not exist")
     return ticket
 
@@ -257,6 +258,8 @@ async def update_ticket(
             diff[field_name] = {"before": before, "after": value}
             setattr(ticket, column, value)
     if diff:
+        if "address" in diff:
+            refresh_search_text(ticket)
         touch(ticket, now)
         record_event(session, ticket, actor=principal.actor, type="updated", changes=diff)
     return ticket

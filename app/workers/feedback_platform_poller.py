@@ -76,7 +76,7 @@ class FeedbackPlatformPoller:
                 report.missing += 1
                 continue
             try:
-                draft = self.connector.parse_object(item)
+                draft = self.connector.parse_object(item, now=now)
             except ConnectorPayloadError:
                 report.invalid += 1
                 await self._failure("invalid_item", now)

@@ -1,7 +1,9 @@
 """The outbox relay: delivers due messages to the sources and departments.
 
 Any number of relays run at once: each claims its own rows (``FOR UPDATE SKIP LOCKED``) for a
-lease, sends outside any transaction, then settles the row fenced on the attempt number.
+lease, sends outside any transaction, then settles the row fenced on the attempt number. One
+ticket's messages to one target are claimed one at a time, in the order they were queued
+(``outbox.service`` ``_CLAIM``), so a chat never reads the answer before the «в работе».
 """
 
 from __future__ import annotations
@@ -69,8 +71,8 @@ class Relay:
             if errors:
                 raise errors[0]
             total += len(claimed)
-            if len(claimed) < self.settings.outbox_batch_size:
-                break
+            # Not only when the batch was full: a message that waited for an earlier one of
+            # its ticket (sent just now) is due in the next round of this same pass.
         return total
 
     async def _claim(self, now: datetime) -> list[tuple[OutboxMessage, Send | None]]:

@@ -222,9 +222,9 @@ async def test_deadline_text_is_plain_russian_and_red_when_breached(db, app, cli
     await make_user(db, "frolova")
     ticket = await make_ticket(db, department_code="roads")
     assert ticket.resolution_due_at is not None
-    await sign_in(client, "frolova")
     late = ticket.resolution_due_at + timedelta(hours=3, minutes=5)
-    app.state.clock = lambda: late
+    app.state.clock = lambda: late  # before signing in: the session's clock is the app's
+    await sign_in(client, "frolova")
     inbox = await client.get("/console", params={"overdue": "1"})
     assert ticket.number in inbox.text
     assert "due-breached" in inbox.text and "просрочено на 3 ч 5 мин" in inbox.text
@@ -281,8 +281,8 @@ async def test_amber_when_at_risk(db, app, client):
     await make_user(db, "gromova")
     ticket = await make_ticket(db, department_code="roads")
     assert ticket.resolution_risk_at is not None and ticket.resolution_due_at is not None
-    await sign_in(client, "gromova")
     app.state.clock = lambda: ticket.resolution_risk_at + timedelta(minutes=1)
+    await sign_in(client, "gromova")
     inbox = await client.get("/console")
     assert "due-risk" in inbox.text and "осталось" in inbox.text
 

@@ -73,13 +73,13 @@ async def test_open_gauge_follows_the_state_machine(client, app, db):
     assert got[(open_, (("department", "zhkh"), ("status", "new")))] == 0
     routed = ("appeals_tickets_routed_total", (("department", "roads"), ("method", "category")))
     assert got[routed] == 3
-    lab = (("department", "roads"), ("source", "api"))
+    lab = (("kind", "direct_request"),)
     assert got[("appeals_first_response_seconds_count", lab)] == 2
     assert got[("appeals_first_response_seconds_sum", lab)] == 2 * 3600 + 30 * 3600
-    assert got[("appeals_first_response_seconds_bucket", (*lab[:1], ("le", "7200.0"), lab[1]))] == 1
+    assert got[("appeals_first_response_seconds_bucket", (*lab, ("le", "7200.0")))] == 1
     assert got[("appeals_resolution_seconds_count", lab)] == 1
-    assert got[("appeals_resolution_seconds_bucket", (*lab[:1], ("le", "86400.0"), lab[1]))] == 0
-    assert got[("appeals_resolution_seconds_bucket", (*lab[:1], ("le", "+Inf"), lab[1]))] == 1
+    assert got[("appeals_resolution_seconds_bucket", (*lab, ("le", "86400.0")))] == 0
+    assert got[("appeals_resolution_seconds_bucket", (*lab, ("le", "+Inf")))] == 1
     result = promtool_check(text)
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -93,7 +93,7 @@ async def test_scrape_time_gauges_and_http_durations(app, client, db):
         await metrics_store.increment(
             session,
             catalog.WEBHOOK_DELIVERIES,
-            {"source": "feedback_platform", "outcome": "accepted"},
+            {"source": "feedback_platform", "outcome": "created"},
         )
         await session.commit()
     overdue = await make_ticket(
@@ -119,8 +119,20 @@ async def test_scrape_time_gauges_and_http_durations(app, client, db):
         ]
         == T0.timestamp()
     )
-    assert got[("appeals_tickets_overdue", (("department", "roads"),))] == 1
-    assert got[("appeals_tickets_overdue", (("department", "zhkh"),))] == 0
+    assert (
+        got[
+            (
+                "appeals_connector_last_failure_timestamp_seconds",
+                (("connector", "feedback_platform"),),
+            )
+        ]
+        == T0.timestamp()
+    )
+    resolution = ("target", "resolution")
+    assert got[("appeals_tickets_overdue", (("department", "roads"), resolution))] == 1
+    assert got[("appeals_tickets_overdue", (("department", "zhkh"), resolution))] == 0
+    info = (("department", "zhkh"), ("name", "Отдел ЖКХ"))
+    assert got[("appeals_department_info", info)] == 1
     backlog = (("state", "pending"), ("target", "department_webhook"))
     assert got[("appeals_outbox_backlog_messages", backlog)] == 1
     assert got[("appeals_outbox_oldest_pending_age_seconds", backlog)] == 90

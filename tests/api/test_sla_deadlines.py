@@ -123,7 +123,10 @@ class TestFz59:
         token = await make_key(db, "operator", "roads")
         ticket = await fz59_appeal(db, when=local(2025, 12, 2, 12, 0))
         body = (await client.get(f"/api/v1/tickets/{ticket.id}", headers=auth(token))).json()
-        assert at(body["first_response_due_at"]) == local(2025, 12, 5, 23, 59, 59)
+        # Registration (59-ФЗ art. 8) is its own target, not a first response.
+        assert body["first_response_due_at"] is None
+        assert at(body["registration_due_at"]) == local(2025, 12, 5, 23, 59, 59)
+        assert at(body["registered_at"]) == local(2025, 12, 2, 12, 0)
         # Day 30 is 1 Jan 2026: the law moves it to 12 Jan, the control date back to 30 Dec.
         assert at(body["legal_due_at"]) == local(2026, 1, 12, 23, 59, 59)
         assert at(body["resolution_due_at"]) == at(body["legal_due_at"])

@@ -45,6 +45,16 @@ SEED = [
     ),
     (d(25), "roads", "incident_management", "closed", d(26), d(25, 11), d(27), d(26, 16)),
 ]
+# 59-ФЗ registration (its own target) on some of them, by creation time: (due, registered).
+# It does not pause: the held one, unregistered past its due date, has missed it.
+REGISTRATION = {
+    d(3): (d(6), d(7)),  # registered late
+    d(4): (d(7), None),  # open, unregistered past due
+    d(9): (d(12), None),  # answered on 18 Feb, never registered by hand: after its due date
+    d(11): (d(14), None),  # on hold, unregistered past due
+    d(20): (d(23), d(20)),  # registered in time
+    d(25): (d(28), d(25)),  # registered in time
+}
 
 
 async def seed(db) -> None:
@@ -62,6 +72,7 @@ async def seed(db) -> None:
             row.status, row.first_response_due_at, row.first_responded_at = status, fr_due, fr_at
             row.resolution_due_at, row.answered_at = res_due, answered
             row.on_hold_since = HELD_SINCE if status == "on_hold" else None
+            row.registration_due_at, row.registered_at = REGISTRATION.get(created, (None, None))
             await session.commit()
 
 
@@ -87,6 +98,7 @@ def expected(department_categories: set[str] | None = None) -> dict:
     fr_times, res_times = [], []
     by_category: dict[str, list[int]] = {}
     by_source: dict[str, list[int]] = {}
+    registration = {"count": 0, "on_time": 0, "missed": 0}
     for created, category, source, status, fr_due, fr_at, res_due, answered in rows:
         done = status in ("answered", "closed")
         clock = HELD_SINCE if status == "on_hold" else NOW  # a held clock stands still
@@ -94,6 +106,15 @@ def expected(department_categories: set[str] | None = None) -> dict:
         fr_missed = (fr_at is not None and fr_at > fr_due) or (
             fr_at is None and status in OPEN and fr_due < clock
         )
+        reg_due, reg_at = REGISTRATION.get(created, (None, None))
+        reg_missed = reg_due is not None and (
+            (reg_at is not None and reg_at > reg_due)
+            or (reg_at is None and status in OPEN and reg_due < NOW)
+            or (reg_at is None and done and answered > reg_due)
+        )
+        registration["count"] += reg_due is not None
+        registration["on_time"] += reg_at is not None and reg_at <= reg_due
+        registration["missed"] += reg_missed
         on_time += done and answered <= res_due
         missed += res_missed
         if fr_at is not None:
@@ -101,9 +122,10 @@ def expected(department_categories: set[str] | None = None) -> dict:
         if done:
             res_times.append((answered - created).total_seconds())
         for table, key in ((by_category, category), (by_source, source)):
-            counts = table.setdefault(key, [0, 0])
+            counts = table.setdefault(key, [0, 0, 0])
             counts[0] += fr_missed
             counts[1] += res_missed
+            counts[2] += reg_missed
     return {
         "tickets": len(rows),
         "on_time": on_time,
@@ -120,23 +142,21 @@ def expected(department_categories: set[str] | None = None) -> dict:
             "median_seconds": percentile(res_times, 0.5),
             "p95_seconds": percentile(res_times, 0.95),
         },
-        "breaches_by_category": sorted(
-            [
-                {"key": k, "first_response": v[0], "resolution": v[1]}
-                for k, v in by_category.items()
-                if v[0] or v[1]
-            ],
-            key=lambda x: x["key"],
-        ),
-        "breaches_by_source": sorted(
-            [
-                {"key": k, "first_response": v[0], "resolution": v[1]}
-                for k, v in by_source.items()
-                if v[0] or v[1]
-            ],
-            key=lambda x: x["key"],
-        ),
+        "breaches_by_category": breach_rows(by_category),
+        "breaches_by_source": breach_rows(by_source),
+        "registration": registration,
     }
+
+
+def breach_rows(table: dict[str, list[int]]) -> list[dict]:
+    return sorted(
+        [
+            {"key": k, "first_response": v[0], "resolution": v[1], "registration": v[2]}
+            for k, v in table.items()
+            if any(v)
+        ],
+        key=lambda x: x["key"],
+    )
 
 
 def figures(body: dict) -> dict:
@@ -147,6 +167,7 @@ def figures(body: dict) -> dict:
         }
     got["breaches_by_category"] = body["breaches_by_category"]
     got["breaches_by_source"] = body["breaches_by_source"]
+    got["registration"] = body["registration"]
     return got
 
 
@@ -214,6 +235,10 @@ class TestSlaReport:
             assert int(cells[("breaches_by_category.resolution", "roads")]) == next(
                 b["resolution"] for b in exp["breaches_by_category"] if b["key"] == "roads"
             )
+            assert int(cells[("breaches_by_category.registration", "roads")]) == next(
+                b["registration"] for b in exp["breaches_by_category"] if b["key"] == "roads"
+            )
+            assert int(cells[("registration", "missed")]) == exp["registration"]["missed"]
 
     async def test_bad_period_is_422(self, client, db, seeded) -> None:
         token = await make_key(db, "admin")

@@ -57,3 +57,26 @@ async def test_users_create_refuses_short_passwords_and_unknown_departments(db, 
     assert r.returncode != 0
     async with db.sessionmaker() as session:
         assert (await session.exec(select(ConsoleUser))).all() == []
+
+
+async def test_users_set_password_ends_the_sessions_of_that_person(db, database_url, client):
+    r = appeals(
+        database_url, "users", "create", "--login", "orlov", "--department", "roads",
+        "--role", "operator", "--password-stdin", stdin="the first passphrase\n",
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert (await sign_in(client, "orlov", "the first passphrase")).status_code == 303
+    assert (await client.get("/console")).status_code == 200
+    r = appeals(
+        database_url, "users", "set-password", "--login", "orlov", "--password-stdin",
+        stdin="the second passphrase\n",
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert (await client.get("/console")).status_code == 303  # the old session has ended
+    assert (await sign_in(client, "orlov", "the first passphrase")).status_code == 401
+    assert (await sign_in(client, "orlov", "the second passphrase")).status_code == 303
+    r = appeals(
+        database_url, "users", "set-password", "--login", "nobody", "--password-stdin",
+        stdin="the third passphrase\n",
+    )  # fmt: skip
+    assert r.returncode == 1 and "does not exist" in r.stderr

@@ -2,11 +2,16 @@
 ПОС webhook applicant, IM webhook author, POST /tickets applicant, Open311, the Telegram bot,
 an Excel import — never reach the api or worker logs (access log on) or /metrics; applicant
 data is shown in full to the department's operator and manager and masked for an admin;
-webhook secrets, the bot's secrets and API keys never reach the logs."""
+webhook secrets, the bot's secrets and API keys never reach the logs. The chat-bot's error
+paths too: malformed updates carrying the names, a re-sent update racing its first delivery,
+an album sent at once — neither the names nor the chat id nor its keyed hash is logged."""
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
+import json
 import sys
 import time
 from pathlib import Path
@@ -185,6 +190,59 @@ async def send_everything(c: httpx.AsyncClient, db, keys: dict[str, str]) -> dic
     return made
 
 
+TG_CHAT = 55500011
+TG_CHAT_HASH = hmac.new(HASH_KEY.encode(), str(TG_CHAT).encode(), hashlib.sha256).hexdigest()
+
+
+def tg_update(update_id: int, **content: object) -> dict[str, object]:
+    last, first, _, username = CANARY["telegram"]
+    person = {"id": TG_CHAT, "is_bot": False, "first_name": first, "last_name": last}
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": update_id,
+            "from": {**person, "username": username},
+            "chat": {**person, "type": "private", "username": username},
+            "date": int(time.time()),
+            **content,
+        },
+    }
+
+
+async def send_hostile_updates(c: httpx.AsyncClient) -> None:
+    """The chat-bot's error paths, each carrying the Telegram canary: refused updates, 422s,
+    a refused button, a re-sent update racing its first delivery, an album at once."""
+    headers = {"X-Telegram-Bot-Api-Secret-Token": TG_SECRET, "content-type": "application/json"}
+    last, first, _, username = CANARY["telegram"]
+
+    async def post(update: object) -> httpx.Response:
+        body = update if isinstance(update, bytes) else json.dumps(update).encode()
+        r = await c.post("/api/v1/webhooks/telegram", content=body, headers=headers)
+        assert r.status_code < 500, r.text
+        return r
+
+    hostile: list[object] = [
+        tg_update(7100, location={"latitude": 95, "longitude": 132.8}),
+        tg_update(7101, location=f"{first} {last}, у дома 5"),
+        tg_update(7102, text=f"{first}\u0000{last}"),
+        tg_update(7103, photo={"file_id": username}),
+        tg_update(2**63, text=f"{first} {last}"),
+        tg_update(7104) | {"message": {"chat": f"{TG_CHAT} {first} {last} @{username}"}},
+        {"update_id": 7105, "callback_query": {"id": username, "data": "fb:yes:²",
+         "message": {"message_id": 1, "chat": {"id": TG_CHAT, "type": "private"}}}},
+        b'{"update_id": 7106, "x": ' + b"[" * 30_000 + first.encode() + b"]" * 30_000 + b"}",
+    ]  # fmt: skip
+    for update in hostile:
+        await post(update)
+    resent = tg_update(7200, text="Сломана скамейка у подъезда")
+    await asyncio.gather(post(resent), post(resent))
+    album = [
+        tg_update(7300 + n, photo=[{"file_id": f"AgAC-canary-{n}", "file_unique_id": f"u{n}"}])
+        for n in range(3)
+    ]
+    await asyncio.gather(*(post(u) for u in album))
+
+
 async def until_attempted(c: httpx.AsyncClient, ticket_id: int, token: str) -> None:
     """Wait (bounded) until the relay has made a delivery attempt for the ticket's answer."""
     deadline = time.monotonic() + 90
@@ -210,6 +268,7 @@ async def test_canaries_stay_out_of_logs_and_metrics_and_are_masked_by_role(
     try:
         async with httpx.AsyncClient(base_url=base, timeout=30) as c:
             made = await send_everything(c, db, keys)
+            await send_hostile_updates(c)
             metrics = (await c.get("/metrics")).text
             metrics += (await c.get("/metrics", params={"scope": "business"})).text
             views = {
@@ -228,7 +287,8 @@ async def test_canaries_stay_out_of_logs_and_metrics_and_are_masked_by_role(
     # Percent-encoded canaries (a search in a query string) count as leaks too.
     logs = {name: text + "\n" + unquote_plus(text) for name, text in raw.items()}
     assert logs["api"].strip() and logs["worker"].strip()  # the logs really were captured
-    for needle in needles():
+    assert "refused: message.location.latitude" in logs["api"]  # the error paths were taken
+    for needle in [*needles(), str(TG_CHAT), TG_CHAT_HASH]:
         for name, text in logs.items():
             assert needle not in text, f"{needle!r} in the {name} log"
         assert needle not in metrics, f"{needle!r} in /metrics"

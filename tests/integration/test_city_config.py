@@ -35,6 +35,8 @@ async def test_edit_and_reapply_updates(db):
     raw = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
     raw["departments"][1]["name"] = "Отдел ЖКХ и энергетики"
     raw["departments"] = [d for d in raw["departments"] if d["code"] != "construction"]
+    # A rule may only target a department the city has: its rules go with it.
+    raw["routing_rules"] = [r for r in raw["routing_rules"] if r["department"] != "construction"]
     for c in raw["categories"]:
         if c["code"] == "construction":
             c["department"] = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import text
 from sqlmodel import select
 
 from app.connectors.feedback_platform.inbound import rating as pos_rating
@@ -62,8 +63,18 @@ async def test_nothing_is_recorded_without_a_verdict(db) -> None:
         assert (await session.exec(select(TicketFeedback))).all() == []
 
 
+async def _set_webhook(db, department: str, url: str | None) -> None:
+    async with db.sessionmaker() as session:
+        await session.exec(  # type: ignore[call-overload]
+            text("UPDATE departments SET webhook_url = :url WHERE code = :code"),
+            params={"url": url, "code": department},
+        )
+        await session.commit()
+
+
 @pytest.mark.parametrize(("score", "reopens"), [(1, True), (2, True), (3, False), (5, False)])
 async def test_low_pos_score_reopens_and_notifies(db, score: int, reopens: bool) -> None:
+    await _set_webhook(db, "roads", "https://roads.example/hook")
     ticket_id = await _answered(db, source="feedback_platform", kind="pos_message")
     async with db.sessionmaker() as session:
         ticket = await session.get(Ticket, ticket_id)
@@ -82,6 +93,23 @@ async def test_low_pos_score_reopens_and_notifies(db, score: int, reopens: bool)
         assert [n.target for n in notices] == (["department_webhook"] if reopens else [])
         sentiment = sentiment_of_score(score).value
         assert await _feedback_total(session) == {("feedback_platform", "roads", sentiment): 1.0}
+
+
+async def test_no_notice_for_a_department_without_a_webhook(db) -> None:
+    """The sweeper's rule: a department without a webhook is told nothing (it would dead-letter)."""
+    await _set_webhook(db, "roads", None)
+    ticket_id = await _answered(db, source="incident_management", kind="social_post")
+    async with db.sessionmaker() as session:
+        ticket = await session.get(Ticket, ticket_id)
+        assert ticket is not None
+        row = await record_source_feedback(
+            session, ticket, im_close_reason("Автор недоволен"), now=NOW, actor="test"
+        )
+        await session.commit()
+        assert row is not None and row.reopened
+        outbox = (await session.exec(select(OutboxMessage))).all()
+        assert [m.target for m in outbox if m.target == "department_webhook"] == []
+        assert await _feedback_total(session) == {("incident_management", "roads", "negative"): 1}
 
 
 async def test_one_record_per_answer_and_repeats_change_nothing(db) -> None:

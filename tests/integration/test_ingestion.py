@@ -97,6 +97,7 @@ async def test_newer_snapshot_updates_and_an_older_one_is_ignored(db):
     assert updated.outcome == "updated"
     assert updated.ticket.status == "answered"
     assert updated.ticket.text.endswith("и крысы")
+    assert {"дополнение", "крыса"} <= set(updated.ticket.search_text.split())  # search lemmas
     assert updated.ticket.source_status == "SEND_RESPONSE"
     events = await events_of(db, created.id)
     by_type = {e.type: e for e in events}

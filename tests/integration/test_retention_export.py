@@ -91,6 +91,7 @@ class TestPurge:
             assert ticket.category_code == old.category_code
             assert ticket.status == "closed"
             assert "924" not in ticket.text and "[phone]" in ticket.text
+            assert "924" not in ticket.search_text and "яма" in ticket.search_text  # the lemmas
             assert ticket.version == old.version + 1
             events = (
                 await session.exec(select(TicketEvent.type).where(TicketEvent.ticket_id == old.id))

@@ -75,9 +75,9 @@ async def test_rerouting_and_status_changes_flushed_by_commit(db):
     got = await series(db, "appeals_tickets_open")
     assert all(v == 0 for v in got.values())
     resolution = await series(db, "appeals_resolution_seconds_count")
-    assert resolution == {(("department", "zhkh"), ("source", "api")): 1}
+    assert resolution == {(("kind", "direct_request"),): 1}
     total = await series(db, "appeals_resolution_seconds_sum")
-    assert total == {(("department", "zhkh"), ("source", "api")): 3 * 3600}
+    assert total == {(("kind", "direct_request"),): 3 * 3600}
 
 
 async def test_rolled_back_changes_are_not_counted(db):

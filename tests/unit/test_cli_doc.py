@@ -51,6 +51,7 @@ def test_the_issue_s_commands_exist() -> None:
         "export",
         "routing train",
         "routing evaluate",
+        "routing model-eval",
         "demo",
     }
     assert expected <= names

@@ -4,15 +4,13 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from app.connectors.base import ConnectorPayloadError
-from app.connectors.feedback_platform.inbound import (
-    FeedbackPlatformConnector,
-    draft_from_export_row,
-    status_code_for_label,
-)
+from app.connectors.feedback_platform.export import draft_from_export_row, status_code_for_label
+from app.connectors.feedback_platform.inbound import FeedbackPlatformConnector
 from app.models.drafts import FeedbackDraft
 from tests.support.webhooks import encode, sample
 
 TZ = ZoneInfo("Asia/Vladivostok")
+NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
 parse = FeedbackPlatformConnector().parse
 
 
@@ -149,7 +147,7 @@ class TestExportRow:
     }
 
     def test_row_maps_by_titles(self):
-        draft = draft_from_export_row(self.ROW, tz=TZ)
+        draft = draft_from_export_row(self.ROW, tz=TZ, now=NOW)
         assert draft.source_id == "563007235"
         assert draft.kind == "pos_message"
         assert draft.category_names == ["Ямы, выбоины", "Автомобильные дороги"]
@@ -163,24 +161,26 @@ class TestExportRow:
         assert "563007235" in draft.text
 
     def test_rating_column_is_the_citizens_verdict(self):
-        draft = draft_from_export_row(self.ROW | {"Оценка ответа заявителем": "4"}, tz=TZ)
+        draft = draft_from_export_row(self.ROW | {"Оценка ответа заявителем": "4"}, tz=TZ, now=NOW)
         assert draft.feedback == FeedbackDraft(value="4", score=4)
         assert draft.extra["rating"] == 4
 
     def test_no_planned_date_leaves_the_policy_to_decide(self):
         row = self.ROW | {"Дата планируемого завершения работ": None, "Фаст-трек": "Нет"}
-        draft = draft_from_export_row(row, tz=TZ)
+        draft = draft_from_export_row(row, tz=TZ, now=NOW)
         assert (draft.source_due_at, draft.fast_track) == (None, False)
 
     def test_59_fz_by_either_column(self):
-        assert draft_from_export_row(self.ROW | {"ФЗ": "59-ФЗ"}, tz=TZ).kind == "fz59_appeal"
+        assert (
+            draft_from_export_row(self.ROW | {"ФЗ": "59-ФЗ"}, tz=TZ, now=NOW).kind == "fz59_appeal"
+        )
         row = self.ROW | {"Заявитель выбрал подачу по 59-ФЗ": "Да"}
-        assert draft_from_export_row(row, tz=TZ).kind == "fz59_appeal"
+        assert draft_from_export_row(row, tz=TZ, now=NOW).kind == "fz59_appeal"
 
     def test_bad_date_and_missing_number_are_named(self):
         with pytest.raises(ConnectorPayloadError) as info:
             draft_from_export_row(
-                self.ROW | {"Номер": None, "Дата поступления": "2026-11-18"}, tz=TZ
+                self.ROW | {"Номер": None, "Дата поступления": "2026-11-18"}, tz=TZ, now=NOW
             )
         assert {e["field"] for e in info.value.errors} == {"Номер", "Дата поступления"}
 
@@ -188,3 +188,48 @@ class TestExportRow:
         assert status_code_for_label("Отклонено модератором") == "MODERATION_DECLINE"
         assert status_code_for_label("Перенос срока обработки утвержден до 01.12") == "POSTPONE"
         assert status_code_for_label("Что-то новое") is None
+
+
+FINISHED, PLANNED = "Дата фактического завершения работ", "Дата планируемого завершения работ"
+
+
+class TestBounds:
+    """Every column read is checked per row (issue 23): what cannot be stored, or makes no
+    sense, is refused with the column named."""
+
+    @pytest.mark.parametrize(
+        ("changes", "column"),
+        [
+            ({"Номер": "б/н"}, "Номер"),
+            ({"Номер": 5.5}, "Номер"),
+            ({"Номер": True}, "Номер"),
+            ({"Номер": "1" * 20}, "Номер"),
+            ({"Дата поступления": "31.12.1999"}, "Дата поступления"),
+            ({"Дата поступления": "26.11.2026"}, "Дата поступления"),  # two days ahead
+            ({FINISHED: "27.11.2026"}, FINISHED),
+            ({PLANNED: "01.01.2028"}, PLANNED),
+            ({"Статус": "Назначен исполнитель " + "я" * 50}, "Статус"),
+            ({"Факт": "ф" * 161}, "Факт"),
+            ({"Тип решения": "т" * 501}, "Тип решения"),
+        ],
+    )  # fmt: skip
+    def test_a_bad_cell_is_refused_naming_its_column(self, changes, column):
+        with pytest.raises(ConnectorPayloadError) as info:
+            draft_from_export_row(TestExportRow.ROW | changes, tz=TZ, now=NOW)
+        assert [e["field"] for e in info.value.errors] == [column]
+
+    def test_the_window_edges_pass(self):
+        row = TestExportRow.ROW | {
+            "Дата поступления": "25.11.2026",  # city midnight: within a day of now
+            PLANNED: "01.11.2027",
+            "Номер": "1" * 19,
+        }
+        draft = draft_from_export_row(row, tz=TZ, now=NOW)
+        assert draft.created_at == datetime(2026, 11, 24, 14, tzinfo=UTC)
+
+    @pytest.mark.parametrize("pos_id", ["7" * 65, 2**63, 0, -5, "", {"id": 1}])
+    def test_the_pushed_pos_id_is_bounded(self, pos_id):
+        item = sample("pos_message.json") | {"posId": pos_id}
+        with pytest.raises(ConnectorPayloadError) as info:
+            parse(encode(item))
+        assert all(e["field"].startswith("posId") for e in info.value.errors)

@@ -5,16 +5,14 @@ import pytest
 
 from app.connectors.base import ConnectorPayloadError
 from app.connectors.common import channel_for, post_url_key
-from app.connectors.incident_management.inbound import (
-    IncidentManagementConnector,
-    close_reason,
-    draft_from_export_row,
-)
+from app.connectors.incident_management.export import draft_from_export_row
+from app.connectors.incident_management.inbound import IncidentManagementConnector, close_reason
 from app.models.drafts import FeedbackDraft
 from app.models.feedback import Sentiment
 from tests.support.webhooks import encode, sample
 
 TZ = ZoneInfo("Asia/Vladivostok")
+NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
 parse = IncidentManagementConnector().parse
 
 
@@ -106,7 +104,7 @@ def test_export_row_without_text_holds_theme_and_url():
         "Важность": "Обычная",
         "Урл блога": "https://ok.ru/group/1/topic/2",
     }
-    draft = draft_from_export_row(row, tz=TZ)
+    draft = draft_from_export_row(row, tz=TZ, now=NOW)
     assert draft.text == "ЖКХ / Отопление: https://ok.ru/group/1/topic/2"
     assert draft.channel == "ok"
     assert draft.source_id == "ok.ru/group/1/topic/2"
@@ -123,7 +121,7 @@ def test_export_row_closed_with_reason():
         "Причина закрытия": "Автор доволен",
         "Урл блога": "https://vk.com/wall-1_5",
     }
-    draft = draft_from_export_row(row, tz=TZ)
+    draft = draft_from_export_row(row, tz=TZ, now=NOW)
     assert (draft.text, draft.priority, draft.status) == ("Яма на Ленина", "high", "closed")
     assert draft.feedback == FeedbackDraft("Автор доволен", sentiment=Sentiment.positive)
     assert draft.created_at == datetime(2026, 11, 19, 0, 15, tzinfo=UTC)

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 PROMETHEUS = ROOT / "deploy" / "prometheus"
@@ -70,10 +72,48 @@ def test_dashboard_uses_the_provisioned_datasource():
     )
     dashboard = json.loads((GRAFANA / "dashboards" / "sla-overview.json").read_text())
     titles = {p["title"] for p in dashboard["panels"]}
-    assert {
-        "On time, last 30 days, by department",
-        "Open tickets by status and department",
-    } <= titles
+    assert {"В срок за 30 дней, по отделам", "Открытые обращения по отделам"} <= titles
     for panel in dashboard["panels"]:
         for target in panel.get("targets", []):
             assert target["datasource"]["uid"] == uid
+
+
+def test_every_panel_is_defined_has_a_unit_and_names_its_axis():
+    dashboard = json.loads((GRAFANA / "dashboards" / "sla-overview.json").read_text())
+    panels = [p for p in dashboard["panels"] if p["type"] != "row"]
+    metrics_doc = (ROOT / "docs" / "METRICS.md").read_text(encoding="utf-8")
+    for panel in panels:
+        title = panel["title"]
+        assert panel["description"], title
+        assert panel["fieldConfig"]["defaults"]["unit"], title
+        assert f"«{title}»" in metrics_doc, f"docs/METRICS.md does not define {title!r}"
+        if panel["type"] == "timeseries":
+            assert panel["fieldConfig"]["defaults"]["custom"]["axisLabel"], title
+        # Russian for the city's staff: titles and legends have no English words.
+        legends = [t.get("legendFormat", "") for t in panel["targets"]]
+        for text in (title, *legends):
+            assert not re.search(
+                r"\b(?!API|ИМ|ПОС|p95)[A-Za-z]{3,}\b", re.sub(r"{{\w+}}", "", text)
+            ), text
+    department = next(v for v in dashboard["templating"]["list"] if v["name"] == "department")
+    assert department["includeAll"] and department["allValue"] == ".*"
+
+
+def _rule_names(kind: str) -> set[str]:
+    names = set()
+    for path in (PROMETHEUS / "rules").glob("*.yml"):
+        for group in yaml.safe_load(path.read_text(encoding="utf-8"))["groups"]:
+            names |= {r[kind] for r in group["rules"] if kind in r}
+    return names
+
+
+def test_every_alert_and_recording_rule_has_a_promtool_test():
+    tested_alerts: set[str] = set()
+    tested_exprs: list[str] = []
+    for path in (PROMETHEUS / "tests").glob("*.yml"):
+        for case in yaml.safe_load(path.read_text(encoding="utf-8"))["tests"]:
+            tested_alerts |= {t["alertname"] for t in case.get("alert_rule_test", [])}
+            tested_exprs += [t["expr"] for t in case.get("promql_expr_test", [])]
+    assert _rule_names("alert") == tested_alerts
+    for record in _rule_names("record"):
+        assert any(record in expr for expr in tested_exprs), f"{record} has no promql_expr_test"

@@ -59,9 +59,11 @@ async def test_the_store_takes_declared_counters_with_their_declared_labels():
             session, catalog.OUTBOX_REPLAYS, {"target": "telegram", "kind": "answer"}
         )
     with pytest.raises(ValueError, match="not a stored counter"):
-        await store.increment(session, catalog.TICKETS_OVERDUE, {"department": "roads"})
+        await store.increment(
+            session, catalog.TICKETS_OVERDUE, {"department": "roads", "target": "resolution"}
+        )
     with pytest.raises(ValueError, match="not a stored counter"):
-        await store.increment(session, catalog.RESOLUTION, {"source": "api", "department": "x"})
+        await store.increment(session, catalog.RESOLUTION, {"kind": "pos_message"})
     with pytest.raises(ValueError, match="not a stored histogram"):
         store.histogram_updates(catalog.TICKETS_ROUTED, {"department": "x", "method": "y"}, 1.0)
     with pytest.raises(ValueError, match="takes labels"):

@@ -74,13 +74,15 @@ def test_series_the_catalog_does_not_declare_are_not_exposed():
 
 def test_samples_are_listed_by_their_sorted_label_pairs():
     rows = [
-        (catalog.TICKETS_OVERDUE.name, {"department": "zhkh"}, 0.0),
-        (catalog.TICKETS_OVERDUE.name, {"department": "roads"}, 4.0),
+        (catalog.TICKETS_OVERDUE.name, {"target": "resolution", "department": "zhkh"}, 0.0),
+        (catalog.TICKETS_OVERDUE.name, {"department": "roads", "target": "resolution"}, 4.0),
+        (catalog.TICKETS_OVERDUE.name, {"department": "roads", "target": "first_response"}, 1.0),
     ]
     lines = [line for line in render(rows).splitlines() if line.startswith("appeals_tickets_ov")]
     assert lines == [
-        'appeals_tickets_overdue{department="roads"} 4.0',
-        'appeals_tickets_overdue{department="zhkh"} 0.0',
+        'appeals_tickets_overdue{department="roads",target="first_response"} 1.0',
+        'appeals_tickets_overdue{department="roads",target="resolution"} 4.0',
+        'appeals_tickets_overdue{department="zhkh",target="resolution"} 0.0',
     ]
 
 
@@ -89,12 +91,12 @@ def test_histogram_rows_become_a_complete_cumulative_histogram():
     rows: dict[tuple[str, tuple[tuple[str, str], ...]], float] = {}
     for value in (1000.0, 5000.0):
         for name, labels, inc in histogram_updates(
-            catalog.FIRST_RESPONSE, {"source": "api", "department": "roads"}, value
+            catalog.FIRST_RESPONSE, {"kind": "social_post"}, value
         ):
             key = (name, tuple(sorted(labels.items())))
             rows[key] = rows.get(key, 0.0) + inc
-    lab = (("department", "roads"), ("source", "api"))
-    assert ("appeals_first_response_seconds_bucket", (lab[0], ("le", "300.0"), lab[1])) not in rows
+    lab = (("kind", "social_post"),)
+    assert ("appeals_first_response_seconds_bucket", (*lab, ("le", "300.0"))) not in rows
     text = render([(n, dict(labels), v) for (n, labels), v in rows.items()])
     (family,) = (
         f for f in text_string_to_metric_families(text) if f.name == catalog.FIRST_RESPONSE.name

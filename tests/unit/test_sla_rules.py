@@ -29,7 +29,7 @@ IM_OTHER = PolicyTerms(
 )
 FZ59 = PolicyTerms(
     "fz59",
-    first_response=Term(3, Unit.calendar_days),
+    registration=Term(3, Unit.calendar_days),
     resolution=Term(30, Unit.calendar_days),
     legal_dates=True,
     max_extension_days=30,
@@ -110,7 +110,8 @@ class TestDeadlines:
 
     def test_fz59_legal_and_control_dates_and_extension(self) -> None:
         d = initial_deadlines(CAL, FZ59, start=local(2025, 12, 2, 12, 0))
-        assert d.first_response_due_at == local(2025, 12, 5, 23, 59, 59)
+        assert d.registration_due_at == local(2025, 12, 5, 23, 59, 59)
+        assert d.first_response_due_at is None and d.first_response_risk_at is None
         assert d.legal_due_at == d.resolution_due_at == local(2026, 1, 12, 23, 59, 59)
         assert d.control_due_at == local(2025, 12, 30, 23, 59, 59)
         ext = initial_deadlines(CAL, FZ59, start=local(2025, 12, 2, 12, 0), extension_days=30)
@@ -135,9 +136,8 @@ class TestDeadlines:
         assert (
             moved.legal_due_at == d.legal_due_at and moved.resolution_due_at == d.resolution_due_at
         )
-        assert moved.first_response_due_at == d.first_response_due_at + (  # type: ignore[operator]
-            local(2026, 3, 21, 12, 0) - local(2026, 3, 11, 12, 0)
-        )
+        # Registration is a legal term too: the law has no pause.
+        assert moved.registration_due_at == d.registration_due_at is not None
 
     def test_next_check_is_the_earliest_pending_threshold(self) -> None:
         d = initial_deadlines(CAL, IM_HIGH, start=local(2026, 2, 2, 10, 0))
@@ -146,3 +146,58 @@ class TestDeadlines:
         assert next_check(d, first_responded_at=in_time) == d.resolution_risk_at
         late = local(2026, 2, 2, 15, 0)
         assert next_check(d, first_responded_at=late) == d.first_response_risk_at
+
+
+class TestRegistration:
+    """59-ФЗ art. 8 p. 2: registered within 3 days of receipt, its own target (issue 18)."""
+
+    def test_last_day_on_new_year_holidays_moves_to_12_january(self) -> None:
+        # Day 3 after 29 Dec 2025 is 1 Jan 2026; 1-8 Jan are holidays, 9 Jan a substituted day
+        # off, 10-11 Jan a weekend: the first working day is Monday 12 Jan (art. 193).
+        d = initial_deadlines(CAL, FZ59, start=local(2025, 12, 29, 15, 0))
+        assert d.registration_due_at == local(2026, 1, 12, 23, 59, 59)
+
+    def test_last_day_on_a_saturday_moves_to_monday(self) -> None:
+        d = initial_deadlines(CAL, FZ59, start=local(2026, 11, 25, 9, 30))
+        assert d.registration_due_at == local(2026, 11, 30, 23, 59, 59)  # not Sat 28 Nov
+
+    def test_last_day_on_a_working_day_stays(self) -> None:
+        d = initial_deadlines(CAL, FZ59, start=local(2026, 3, 10, 12, 0))
+        assert d.registration_due_at == local(2026, 3, 13, 23, 59, 59)  # Friday
+
+    def test_counted_in_the_city_time_zone(self) -> None:
+        # 23:30 UTC on Wednesday 25 Nov is already Thursday 26 Nov in Vladivostok: day 3 is
+        # Sunday 29 Nov → Monday 30 Nov.
+        start = datetime(2026, 11, 25, 23, 30, tzinfo=ZoneInfo("UTC"))
+        d = initial_deadlines(CAL, FZ59, start=start)
+        assert d.registration_due_at == local(2026, 11, 30, 23, 59, 59)
+
+    def test_registration_is_not_a_first_response(self) -> None:
+        d = initial_deadlines(CAL, FZ59, start=local(2026, 2, 2, 10, 0))
+        assert d.first_response_due_at is None
+        # Registered when made: only the resolution thresholds remain for the sweeper.
+        registered = local(2026, 2, 2, 10, 0)
+        assert next_check(d, first_responded_at=None, registered_at=registered) == (
+            d.resolution_risk_at
+        )
+
+    def test_late_registration_keeps_the_due_date_for_the_sweeper(self) -> None:
+        d = initial_deadlines(CAL, FZ59, start=local(2025, 10, 1, 10, 0))
+        late = local(2026, 2, 2, 10, 0)
+        assert next_check(d, first_responded_at=None, registered_at=late) == (d.registration_due_at)
+        # Not registered yet (registration by hand): the due date is watched.
+        assert next_check(d, first_responded_at=None, registered_at=None) == (d.registration_due_at)
+
+    def test_old_snapshots_read_their_59fz_first_response_as_registration(self) -> None:
+        old = {
+            "name": "fz59_appeal",
+            "first_response": {"value": 3, "unit": "calendar_days"},
+            "resolution": {"value": 30, "unit": "calendar_days"},
+            "legal_dates": True,
+            "max_extension_days": 30,
+        }
+        terms = PolicyTerms.from_json(old)
+        assert terms.first_response is None
+        assert terms.registration == Term(3, Unit.calendar_days)
+        other = PolicyTerms.from_json({"name": "x", "first_response": old["first_response"]})
+        assert other.first_response == Term(3, Unit.calendar_days) and other.registration is None

@@ -26,6 +26,23 @@ class TestProductionCalendar:
         assert CAL.is_working_day(date(2026, 1, 12))
         assert not CAL.is_working_day(date(2025, 11, 8))  # an ordinary Saturday
 
+    def test_installed_holidays_know_the_2027_decree(self) -> None:
+        # holidays 0.109 (docs/SLA.md): the decree for 2027 is in the package.
+        assert CAL.is_working_day(date(2027, 2, 20))  # working Saturday
+        assert not CAL.is_working_day(date(2027, 2, 22))  # substituted from 20 Feb
+        assert not CAL.is_working_day(date(2027, 11, 5))  # substituted from 2 Jan
+        assert not CAL.is_working_day(date(2027, 12, 31))  # substituted from 3 Jan
+        assert not CAL.is_working_day(date(2027, 6, 14))  # Russia Day (Saturday) moved
+
+    def test_2028_needs_the_citys_correction(self) -> None:
+        # 4 Nov 2028 is a Saturday: the Labour Code (art. 112) moves the day off to Monday
+        # 6 Nov, which the installed package still counts as a working day. (When a newer
+        # `holidays` knows 2028 this line fails: update the example in docs/SLA.md with it.)
+        assert CAL.is_working_day(date(2028, 11, 6))
+        cal = WorkCalendar(extra_days_off=frozenset({date(2028, 11, 6)}))
+        assert not cal.is_working_day(date(2028, 11, 6))
+        assert cal.legal_due(date(2028, 11, 4)) == local(2028, 11, 7, 23, 59, 59)
+
     def test_city_corrections_win_over_the_package(self) -> None:
         cal = WorkCalendar(
             extra_days_off=frozenset({date(2027, 1, 11)}),

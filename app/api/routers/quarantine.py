@@ -4,14 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from app.api.deps import AdminDep, NowDep, RowId, SessionDep
 from app.api.responses import problems
 from app.api.routers.webhooks import SettingsDep
 from app.intake import quarantine
 from app.models.common import Source
-from app.models.inbound import DeliveryPublic, ReplayRequest, ReplayResult
+from app.models.inbound import (
+    DeliveryPublic,
+    RawBody,
+    RawBodyRequest,
+    ReplayRequest,
+    ReplayResult,
+)
 from app.models.schemas import Page
 
 router = APIRouter(prefix="/api/v1/quarantine", tags=["quarantine"])
@@ -27,7 +33,8 @@ async def list_(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
 ) -> Page[DeliveryPublic]:
-    """Invalid deliveries kept for replay, newest first (raw body, headers without signature)."""
+    """Invalid deliveries kept for replay, newest first: the body with personal data masked
+    (the raw one: `POST …/{id}/raw-body`), headers without the signature."""
     rows, next_cursor = await quarantine.list_quarantine(
         session,
         source=source.value if source else None,
@@ -36,6 +43,35 @@ async def list_(
         cursor=cursor,
     )
     return Page(items=[quarantine.delivery_public(r) for r in rows], next_cursor=next_cursor)
+
+
+@router.post(
+    "/{delivery_id}/raw-body",
+    response_model=RawBody,
+    responses=problems(401, 403, 404, 422, 503),
+)
+async def raw_body(
+    delivery_id: RowId,
+    data: RawBodyRequest,
+    session: SessionDep,
+    principal: AdminDep,
+    now: NowDep,
+    response: Response,
+) -> RawBody:
+    """The body exactly as the source sent it, personal data included. Who asked and the
+    `reason` are written to the access audit in the same transaction; not cached."""
+    row, audit_id = await quarantine.read_raw_body(
+        session, delivery_id, actor=principal.actor, reason=data.reason, now=now
+    )
+    assert row.id is not None
+    response.headers["Cache-Control"] = "no-store"
+    return RawBody(
+        delivery_id=row.id,
+        source=row.source,
+        received_at=row.received_at,
+        body=row.body.decode("utf-8", errors="replace"),
+        audit_id=audit_id,
+    )
 
 
 @router.post(

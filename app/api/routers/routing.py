@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
 
+from app.access.visibility import viewer_for
 from app.api.deps import AdminDep, IfMatch, NowDep, RowId, SessionDep, StaffDep
 from app.api.responses import problems
 from app.api.ticket_view import present_ticket
@@ -187,10 +188,11 @@ async def suggestions(
     status: Annotated[str, Query(pattern="^(open|merged|dismissed)$")] = "open",
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> list[DuplicateSuggestionPublic]:
-    """Likely duplicates for an operator to merge or dismiss, newest first."""
-    rows = await duplicates.list_suggestions(
-        session, principal=principal, status=status, limit=limit
-    )
+    """Likely duplicates for an operator to merge or dismiss, newest first: those whose both
+    tickets the caller sees; a pair across departments only for the triage department and
+    admins (neither department alone sees the other's ticket)."""
+    viewer = await viewer_for(session, principal)
+    rows = await duplicates.list_suggestions(session, viewer=viewer, status=status, limit=limit)
     return [DuplicateSuggestionPublic.model_validate(r, from_attributes=True) for r in rows]
 
 

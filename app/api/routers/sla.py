@@ -32,6 +32,7 @@ from app.models.sla import (
 from app.reports.sla import report_csv, sla_report
 from app.sla import extension as sla_actions
 from app.sla import policies as sla_policies
+from app.sla import registration as sla_registration
 
 router = APIRouter(prefix="/api/v1", tags=["sla"])
 
@@ -107,6 +108,27 @@ async def extend(
     """Extend a 59-ФЗ appeal once (up to 30 days, with a reason); the citizen is notified."""
     ticket = await sla_actions.extend_deadline(
         session, ticket_id, data, principal=principal, if_match=if_match, now=now
+    )
+    return await present_ticket(session, ticket, principal, now, response)
+
+
+@router.post(
+    "/tickets/{ticket_id}/register",
+    response_model=TicketPublic,
+    responses=problems(401, 403, 404, 409, 412, 428, 503),
+)
+async def register(
+    ticket_id: RowId,
+    session: SessionDep,
+    principal: StaffDep,
+    now: NowDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> TicketPublic:
+    """Record a 59-ФЗ appeal's registration, where the city's policy registers by hand
+    (`registration_by_hand`); registered after `registration_due_at` it is a breach."""
+    ticket = await sla_registration.register_appeal(
+        session, ticket_id, principal=principal, if_match=if_match, now=now
     )
     return await present_ticket(session, ticket, principal, now, response)
 

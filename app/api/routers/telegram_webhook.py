@@ -10,7 +10,8 @@ from app.api.deps import NowDep, SessionDep
 from app.api.responses import problems
 from app.api.routers.webhooks import SettingsDep
 from app.channels.chatbot import handle_update
-from app.connectors.telegram.bot_api import parse_update, verify_secret
+from app.connectors.telegram.bot_api import verify_secret
+from app.connectors.telegram.updates import parse_update
 
 router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"])
 
@@ -21,7 +22,10 @@ router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"])
     description=(
         "A Telegram Bot API `Update`. Checked by `X-Telegram-Bot-Api-Secret-Token` "
         "(APPEALS_TELEGRAM_WEBHOOK_SECRET, as given to `setWebhook`). The answer is a Bot API "
-        "method call (`sendMessage`) that Telegram performs: the bot's immediate reply."
+        "method call (`sendMessage`) that Telegram performs: the bot's immediate reply. An "
+        "update whose content does not match the Bot API types is refused with a 200 (so "
+        "Telegram does not send it again) and nothing is stored; a body without a valid "
+        "`update_id` (an integer from 0 to 2^63-1) is a 422."
     ),
 )
 async def telegram(

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, BeforeValidator, Field
 
+from app.access import visibility
 from app.api.deps import (
     IfMatch,
     NowDep,
@@ -37,7 +38,7 @@ from app.models.schemas import (
 )
 from app.tickets import actions as ticket_actions
 from app.tickets import service as tickets
-from app.tickets.presenters import event_public, ticket_public
+from app.tickets.presenters import event_links, event_public, linked_ids, ticket_public
 from app.tickets.queries import SORTS, TicketFilters, list_ticket_rows
 
 
@@ -113,8 +114,10 @@ async def list_(
         cursor=query.cursor,
         now=now,
     )
+    seen = await visibility.seen_ids(session, principal, linked_ids(t for t, _ in rows))
     return Page(
-        items=[ticket_public(t, a, principal, now=now) for t, a in rows], next_cursor=next_cursor
+        items=[ticket_public(t, a, principal, now=now, links_seen=seen) for t, a in rows],
+        next_cursor=next_cursor,
     )
 
 
@@ -138,7 +141,8 @@ async def create(
     async def action() -> TicketPublic:
         ticket = await tickets.create_manual_ticket(session, data, principal=principal, now=now)
         applicant = await tickets.load_applicant(session, ticket)
-        return ticket_public(ticket, applicant, principal, now=now)
+        seen = await visibility.seen_ids(session, principal, linked_ids([ticket]))
+        return ticket_public(ticket, applicant, principal, now=now, links_seen=seen)
 
     return await run_idempotent(
         request,
@@ -225,7 +229,7 @@ async def comment(
         event = await ticket_actions.add_comment(
             session, ticket_id, text=data.text, principal=principal, now=now
         )
-        return event_public(event)
+        return event_public(event, links_seen=())  # a comment names no other ticket
 
     return await run_idempotent(
         request,
@@ -312,6 +316,8 @@ async def assign(
     responses=problems(401, 403, 404, 422, 503),
 )
 async def events(ticket_id: RowId, session: SessionDep, principal: StaffDep) -> list[EventPublic]:
-    """The append-only timeline, oldest first."""
+    """The append-only timeline, oldest first (another ticket it names that the caller does not
+    see reads as null)."""
     rows = await ticket_actions.list_events(session, ticket_id, principal=principal)
-    return [event_public(e) for e in rows]
+    seen = await visibility.seen_ids(session, principal, event_links(rows))
+    return [event_public(e, links_seen=seen) for e in rows]

@@ -1,27 +1,43 @@
-"""«Платформа обратной связи» (ПОС): the pushed message object and the back-office export row.
+"""«Платформа обратной связи» (ПОС): the pushed message object (the export row: ``export.py``).
 
 Assumption (no public source settles it): the webhook body is the ПОС external-API message
 object plus ``fz59``, ``fastTrack`` and, where known, ``subjectName``/``subsubjectName``/
 ``factName``; a forwarding history entry may name its addressee in ``forwardTo.name``.
+
+Every field is bounded here by what it is stored in, so an item that cannot be stored is
+refused at parse time, and so quarantined with its reason, rather than failing in the database.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from datetime import datetime, time
-from typing import Any
-from zoneinfo import ZoneInfo
+from datetime import datetime
+from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+)
 
-from app.connectors.base import ConnectorPayloadError, ExportFormat, verify_standard_webhook
-from app.connectors.common import clean, parse_ru_date, yes
+from app.connectors.base import ConnectorPayloadError, verify_standard_webhook
+from app.connectors.common import (
+    FUTURE_SLACK,
+    INT64_MAX,
+    PLANNED_HORIZON,
+    date_window_errors,
+    storable,
+)
 from app.models.common import Channel, Kind, Priority, Source, Status
 from app.models.drafts import ApplicantDraft, FeedbackDraft, TicketDraft
 
 NAME = Source.feedback_platform.value
+# Body keys whose whole value is personal data (152-ФЗ): masked wherever a body is shown.
+PERSONAL_DATA = frozenset({"applicant", "createdBy"})
 
 # ПОС status codes → our statuses; None: the source made no decision we must follow.
 STATUS_MAP: dict[str, Status | None] = {
@@ -39,77 +55,79 @@ FORWARDS = {
     "FORWARD_TO_PARENT": "вышестоящая организация",
     "FORWARD_TO_SUBORDINATE": "подведомственная организация",
 }
-# Russian labels of the back-office export, matched by their beginning.
-LABELS: tuple[tuple[str, str], ...] = (
-    ("на модерации", "MODERATION_NEW"),
-    ("принято модератором", "MODERATION_ACCEPT"),
-    ("отклонено модератором", "MODERATION_DECLINE"),
-    ("назначен исполнитель", "SET_EXECUTOR"),
-    ("взято в работу", "TAKE_TO_WORK"),
-    ("в работе", "TAKE_TO_WORK"),
-    ("перенос срока", "POSTPONE"),
-    ("отправлен ответ", "SEND_RESPONSE"),
-    ("направлено в подведомственную", "FORWARD_TO_SUBORDINATE"),
-    ("передано в вышестоящую", "FORWARD_TO_PARENT"),
-)
 INTERIM_ANSWER_TYPES = {"INTERIM", "INTERMEDIATE", "PRELIMINARY"}
+
+Id = Annotated[int, Field(ge=0, le=INT64_MAX)]
+# ПОС's number: the ticket's source id (128) and the export's «Номер».
+PosId = (
+    Annotated[int, Field(ge=1, le=INT64_MAX)] | Annotated[str, Field(min_length=1, max_length=64)]
+)
+# Category names: the three, joined with « / », are the ticket's source category (500).
+CategoryName = Annotated[str, Field(max_length=160)]
+AttachmentId = Id | Annotated[str, Field(min_length=1, max_length=128)]
 
 
 class _Body(BaseModel):
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
 
+    @field_validator("*", mode="after")
+    @classmethod
+    def _storable(cls, value: Any) -> Any:
+        return storable(value)
+
 
 class PosApplicant(_Body):
-    epguId: int | str | None = None
-    surname: str | None = Field(default=None, max_length=120)
-    name: str | None = Field(default=None, max_length=120)
-    patronymic: str | None = Field(default=None, max_length=120)
+    epguId: Id | Annotated[str, Field(max_length=64)] | None = None
+    # The three joined are the full name (300).
+    surname: str | None = Field(default=None, max_length=99)
+    name: str | None = Field(default=None, max_length=99)
+    patronymic: str | None = Field(default=None, max_length=99)
     email: str | None = Field(default=None, max_length=254)
     phone: str | None = Field(default=None, max_length=40)
     postAddress: str | None = Field(default=None, max_length=500)
 
 
 class PosReason(_Body):
-    id: int | str | None = None
-    name: str | None = None
+    id: Id | Annotated[str, Field(max_length=128)] | None = None
+    name: str | None = Field(default=None, max_length=500)  # a reason, or the addressee
 
 
 class PosAnswer(_Body):
-    answerType: str | None = None
-    comment: str | None = None
+    answerType: str | None = Field(default=None, max_length=64)
+    comment: str | None = Field(default=None, max_length=20_000)
     rejectReason: PosReason | None = None
-    attachmentIds: list[int | str] = Field(default_factory=list)
+    attachmentIds: list[AttachmentId] = Field(default_factory=list, max_length=100)
 
 
 class PosHistoryEntry(_Body):
     status: str = Field(min_length=1, max_length=64)
-    statusText: str | None = None
+    statusText: str | None = Field(default=None, max_length=500)
     createdAt: AwareDatetime
     answer: PosAnswer | None = None
     forwardTo: PosReason | None = None
 
 
 class PosMessage(_Body):
-    posId: int | str
+    posId: PosId
     createdAt: AwareDatetime
     answerAt: AwareDatetime | None = None
     fz59: bool = False
     fastTrack: bool = False
     description: str = Field(min_length=1, max_length=20_000)
     location: str | None = Field(default=None, max_length=1000)
-    subjectId: int | None = None
-    subjectName: str | None = None
-    subsubjectId: int | None = None
-    subsubjectName: str | None = None
-    factId: int | None = None
-    factName: str | None = None
-    attachmentIds: list[int | str] = Field(default_factory=list)
-    opaId: int | None = None
-    regionId: int | None = None
+    subjectId: Id | None = None
+    subjectName: CategoryName | None = None
+    subsubjectId: Id | None = None
+    subsubjectName: CategoryName | None = None
+    factId: Id | None = None
+    factName: CategoryName | None = None
+    attachmentIds: list[AttachmentId] = Field(default_factory=list, max_length=100)
+    opaId: Id | None = None
+    regionId: Id | None = None
     applicant: PosApplicant | None = None
     status: str = Field(min_length=1, max_length=64)
-    statusText: str | None = None
-    history: list[PosHistoryEntry] = Field(default_factory=list)
+    statusText: str | None = Field(default=None, max_length=500)
+    history: list[PosHistoryEntry] = Field(default_factory=list, max_length=500)
     # The citizen's rating of the answer (1–5, «Оценка ответа заявителем»); our contract.
     rating: int | None = Field(default=None, ge=1, le=5)
 
@@ -177,6 +195,19 @@ def rating(score: int | None) -> FeedbackDraft | None:
     return FeedbackDraft(value=str(score), score=score) if score is not None else None
 
 
+def date_errors(msg: PosMessage, *, now: datetime) -> list[dict[str, Any]]:
+    """The message's dates that cannot be right: received (createdAt, history) before 2000 or
+    more than a day ahead of ``now``; the planned answer (answerAt) before 2000, more than a
+    year ahead, or before the message was received."""
+    dates: dict[str, datetime | None] = {"createdAt": msg.createdAt, "answerAt": msg.answerAt}
+    dates |= {f"history.{i}.createdAt": h.createdAt for i, h in enumerate(msg.history)}
+    errors = date_window_errors(dates, now=now, horizon={"answerAt": PLANNED_HORIZON})
+    # Compared only once both are in the window: year 1 or 9999 minus a day overflows.
+    if not errors and msg.answerAt is not None and msg.answerAt < msg.createdAt - FUTURE_SLACK:
+        errors.append({"field": "answerAt", "message": "before createdAt", "type": "date_range"})
+    return errors
+
+
 def draft_from_message(msg: PosMessage) -> TicketDraft:
     """The neutral draft for one ПОС message object."""
     status, reason, addressee = _decision(msg.status, msg.statusText, msg.history)
@@ -222,136 +253,6 @@ def draft_from_message(msg: PosMessage) -> TicketDraft:
     )
 
 
-def status_code_for_label(label: str | None) -> str | None:
-    """The ПОС status code for a back-office label («Назначен исполнитель» → SET_EXECUTOR)."""
-    text = (label or "").strip().lower()
-    return next((code for prefix, code in LABELS if text.startswith(prefix)), None)
-
-
-@dataclass(frozen=True)
-class _ExportRow:
-    """The checked values of one export row: its number, dates and the citizen's score."""
-
-    number: str
-    received: datetime
-    planned: datetime | None
-    finished: datetime | None
-    score: str | None
-
-
-def _checked_export_row(row: Mapping[str, object], tz: ZoneInfo) -> _ExportRow:
-    """The row's number, dates and score, or ConnectorPayloadError naming every bad column."""
-    errors: list[dict[str, Any]] = []
-
-    def date_of(column: str, required: bool = False) -> datetime | None:
-        try:
-            value = parse_ru_date(row.get(column), tz)
-        except ValueError as exc:
-            errors.append({"field": column, "message": str(exc), "type": "date"})
-            return None
-        if value is None and required:
-            errors.append({"field": column, "message": "required", "type": "missing"})
-        return value
-
-    raw_number = row.get("Номер")
-    # Excel keeps numbers as floats: 563007235.0 is «563007235».
-    number = str(int(raw_number)) if isinstance(raw_number, float) else clean(raw_number)
-    if not number:
-        errors.append({"field": "Номер", "message": "required", "type": "missing"})
-    received = date_of("Дата поступления", required=True)
-    planned = date_of("Дата планируемого завершения работ")
-    finished = date_of("Дата фактического завершения работ")
-    score = clean(row.get("Оценка ответа заявителем"))
-    if score is not None and score not in {"1", "2", "3", "4", "5"}:
-        errors.append(
-            {"field": "Оценка ответа заявителем", "message": "expected 1–5 or «-»", "type": "value"}
-        )
-    if errors or number is None or received is None:
-        raise ConnectorPayloadError(
-            "; ".join(f"{e['field']}: {e['message']}" for e in errors), errors
-        )
-    return _ExportRow(number, received, planned, finished, score)
-
-
-def _end_of_planned_day(planned: datetime, tz: ZoneInfo) -> datetime:
-    """A planned date is a whole day: the work is due by the end of it, city time."""
-    end = datetime.combine(planned.astimezone(tz).date(), time(23, 59, 59), tzinfo=tz)
-    return end.astimezone(planned.tzinfo)
-
-
-def _export_extra(
-    row: Mapping[str, object], checked: _ExportRow, *, fast_track: bool, due: datetime | None
-) -> dict[str, Any]:
-    """The source fields kept beside the draft (the same keys the pushed message gives)."""
-    extra: dict[str, Any] = {"fastTrack": fast_track, "posId": checked.number}
-    if due is not None:
-        extra["answerAt"] = due.isoformat()
-    if checked.finished is not None:
-        extra["completedAt"] = checked.finished.isoformat()
-    for key, column in (
-        ("epguNumber", "Номер ЕПГУ"),
-        ("posChannel", "Источник"),
-        ("organization", "Организация, в которой находится сообщение"),
-        ("decisionType", "Тип решения"),
-        ("stage", "Стадия"),
-    ):
-        if clean(row.get(column)):
-            extra[key] = clean(row.get(column))
-    if checked.score is not None:
-        extra["rating"] = int(checked.score)
-    return extra
-
-
-def draft_from_export_row(row: Mapping[str, object], *, tz: ZoneInfo) -> TicketDraft:
-    """One row of the ЛК ОА Excel export (columns by title) → draft, or ConnectorPayloadError."""
-    checked = _checked_export_row(row, tz)
-    number, score = checked.number, checked.score
-    label = clean(row.get("Статус"))
-    code = status_code_for_label(label)
-    status = STATUS_MAP.get(code) if code else None
-    names = [n for n in (clean(row.get(c)) for c in ("Факт", "Подкатегория", "Категория")) if n]
-    source_category = " / ".join(reversed(names)) or None
-    fz59 = "59" in (clean(row.get("ФЗ")) or "") or yes(row.get("Заявитель выбрал подачу по 59-ФЗ"))
-    fast_track = yes(row.get("Фаст-трек"))
-    due = _end_of_planned_day(checked.planned, tz) if checked.planned is not None else None
-    reason = redirect = None
-    if status == Status.rejected:
-        reason = clean(row.get("Тип решения")) or label
-        redirect = FORWARDS.get(code or "")
-    text = (
-        f"Сообщение ПОС № {number}: {source_category or 'без категории'}. "
-        "Текст сообщения в выгрузке отсутствует."
-    )
-    return TicketDraft(
-        source=NAME,
-        source_id=number,
-        kind=Kind.fz59_appeal if fz59 else Kind.pos_message,
-        channel=Channel.gosuslugi,
-        text=text,
-        source_category=source_category,
-        category_names=names,
-        source_status=code or label,
-        status=status,
-        status_reason=reason,
-        redirect_to=redirect,
-        created_at=checked.received,
-        fast_track=fast_track,
-        source_due_at=due,
-        feedback=rating(int(score) if score is not None else None),
-        extra=_export_extra(row, checked, fast_track=fast_track, due=due),
-    )
-
-
-# The back-office (ЛК ОА) Excel export, for back-fill and cities without a push feed.
-EXPORT = ExportFormat(
-    NAME,
-    "Номер",
-    ("Номер", "Дата поступления", "Категория", "Статус"),
-    None,
-    draft_from_export_row,
-)
-
-
 class FeedbackPlatformConnector:
     """ПОС: signed pushes of message objects (and the same mapping for polled ones)."""
 
@@ -360,16 +261,19 @@ class FeedbackPlatformConnector:
     def __init__(self, secrets: Sequence[str] = ()) -> None:
         self.secrets = list(secrets)
 
-    def parse(self, body: bytes) -> TicketDraft:
+    def parse(self, body: bytes, *, now: datetime | None = None) -> TicketDraft:
         try:
             message = PosMessage.model_validate_json(body)
         except ValidationError as exc:
             raise ConnectorPayloadError.from_validation(exc) from exc
+        if now is not None and (errors := date_errors(message, now=now)):
+            detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
+            raise ConnectorPayloadError(detail, errors)
         return draft_from_message(message)
 
-    def parse_object(self, item: Mapping[str, Any]) -> TicketDraft:
+    def parse_object(self, item: Mapping[str, Any], *, now: datetime | None = None) -> TicketDraft:
         """The same mapping for an already decoded object (the poller reads these)."""
-        return self.parse(json.dumps(item, ensure_ascii=False).encode())
+        return self.parse(json.dumps(item, ensure_ascii=False).encode(), now=now)
 
     def verify(self, body: bytes, headers: Mapping[str, str], *, now: datetime) -> str:
         return verify_standard_webhook(body, headers, secrets=self.secrets, now=now)

@@ -1,26 +1,45 @@
-"""«Инцидент Менеджмент» (IM): the pushed incident object and the «Детализация» export row.
+"""«Инцидент Менеджмент» (IM): the pushed incident object (the export row: ``export.py``).
 
 Assumption (IM has no public API): the webhook body is our own contract (DESIGN.md). The post
 URL is the item's identity, because the Excel export carries nothing else («Урл блога»), so a
 post imported first and pushed later is one ticket.
+
+Every field is bounded here by what it is stored in, so an item that cannot be stored is
+refused at parse time, and so quarantined with its reason, rather than failing in the database.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
-from zoneinfo import ZoneInfo
+from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+)
 
-from app.connectors.base import ConnectorPayloadError, ExportFormat, verify_standard_webhook
-from app.connectors.common import channel_for, clean, parse_ru_date, post_url_key
+from app.connectors.base import ConnectorPayloadError, verify_standard_webhook
+from app.connectors.common import (
+    INT64_MAX,
+    channel_for,
+    date_window_errors,
+    post_url_key,
+    storable,
+)
 from app.models.common import Kind, Priority, Source, Status
 from app.models.drafts import ApplicantDraft, FeedbackDraft, TicketDraft
 from app.models.feedback import Sentiment
 
 NAME = Source.incident_management.value
+# «Группа тем / Тема» is the ticket's source category (500).
+THEME_MAX = 240
+# Body keys whose whole value is personal data (152-ФЗ): masked wherever a body is shown.
+PERSONAL_DATA = frozenset({"author"})
 
 PRIORITIES: dict[str, Priority] = {
     "высокая": Priority.high,
@@ -47,6 +66,11 @@ CLOSE_REASONS: dict[str, Sentiment] = {
 class _Body(BaseModel):
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
 
+    @field_validator("*", mode="after")
+    @classmethod
+    def _storable(cls, value: Any) -> Any:
+        return storable(value)
+
 
 class ImAuthor(_Body):
     name: str | None = Field(default=None, max_length=300)
@@ -60,26 +84,31 @@ class ImAttachment(_Body):
 
 class ImLocation(_Body):
     address: str | None = Field(default=None, max_length=1000)
-    lat: float | None = Field(default=None, ge=-90, le=90)
-    lon: float | None = Field(default=None, ge=-180, le=180)
+    lat: float | None = Field(default=None, ge=-90, le=90, allow_inf_nan=False)
+    lon: float | None = Field(default=None, ge=-180, le=180, allow_inf_nan=False)
 
 
 class ImIncident(_Body):
-    id: str | int
+    id: (
+        Annotated[str, Field(min_length=1, max_length=128)]
+        | Annotated[int, Field(ge=0, le=INT64_MAX)]
+    )
     created_at: AwareDatetime
     updated_at: AwareDatetime | None = None
     network: str | None = Field(default=None, max_length=32)
-    post_url: str = Field(min_length=1, max_length=2000)
+    post_url: str = Field(min_length=1, max_length=1000)  # the ticket's source link
     author: ImAuthor | None = None
     text: str = Field(min_length=1, max_length=20_000)
-    municipality: str | None = None
-    theme_group: str | None = Field(default=None, max_length=300)
-    theme: str | None = Field(default=None, max_length=300)
-    importance: str = "Обычная"
+    municipality: str | None = Field(default=None, max_length=300)
+    theme_group: str | None = Field(default=None, max_length=THEME_MAX)
+    theme: str | None = Field(default=None, max_length=THEME_MAX)
+    importance: str = Field(default="Обычная", max_length=32)
     status: str = Field(default="new", max_length=64)
-    attachments: list[ImAttachment] = Field(default_factory=list)
+    attachments: list[ImAttachment] = Field(default_factory=list, max_length=100)
     location: ImLocation | None = None
-    related_posts: list[str] = Field(default_factory=list)
+    related_posts: list[Annotated[str, Field(max_length=2000)]] = Field(
+        default_factory=list, max_length=50
+    )
     # «Причина закрытия»: Автор доволен / нейтрален / недоволен (our contract; as in the export).
     closure_reason: str | None = Field(default=None, max_length=200)
 
@@ -98,9 +127,16 @@ def close_reason(value: str | None) -> FeedbackDraft | None:
     return FeedbackDraft(value=value.strip(), sentiment=sentiment)
 
 
-def _names(theme: str | None, group: str | None) -> tuple[list[str], str | None]:
+def theme_names(theme: str | None, group: str | None) -> tuple[list[str], str | None]:
+    """The category names, most specific first, and «group / theme» as the source category."""
     names = [n for n in (theme, group) if n]
     return names, " / ".join(reversed(names)) or None
+
+
+def date_errors(item: ImIncident, *, now: datetime) -> list[dict[str, Any]]:
+    """The post's dates (created_at, updated_at) before 2000 or more than a day ahead of now."""
+    dates = {"created_at": item.created_at, "updated_at": item.updated_at}
+    return date_window_errors(dates, now=now)
 
 
 def draft_from_incident(item: ImIncident) -> TicketDraft:
@@ -111,7 +147,7 @@ def draft_from_incident(item: ImIncident) -> TicketDraft:
             "importance: expected Высокая, Обычная or ЛС",
             [{"field": "importance", "message": "expected Высокая, Обычная or ЛС", "type": "enum"}],
         )
-    names, source_category = _names(item.theme, item.theme_group)
+    names, source_category = theme_names(item.theme, item.theme_group)
     status_key = item.status.strip().lower()
     extra: dict[str, Any] = {"im_id": str(item.id), "importance": item.importance}
     if item.importance.strip().lower() == "лс":
@@ -150,75 +186,6 @@ def draft_from_incident(item: ImIncident) -> TicketDraft:
     )
 
 
-def draft_from_export_row(row: Mapping[str, object], *, tz: ZoneInfo) -> TicketDraft:
-    """One row of the «Детализация» export (columns by title) → draft, or ConnectorPayloadError."""
-    errors: list[dict[str, Any]] = []
-    url = clean(row.get("Урл блога"))
-    if not url:
-        errors.append({"field": "Урл блога", "message": "required", "type": "missing"})
-    created = None
-    try:
-        created = parse_ru_date(row.get("Дата создания"), tz)
-        if created is None:
-            errors.append({"field": "Дата создания", "message": "required", "type": "missing"})
-    except ValueError as exc:
-        errors.append({"field": "Дата создания", "message": str(exc), "type": "date"})
-    importance = clean(row.get("Важность")) or "Обычная"
-    priority = priority_for(importance)
-    if priority is None:
-        errors.append(
-            {"field": "Важность", "message": "expected Высокая, Обычная or ЛС", "type": "enum"}
-        )
-    if errors or url is None or created is None or priority is None:
-        raise ConnectorPayloadError(
-            "; ".join(f"{e['field']}: {e['message']}" for e in errors), errors
-        )
-    theme, group = clean(row.get("Тема")), clean(row.get("Группа тем"))
-    names, source_category = _names(theme, group)
-    # The export may lack the post text; then the ticket says what and where, and links it.
-    text = clean(row.get("Текст")) or f"{source_category or 'Пост без темы'}: {url}"
-    closure = clean(row.get("Причина закрытия"))
-    extra: dict[str, Any] = {"importance": importance}
-    if importance.lower() == "лс":
-        extra["private_message"] = True
-    for key, column in (
-        ("municipality", "Муниципалитет"),
-        ("executor", "Отдел / Исполнитель"),
-        ("time_to_answer", "Время до ответа, ч:м:с"),
-    ):
-        if clean(row.get(column)):
-            extra[key] = clean(row.get(column))
-    if closure:
-        extra["closure_reason"] = closure
-    return TicketDraft(
-        source=NAME,
-        source_id=post_url_key(url),
-        kind=Kind.social_post,
-        channel=channel_for(None, url),
-        text=text,
-        source_category=source_category,
-        category_names=names,
-        source_url=url,
-        source_status="closed" if closure else None,
-        priority=priority,
-        status=Status.closed if closure else None,
-        status_reason=closure,
-        created_at=created,
-        feedback=close_reason(closure),
-        extra=extra,
-    )
-
-
-# The «Детализация» sheet of the IM Excel export.
-EXPORT = ExportFormat(
-    NAME,
-    "Урл блога",
-    ("Урл блога", "Дата создания", "Группа тем", "Тема"),
-    "Детализация",
-    draft_from_export_row,
-)
-
-
 class IncidentManagementConnector:
     """IM: signed pushes of incident objects."""
 
@@ -227,11 +194,14 @@ class IncidentManagementConnector:
     def __init__(self, secrets: Sequence[str] = ()) -> None:
         self.secrets = list(secrets)
 
-    def parse(self, body: bytes) -> TicketDraft:
+    def parse(self, body: bytes, *, now: datetime | None = None) -> TicketDraft:
         try:
             incident = ImIncident.model_validate_json(body)
         except ValidationError as exc:
             raise ConnectorPayloadError.from_validation(exc) from exc
+        if now is not None and (errors := date_errors(incident, now=now)):
+            detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+            raise ConnectorPayloadError(detail, errors)
         return draft_from_incident(incident)
 
     def verify(self, body: bytes, headers: Mapping[str, str], *, now: datetime) -> str:

@@ -1,14 +1,12 @@
-"""Telegram Bot API: parse webhook updates, check the secret header, send messages. No DB.
+"""Telegram Bot API: check the secret header, send messages. No DB.
 
-Only what the anonymous chat-bot needs: private-chat messages (text, photo, location),
-callback buttons, and ``sendMessage``. The chat id leaves this module only to be hashed or
-sealed; nothing here logs it.
+Only what the anonymous chat-bot needs: ``sendMessage`` and the rating buttons; the updates it
+reads are ``updates.py``. The chat id leaves this module only to be sent; nothing here logs it.
 """
 
 from __future__ import annotations
 
 import hmac
-import json
 import logging
 import re
 from dataclasses import dataclass, field
@@ -17,7 +15,7 @@ from typing import Any
 import httpx
 
 from app.connectors.base import DeliveryResponse
-from app.errors import SignatureInvalid, ValidationFailed
+from app.errors import SignatureInvalid
 
 
 class _RedactBotToken(logging.Filter):
@@ -41,66 +39,6 @@ def verify_secret(expected: str | None, given: str | None) -> None:
     """The header Telegram repeats from ``setWebhook(secret_token=…)``; constant-time compare."""
     if not expected or not given or not hmac.compare_digest(expected.encode(), given.encode()):
         raise SignatureInvalid("missing or wrong X-Telegram-Bot-Api-Secret-Token")
-
-
-@dataclass(frozen=True)
-class BotUpdate:
-    """One inbound update, reduced to what a report needs (no names, no usernames)."""
-
-    update_id: int
-    chat_id: int
-    command: str | None = None
-    text: str | None = None
-    photo_file_id: str | None = None
-    lat: float | None = None
-    lon: float | None = None
-    callback_data: str | None = None
-    callback_id: str | None = None
-
-
-def parse_update(body: bytes) -> BotUpdate | None:
-    """A private-chat message or button press; None for updates the bot ignores."""
-    try:
-        update = json.loads(body)
-    except ValueError:
-        raise ValidationFailed("the body is not JSON") from None
-    if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
-        raise ValidationFailed("not a Telegram update: update_id missing", field="update_id")
-    update_id = update["update_id"]
-    callback = update.get("callback_query")
-    if isinstance(callback, dict):
-        chat = ((callback.get("message") or {}).get("chat")) or {}
-        if chat.get("type") != "private" or not isinstance(chat.get("id"), int):
-            return None
-        return BotUpdate(
-            update_id,
-            chat["id"],
-            callback_data=str(callback.get("data") or ""),
-            callback_id=str(callback.get("id") or ""),
-        )
-    message = update.get("message")
-    if not isinstance(message, dict):
-        return None  # edits, channel posts, member updates: nothing to do
-    chat = message.get("chat") or {}
-    if chat.get("type") != "private" or not isinstance(chat.get("id"), int):
-        return None  # the bot is for one-to-one reports only
-    text = message.get("text") or message.get("caption")
-    command = None
-    if isinstance(text, str) and text.startswith("/"):
-        command = text.split()[0].split("@")[0].lower()
-        text = None
-    photos = message.get("photo") or []
-    photo = photos[-1].get("file_id") if photos and isinstance(photos[-1], dict) else None
-    location = message.get("location") or {}
-    return BotUpdate(
-        update_id,
-        chat["id"],
-        command=command,
-        text=text.strip() if isinstance(text, str) and text.strip() else None,
-        photo_file_id=photo,
-        lat=location.get("latitude"),
-        lon=location.get("longitude"),
-    )
 
 
 @dataclass(frozen=True)

@@ -72,6 +72,7 @@ class AnswerInbox:
                 "type": envelope.get("type"),
                 "answer_id": data.get("answer_id"),
                 "source_id": data.get("source_id"),
+                "source_url": data.get("source_url"),
                 "status": data.get("source_status"),
                 "text": data.get("text"),
                 "received_at": datetime.now(UTC).isoformat(),
@@ -143,7 +144,13 @@ class Pusher:
         self.counts: dict[str, int] = {}
         self.statuses: dict[str, int] = {}
         self.items: list[str] = []
+        # Pushes caused by what the hub sent back (a citizen rating its answer): sent next.
+        self.follow_ups: list[Push] = []
         self.done = False
+
+    def follow_up(self, push: Push) -> None:
+        """Send ``push`` with the next item (the source reacting to the hub)."""
+        self.follow_ups.append(push)
 
     def stats(self) -> dict[str, Any]:
         return {
@@ -190,8 +197,9 @@ class Pusher:
             while count == 0 or made < count:
                 for delay, push in script():
                     later.append((made + delay, push))
-                due = [p for at, p in later if at <= made]
+                due = [p for at, p in later if at <= made] + self.follow_ups
                 later = [(at, p) for at, p in later if at > made]
+                self.follow_ups = []
                 for push in due:
                     await self.send(client, push)
                     await asyncio.sleep(1.0 / self.rate if self.rate > 0 else 0)

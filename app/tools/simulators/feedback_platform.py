@@ -9,6 +9,7 @@ import random
 import secrets
 import time
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -22,6 +23,8 @@ from app.tools.simulators.content import NAMES, SURNAMES, City, load_city, rando
 REGION_ID = 25
 OPA_ID = 725704
 DECLINE_REASONS = ["Не относится к компетенции", "Повторное сообщение", "Недостаточно данных"]
+RATINGS = (5, 4, 3, 2, 1)
+RATING_WEIGHTS = (50, 20, 15, 8, 7)
 
 
 @dataclass
@@ -35,6 +38,7 @@ class PosConfig:
     update_share: float = 0.25
     late_share: float = 0.1
     decline_share: float = 0.1  # moderator declines visible only by polling
+    rating_share: float = 0.8  # final answers the citizen rates («Оценка», 1–5)
 
 
 @dataclass
@@ -132,6 +136,15 @@ class FeedbackPlatformSimulator:
             )
         return pushes
 
+    def rated(self, pos_id: str | None) -> Push | None:
+        """The item again, rated by its citizen (mostly content, sometimes not), or None."""
+        message = self.state.items.get(pos_id or "")
+        if message is None or self.rng.random() >= self.config.rating_share:
+            return None
+        message = {**message, "rating": self.rng.choices(RATINGS, weights=RATING_WEIGHTS)[0]}
+        self.state.items[str(message["posId"])] = message
+        return Push(copy.deepcopy(message), label="rating")
+
     def decline(self, pos_id: str, reason: str) -> dict[str, Any] | None:
         message = self.state.items.get(pos_id)
         if message is None:
@@ -177,7 +190,14 @@ def build_app(
     pusher = Pusher(target=target, secret=secret, rate=rate, rng=rng)
     app = FastAPI(title="ПОС simulator")
     add_common(app, inbox, pusher)
-    _add_pos_api(app, sim, inbox)
+
+    def on_answer(record: dict[str, Any]) -> None:
+        """A final answer reached the citizen: most rate it (ПОС «Оценка ответа»)."""
+        push = sim.rated(record.get("source_id")) if record.get("type") == "answer" else None
+        if push is not None:
+            pusher.follow_up(push)
+
+    _add_pos_api(app, sim, inbox, on_answer)
     _add_pos_controls(app, sim)
 
     def script() -> list[tuple[int, Push]]:
@@ -189,7 +209,12 @@ def build_app(
     return app, sim, pusher
 
 
-def _add_pos_api(app: FastAPI, sim: FeedbackPlatformSimulator, inbox: AnswerInbox) -> None:
+def _add_pos_api(
+    app: FastAPI,
+    sim: FeedbackPlatformSimulator,
+    inbox: AnswerInbox,
+    on_answer: Callable[[dict[str, Any]], None],
+) -> None:
     """What the hub calls: the OAuth token, item reads (polling) and the answer endpoint."""
 
     @app.post("/user-service/oauth/token")
@@ -216,7 +241,7 @@ def _add_pos_api(app: FastAPI, sim: FeedbackPlatformSimulator, inbox: AnswerInbo
 
     @app.post("/appeal-service/external-appeal-system/appeals/{pos_id}/responses")
     async def responses(pos_id: str, request: Request) -> Any:
-        return await inbox.accept(request, on_new=lambda record: None)
+        return await inbox.accept(request, on_new=on_answer)
 
 
 def _add_pos_controls(app: FastAPI, sim: FeedbackPlatformSimulator) -> None:

@@ -32,6 +32,12 @@ class ImConfig:
     update_share: float = 0.25
     late_share: float = 0.1
     related_share: float = 0.1
+    rating_share: float = 0.8  # final answers the author reacts to («Причина закрытия»)
+
+
+# «Причина закрытия» when the moderators close an incident after the authority's answer.
+CLOSE_REASONS = ("Автор доволен", "Автор нейтрален", "Автор недоволен")
+CLOSE_WEIGHTS = (60, 25, 15)
 
 
 class IncidentManagementSimulator:
@@ -40,6 +46,19 @@ class IncidentManagementSimulator:
         self.rng = rng
         self.config = config
         self.seq = rng.randint(1000, 9000) * 100
+        self.items: dict[str, dict[str, Any]] = {}  # post URL -> the last pushed snapshot
+
+    def rated(self, post_url: str | None) -> Push | None:
+        """The incident closed after the answer, with how its author took it, or None."""
+        item = self.items.get(post_url or "")
+        if item is None or self.rng.random() >= self.config.rating_share:
+            return None
+        closed = copy.deepcopy(item)
+        closed["status"] = "closed"
+        closed["updated_at"] = datetime.now(UTC).isoformat()
+        closed["closure_reason"] = self.rng.choices(CLOSE_REASONS, weights=CLOSE_WEIGHTS)[0]
+        self.items[closed["post_url"]] = closed
+        return Push(closed, label="rating")
 
     def new_incident(self, now: datetime) -> dict[str, Any]:
         appeal = random_appeal(self.city, "incident_management", self.rng)
@@ -77,6 +96,7 @@ class IncidentManagementSimulator:
     def script(self) -> list[tuple[int, Push]]:
         """One incident's deliveries: it, maybe a repeat, an update, a late old snapshot."""
         item = self.new_incident(datetime.now(UTC))
+        self.items[item["post_url"]] = item
         first = Push(copy.deepcopy(item))
         pushes = [(0, first)]
         r = self.rng.random
@@ -89,6 +109,7 @@ class IncidentManagementSimulator:
             ).isoformat()
             updated["text"] = item["text"] + "\n" + self.rng.choice(ADDITIONS)
             updated["importance"] = "Высокая"
+            self.items[item["post_url"]] = updated
             pushes.append((2, Push(updated, label="update")))
             if r() < self.config.late_share / max(self.config.update_share, 0.01):
                 pushes.append((4, Push(copy.deepcopy(item), label="late_old")))
@@ -111,10 +132,17 @@ def build_app(
     app = FastAPI(title="Инцидент Менеджмент simulator")
     add_common(app, inbox, pusher)
 
+    def on_answer(record: dict[str, Any]) -> None:
+        """A final answer published: the moderators close the incident, saying how its author
+        took it (the hub records the rating)."""
+        push = sim.rated(record.get("source_url")) if record.get("type") == "answer" else None
+        if push is not None:
+            pusher.follow_up(push)
+
     @app.post("/api/comments")
     async def comments(request: Request) -> Any:
         """An answer published under the post by the authority's official account."""
-        return await inbox.accept(request, on_new=lambda record: None)
+        return await inbox.accept(request, on_new=on_answer)
 
     def script() -> list[tuple[int, Push]]:
         pushes = sim.script()

@@ -1,0 +1,51 @@
+"""The zero-filled label sets (app/metrics/label_sets.py) are the values the writers use: a
+value missing here would have its first event hidden from ``increase()``."""
+
+from __future__ import annotations
+
+from app.connectors.feedback_platform import outbound as pos_outbound
+from app.connectors.incident_management import outbound as im_outbound
+from app.connectors.registry import SOURCES
+from app.connectors.telegram import outbound as telegram_outbound
+from app.metrics import catalog, label_sets
+from app.models.outbox import OutboxState, OutboxTarget
+from app.outbox.policy import Outcome
+from app.workers import feedback_platform_poller
+
+
+def test_value_sets_follow_the_code_that_writes_them():
+    assert set(label_sets.OUTBOX_OUTCOMES) == {o.value for o in Outcome}
+    assert set(label_sets.OUTBOX_UNSENT) == {s.value for s in OutboxState} - {"sent"}
+    assert set(label_sets.WEBHOOK_SOURCES) == {n for n, e in SOURCES.items() if e.inbound}
+    assert set(label_sets.AT_RISK_TARGETS) < set(catalog.SLA_TARGETS)
+    answers = {o.OUTBOUND.health_name for o in (pos_outbound, im_outbound)}
+    answers.add(telegram_outbound.TelegramSender.health_name)
+    # The relay names a target without a sender (department webhooks) by the target itself.
+    outbound = answers | {OutboxTarget.department_webhook.value}
+    inbound = set(label_sets.WEBHOOK_SOURCES) | {feedback_platform_poller.HEALTH_NAME}
+    assert set(label_sets.CONNECTOR_REASONS) == outbound | inbound
+    assert (
+        set(label_sets.CONNECTOR_REASONS[feedback_platform_poller.HEALTH_NAME])
+        >= feedback_platform_poller._STOP_REASONS
+    )
+
+
+def test_every_zero_row_is_a_declared_label_set_and_departments_multiply():
+    one = label_sets.zero_rows([], ["roads"])
+    two = label_sets.zero_rows([], ["roads", "zhkh"])
+    families = {f.name: f for f in catalog.FAMILIES}
+    for name, labels, value in two:
+        family = families[name.removesuffix("_count")]
+        assert set(labels) == set(family.labels) and value == 0.0
+    per_department = len(two) - len(one)
+    assert per_department == len(one) - len(label_sets.zero_rows([], []))
+    # breaches, met, overdue (3 targets each), at-risk (2), open (4), routed (6), bouncing,
+    # ratings (4 sources × 3 sentiments)
+    assert per_department == 3 * 3 + 2 + 4 + 6 + 1 + 12
+
+
+def test_present_series_are_not_repeated():
+    present = [("appeals_sla_breaches_total", {"target": "resolution", "department": "roads"}, 3.0)]
+    rows = label_sets.zero_rows(present, ["roads"])
+    breaches = [r for r in rows if r[0] == "appeals_sla_breaches_total"]
+    assert sorted(r[1]["target"] for r in breaches) == ["first_response", "registration"]
