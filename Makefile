@@ -3,18 +3,26 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+DEV    := $(VENV)/.installed-dev
 
-.PHONY: run test check lint format typecheck openapi docs bench bench-full fuzz test-deps clean
+.PHONY: run test check lint format typecheck openapi docs screenshots bench bench-full fuzz test-deps clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
+# The runtime alone for `make run`; the dev tools (pytest, playwright, mypy, …) only for the
+# targets that use them.
 $(STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q -e .
 	touch $(STAMP)
 
-## Start embedded PostgreSQL, migrate, load the example city, print a demo admin key, serve on :8000
+$(DEV): $(STAMP)
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(DEV)
+
+## The demo: embedded PostgreSQL, the example city, the worker, both simulators, the API on :8000;
+## prints the URLs, the admin key and console sign-ins (then: .venv/bin/appeals --help)
 run: $(STAMP)
 	$(BIN)/appeals demo
 
@@ -23,7 +31,7 @@ test-deps:
 	@./scripts/install-test-deps.sh
 
 ## The whole suite against PostgreSQL (APPEALS_TEST_DATABASE_URL, else :5432, else embedded)
-test: $(STAMP) test-deps
+test: $(DEV) test-deps
 	$(BIN)/ruff check app tests bench
 	$(BIN)/ruff format --check app tests bench
 	$(BIN)/mypy
@@ -34,17 +42,17 @@ test: $(STAMP) test-deps
 check: lint test-deps
 	$(BIN)/pytest -n auto tests/unit tests/api
 
-lint: $(STAMP)
+lint: $(DEV)
 	$(BIN)/ruff check app tests bench
 	$(BIN)/ruff format --check app tests bench
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-format: $(STAMP)
+format: $(DEV)
 	$(BIN)/ruff format app tests bench
 	$(BIN)/ruff check --fix app tests bench
 
-typecheck: $(STAMP)
+typecheck: $(DEV)
 	$(BIN)/mypy
 
 ## Regenerate the published contract openapi/openapi.json
@@ -56,16 +64,20 @@ docs: $(STAMP)
 	$(BIN)/python -m app.tools.config_doc README.md docs/CONFIGURATION.md
 	$(BIN)/python -m app.tools.cli_doc docs/CLI.md
 
+## Refresh the console screenshots docs/CONSOLE.md shows (tests write theirs to build/screenshots)
+screenshots: $(DEV) test-deps
+	SCREENSHOTS_DIR=docs $(BIN)/pytest -q tests/e2e/test_console_browser.py
+
 ## Short benchmarks with their baseline in the same run
-bench: $(STAMP)
+bench: $(DEV)
 	$(BIN)/python -m bench.run --short
 
-bench-full: $(STAMP)
+bench-full: $(DEV)
 	$(BIN)/python -m bench.run --full
 
 ## Long fuzz and fault runs
-fuzz: $(STAMP) test-deps
+fuzz: $(DEV) test-deps
 	APPEALS_FUZZ_EXAMPLES=500 $(BIN)/pytest -m slow tests
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) var build .pytest_cache .mypy_cache .ruff_cache

@@ -43,9 +43,12 @@ class Settings(BaseSettings):
     data_dir: Path = Field(
         default=Path("./var"), description="Embedded PostgreSQL data lives here."
     )
-    db_pool_size: int = Field(default=10, ge=1, le=200, description="Connections kept per process.")
+    # One process may hold 30 connections, all kept once opened: an overflow connection is
+    # closed on return, and opening one is a PostgreSQL fork (bench/: 72 a second at 32
+    # concurrent reads, a third of the throughput; docs/PERFORMANCE.md).
+    db_pool_size: int = Field(default=30, ge=1, le=200, description="Connections kept per process.")
     db_max_overflow: int = Field(
-        default=20, ge=0, le=500, description="Extra connections a process may open under load."
+        default=0, ge=0, le=500, description="Extra connections a process may open under load."
     )
     timezone: str = Field(
         default="Asia/Vladivostok", description="The city's time zone (office hours, report days)."
@@ -75,8 +78,17 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         default=1_048_576, ge=1024, description="Largest JSON request body (larger → 413)."
     )
+    # The API, the console and the ПОС/ИМ webhooks refuse texts over 20 000 characters (TEXT_MAX
+    # in app.models.schemas, the contract's bound and the sources' own): a fixed cap, not this.
     max_text_length: int = Field(
-        default=20_000, ge=100, description="Longest appeal or answer text accepted."
+        default=20_000,
+        ge=100,
+        le=20_000,
+        description="How much of a text the chat bot and Open311 keep (they cut a longer one "
+        "instead of refusing it). Appeal, comment and answer texts are at most 20 000 "
+        "characters everywhere: the API, the console and the ПОС and ИМ webhooks refuse longer "
+        "ones (422; a webhook's is quarantined), a fixed bound this setting cannot raise: "
+        "100 to 20 000, a larger value stops the service at start.",
     )
     rate_limit_per_minute: int = Field(
         default=600,
@@ -163,6 +175,18 @@ class Settings(BaseSettings):
     )
     feedback_platform_poll_batch: int = Field(
         default=200, ge=1, le=5000, description="Open ПОС items re-read per poll pass."
+    )
+    # ССТУ.РФ (issue 21): where the relay uploads each month's appeal documents.
+    sstu_url: str | None = Field(
+        default=None, description="ССТУ.РФ upload base URL (the simulator: appeals simulate sstu)."
+    )
+    sstu_token: str | None = Field(
+        default=None, description="Bearer token the relay sends with ССТУ.РФ uploads."
+    )
+    public_url: str | None = Field(
+        default=None,
+        description="The hub's own base URL as staff open it: links to console pages in CLI "
+        "output (unset: the paths alone).",
     )
     outbox_interval_seconds: float = Field(
         default=1.0, gt=0, description="How often each worker's relay looks for due messages."

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import warnings
@@ -34,8 +35,48 @@ def start_embedded_postgres(data_dir: Path) -> str:
         # As root the server runs as its own system user, which must reach the data dir.
         os.chmod(data_dir, 0o777)
     pgdata = data_dir / "pgdata"
+    forget_dead_holders(pgdata)
     _embedded = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
-    return f"postgresql+asyncpg://postgres@/postgres?host={quote(str(pgdata))}"
+    # The socket is in pgdata unless that path is too long for one (then a runtime dir).
+    socket_dir = _embedded.get_postmaster_info().socket_dir or pgdata
+    return f"postgresql+asyncpg://postgres@/postgres?host={quote(str(socket_dir))}"
+
+
+def _holders(pgdata: Path) -> list[int]:
+    # embedded_postgres stops the server when the last process holding it exits; it lists the
+    # holders' pids in this file.
+    try:
+        holders = json.loads((pgdata / ".handle_pids.json").read_text())
+    except (OSError, ValueError):
+        return []
+    return [pid for pid in holders if isinstance(pid, int)] if isinstance(holders, list) else []
+
+
+def forget_dead_holders(pgdata: Path) -> None:
+    """Drop holders that died without exiting (SIGKILL, a closed terminal): while they are
+    listed, the server is never stopped again."""
+    import psutil  # embedded-postgres' own dependency
+
+    holders = _holders(pgdata)
+    alive = [pid for pid in holders if psutil.pid_exists(pid)]
+    if alive != holders:
+        (pgdata / ".handle_pids.json").write_text(json.dumps(alive))
+
+
+def leftover_embedded_postgres(data_dir: Path) -> int | None:
+    """The pid of an embedded server under ``data_dir`` that runs with no live process
+    holding it (its starter was killed); the next start reuses it and, as its only holder,
+    stops it at exit."""
+    import psutil
+
+    pgdata = data_dir.resolve() / "pgdata"
+    forget_dead_holders(pgdata)
+    try:
+        pid = int((pgdata / "postmaster.pid").read_text().split()[0])
+        running = psutil.Process(pid).name() == "postgres"
+    except (OSError, ValueError, IndexError, psutil.Error):
+        return None
+    return pid if running and not _holders(pgdata) else None
 
 
 def stop_embedded_postgres() -> None:
@@ -80,6 +121,10 @@ SERVER_SETTINGS = {
     # 1 000 000 tickets (bench/, docs/PERFORMANCE.md). Planning each run costs well under a
     # millisecond.
     "plan_cache_mode": "force_custom_plan",
+    # No JIT: it compiles a statement whose estimated cost passes jit_above_cost, 30-60 ms of
+    # work for reads that run in a few (a search page at 1 000 000 tickets: 4 ms → 60 ms,
+    # docs/PERFORMANCE.md). Every statement of this app is short.
+    "jit": "off",
 }
 
 

@@ -12,6 +12,8 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from app.access.api_keys import KeyCache
+from app.api.docs_pages import install_docs_pages
 from app.api.middleware import (
     BodySizeLimitMiddleware,
     RequestIdMiddleware,
@@ -33,6 +35,7 @@ from app.api.routers import reports_digest as reports_digest_router
 from app.api.routers import reports_satisfaction as reports_satisfaction_router
 from app.api.routers import routing as routing_router
 from app.api.routers import sla as sla_router
+from app.api.routers import sstu as sstu_router
 from app.api.routers import telegram_webhook as telegram_webhook_router
 from app.api.routers import webhooks as webhooks_router
 from app.config import Settings, get_settings
@@ -108,11 +111,14 @@ def create_app(*, db: Database | None = None, settings: Settings | None = None) 
         description=DESCRIPTION,
         lifespan=lifespan,
         openapi_url="/openapi.json",
+        docs_url=None,  # served from the package's own assets below, never a CDN
+        redoc_url=None,
     )
     if db is not None:
         app.state.db = db
     app.state.readiness_probes = {"connectors": connectors_probe(app)}
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
+    app.state.key_cache = KeyCache()  # API keys this process resolved (app.access.api_keys)
     install_problem_handlers(app)
     app.state.settings = settings
     app.add_middleware(
@@ -131,6 +137,7 @@ def create_app(*, db: Database | None = None, settings: Settings | None = None) 
     app.include_router(metrics_router.router)
     app.include_router(outbox_router.router)
     app.include_router(sla_router.router)
+    app.include_router(sstu_router.router)
     app.include_router(webhooks_router.router)
     app.include_router(quarantine_router.router)
     app.include_router(imports_router.router)
@@ -139,6 +146,7 @@ def create_app(*, db: Database | None = None, settings: Settings | None = None) 
     for channel in (*channels, public_stats_router, reports_satisfaction_router):
         app.include_router(channel.router)
     _install_openapi(app)
+    install_docs_pages(app)  # /docs and /redoc without the internet
     install_console(app)  # /console: server-rendered pages for operators (docs/CONSOLE.md)
     return app
 

@@ -20,6 +20,7 @@ from typing import Any
 
 import asyncpg
 import httpx
+from sqlalchemy import event
 
 from bench import pg
 from bench.bodies import SECRET, pos_message
@@ -45,13 +46,30 @@ def _signed(pos_id: int, rng: random.Random) -> tuple[bytes, dict[str, str]]:
 
 
 class StatementCount:
-    """SQL statements the app's engine sends (the baseline uses asyncpg directly: 1 each)."""
+    """SQL statements the app sends (the baseline uses asyncpg directly: 1 each): those its
+    SQLAlchemy engine executes (``before_cursor_execute``) and those sent on the pool's asyncpg
+    connection itself (the page reads, app/tickets/pages.py; asyncpg's query logger, which
+    also sees BEGIN/COMMIT: counted apart as ``transactions``)."""
 
     def __init__(self) -> None:
         self.count = 0
+        self.transactions = 0
+        self.announced: str | None = None
 
     def __call__(self, *args: Any) -> None:
         self.count += 1
+        self.announced = args[2]  # an executemany reaches asyncpg's logger too: not twice
+
+    def logged(self, record: Any) -> None:
+        if record.query.split(None, 1)[0].rstrip(";").upper() in ("BEGIN", "COMMIT", "ROLLBACK"):
+            self.transactions += 1
+        elif record.query != self.announced:
+            self.count += 1
+        self.announced = None
+
+    def on_connect(self, dbapi_connection: Any, _record: Any) -> None:
+        driver = getattr(dbapi_connection, "driver_connection", None)
+        (driver or dbapi_connection._connection).add_query_logger(self.logged)
 
 
 async def measure(
@@ -64,6 +82,7 @@ async def measure(
         method, url, body, headers = make(i)
         (await client.request(method, url, content=body, headers=headers)).raise_for_status()
     first = statements.count if statements else 0
+    first_tx = statements.transactions if statements else 0
     cpu0, wall0 = time.process_time(), time.perf_counter()
     for i in range(5, n + 5):
         method, url, body, headers = make(i)
@@ -75,6 +94,7 @@ async def measure(
     out = {"cpu_ms": round(cpu, 2), "wall_ms": round(wall, 2)}
     if statements is not None:
         out["sql_per_request"] = round((statements.count - first) / n, 2)
+        out["begin_commit_per_request"] = round((statements.transactions - first_tx) / n, 2)
     return out
 
 
@@ -106,18 +126,17 @@ async def run(
             connect_args={"server_settings": SERVER_SETTINGS},
         )
         db.sessionmaker = make_sessionmaker(db.engine, db.settings)
+    statements = StatementCount()
+    event.listen(db.engine.sync_engine, "connect", statements.on_connect)
     async with db.sessionmaker() as session:
         _, admin = await create_api_key(session, role=Role.admin, department_code=None)
         _, oper = await create_api_key(session, role=Role.operator, department_code="zhkh")
         await session.commit()
     app = create_app(db=db)
-    from sqlalchemy import event
-
     from app.main import freeze_startup_objects
 
     freeze_startup_objects()  # what the api's lifespan does after start-up
 
-    statements = StatementCount()
     event.listen(db.engine.sync_engine, "before_cursor_execute", statements)
     baseline_app.app.state.pool = await asyncpg.create_pool(pg.dsn(name), min_size=2, max_size=4)
     async with baseline_app.app.state.pool.acquire() as conn:

@@ -8,63 +8,34 @@ from typing import Any
 import asyncpg
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 
-from app.access.api_keys import Principal
+from app.access.api_keys import RESOLVE_SQL, Principal
+from app.db import SERVER_SETTINGS
 from app.models.common import Role
-from app.models.tickets import Applicant, Ticket
-from app.tickets.queries import TicketFilters, list_ticket_rows
+from app.tickets import pages, queries
+from app.tickets.queries import TicketFilters
 
 
-class _Capture:
-    """Stands in for the session: keeps the statements list_ticket_rows builds."""
-
-    def __init__(self) -> None:
-        self.statements: list[Any] = []
-
-    async def exec(self, stmt: Any) -> Any:
-        self.statements.append(stmt)
-
-        class _Empty:
-            def all(self) -> list[Any]:
-                return []
-
-        return _Empty()
-
-
-async def list_sql(
-    principal: Principal,
-    filters: TicketFilters,
-    *,
-    sort: str = "-created_at",
-    columns: set[str] | None = None,
-    window: int = 0,
+def list_sql(
+    principal: Principal, filters: TicketFilters, *, sort: str = "-created_at"
 ) -> tuple[str, list[Any]]:
-    """The SQL and parameters the API's list sends for these filters (first page, 50).
-
-    ``window``: a search page may take up to three queries (month, year, all); which one.
-
-    ``columns``: the ticket columns the database has (the model may be ahead of it while
-    others are mid-change); the plan does not depend on the select list.
-    """
-    capture = _Capture()
-    await list_ticket_rows(
-        capture,  # type: ignore[arg-type]
-        principal=principal,
-        filters=filters,
-        sort=sort,
-        limit=50,
-        cursor=None,
-        now=datetime.now(UTC),
+    """The SQL and parameters the API's list sends for these filters (first page, 50): the
+    one statement of app.tickets.pages, compiled by the app's own code."""
+    now = datetime.now(UTC)
+    params = queries.page_params(
+        principal=principal, filters=filters, sort=sort, limit=50, cursor=None, now=now
     )
-    stmt = capture.statements[window]
-    if columns is not None and not {c.name for c in Ticket.__table__.c} <= columns:  # type: ignore[attr-defined]
-        keep = [c for c in Ticket.__table__.c if c.name in columns]  # type: ignore[attr-defined]
-        stmt = stmt.with_only_columns(*keep, Applicant.__table__.c.id)  # type: ignore[attr-defined]
-    compiled = stmt.compile(
-        dialect=PGDialect_asyncpg(), compile_kwargs={"render_postcompile": True}
+    params["now"] = now
+    statement = pages.list_statement(
+        principal, filters, params, sort=sort, dialect=PGDialect_asyncpg()
     )
-    params = compiled.construct_params()
-    names = compiled.positiontup or []
-    return str(compiled), [params[n] for n in names]
+    return statement.sql, statement.args(params)
+
+
+def detail_sql(principal: Principal, ticket_id: int) -> tuple[str, list[Any]]:
+    """The ticket page's one statement."""
+    params = pages.detail_params(principal, ticket_id, datetime.now(UTC))
+    statement = pages.detail_statement(principal, PGDialect_asyncpg())
+    return statement.sql, statement.args(params)
 
 
 ADMIN = Principal(1, Role.admin, None, "bench")
@@ -77,47 +48,35 @@ def operator(department: str) -> Principal:
 LIST_CASES: dict[str, tuple[Principal, TicketFilters]] = {
     "list_admin_newest": (ADMIN, TicketFilters()),
     "list_dept_open": (operator("zhkh"), TicketFilters(status=["routed", "in_progress"])),
+    "list_dept_routed": (operator("zhkh"), TicketFilters(status=["routed"])),
     "list_dept_category": (operator("zhkh"), TicketFilters(category="heating")),
     "list_overdue": (ADMIN, TicketFilters(overdue=True)),
+    "list_dept_overdue": (operator("zhkh"), TicketFilters(overdue=True)),
     "search_common": (ADMIN, TicketFilters(q="отопление")),
     "search_rare": (ADMIN, TicketFilters(q="теплотрасса пар")),
+    "search_two_words": (ADMIN, TicketFilters(q="нет воды")),
     "search_dept": (operator("roads"), TicketFilters(q="яма")),
+    "search_dept_absent": (operator("zhkh"), TicketFilters(q="мусор")),
 }
 
 
 async def explain_all(dsn: str, extra: dict[str, tuple[str, list[Any]]] | None = None) -> str:
     """EXPLAIN (ANALYZE, BUFFERS) of each hot query, as one text report."""
-    queries: dict[str, tuple[str, list[Any]]] = {}
+    cases: dict[str, tuple[str, list[Any]]] = {}
     out = []
-    conn = await asyncpg.connect(dsn)
+    conn = await asyncpg.connect(dsn, server_settings=SERVER_SETTINGS)  # as the app's
     try:
-        columns = {
-            r[0]
-            for r in await conn.fetch(
-                "SELECT column_name FROM information_schema.columns WHERE table_name='tickets'"
-            )
-        }
         for name, (principal, filters) in LIST_CASES.items():
-            queries[name] = await list_sql(principal, filters, columns=columns)
-            if filters.q:  # the month window above; all time (no index order) here
-                queries[f"{name}_unbounded"] = await list_sql(
-                    principal, filters, columns=columns, window=1
-                )
-        queries["detail"] = ("SELECT * FROM tickets WHERE id = $1", [12345])
-        queries["api_key"] = ("SELECT * FROM api_keys WHERE key_hash = $1", ["0" * 64])
-        queries["metrics_counters"] = (
+            cases[name] = list_sql(principal, filters)
+        cases["detail"] = detail_sql(operator("zhkh"), 12345)
+        cases["api_key"] = (RESOLVE_SQL.format(param="$1"), ["0" * 64])
+        cases["metrics_counters"] = (
             "SELECT name, labels, sum(value) FROM metric_counters GROUP BY name, labels "
             "ORDER BY name, labels",
             [],
         )
-        queries["metrics_overdue"] = (
-            "SELECT department_code, count(*) FROM tickets "
-            "WHERE status IN ('new','routed','in_progress') AND resolution_due_at < now() "
-            "GROUP BY department_code ORDER BY department_code",
-            [],
-        )
-        queries.update(extra or {})
-        for name, (sql, params) in queries.items():
+        cases.update(extra or {})
+        for name, (sql, params) in cases.items():
             await conn.fetch(f"EXPLAIN ANALYZE {sql}", *params)  # warm the cache
             rows = await conn.fetch(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", *params)
             plan = "\n".join(r[0] for r in rows)

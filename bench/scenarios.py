@@ -101,6 +101,9 @@ async def seed_metric_counters(ctx: Context) -> None:
                 series.append(
                     ("appeals_tickets_open", encode_labels({"status": st, "department": d}))
                 )
+            # The sweeper's durable resolution overdue gauge (app.metrics.overdue).
+            overdue = {"department": d, "target": "resolution"}
+            series.append(("appeals_tickets_overdue", encode_labels(overdue)))
         # Answer times are by kind, city-wide (app/metrics/catalog.py).
         for kind in ("pos_message", "fz59_appeal", "social_post", "anonymous_report"):
             for hist in ("appeals_first_response_seconds", "appeals_resolution_seconds"):
@@ -288,6 +291,7 @@ async def http_suite(ctx: Context) -> dict[str, Any]:
         # Service time: one connection, no queueing (the "server p95").
         for key, base, file, pid in (
             ("baseline_select_c1", bbase, files["b_list"], bproc.proc.pid),
+            ("list_c1", abase, files["list"], aproc.proc.pid),
             ("list_filtered_c1", abase, files["filtered"], aproc.proc.pid),
             ("search_c1", abase, files["search"], aproc.proc.pid),
         ):
@@ -382,7 +386,7 @@ def table(report: dict[str, Any]) -> list[dict[str, Any]]:
         ("list_filtered", "list with filters rps"),
         ("search", "full-text search rps"),
     ):
-        add(f"{label} @N", rps(key), b_sel, _ratio(rps(key), b_sel), "≥ 0.7")
+        add(f"{label} @N", rps(key), b_sel, _ratio(rps(key), b_sel), "≥ 0.5")
         add(
             f"{label.replace(' rps', '')} p95 ms (32 conn)",
             f[key]["p95_ms"],
@@ -390,20 +394,25 @@ def table(report: dict[str, Any]) -> list[dict[str, Any]]:
             "-",
             "",
         )
-    for key, label in (("list_filtered_c1", "list with filters"), ("search_c1", "search")):
-        add(
-            f"{label} server p95 ms (1 conn)",
-            f[key]["p95_ms"],
-            f["baseline_select_c1"]["p95_ms"],
-            _ratio(f[key]["p95_ms"], f["baseline_select_c1"]["p95_ms"]),
-            "≤ 30 ms",
-        )
+    for key, label in (
+        ("list_c1", "list newest"),
+        ("list_filtered_c1", "list with filters"),
+        ("search_c1", "search"),
+    ):
+        if key in f:
+            add(
+                f"{label} server p95 ms (1 conn)",
+                f[key]["p95_ms"],
+                f["baseline_select_c1"]["p95_ms"],
+                _ratio(f[key]["p95_ms"], f["baseline_select_c1"]["p95_ms"]),
+                "≤ 15 ms",
+            )
     add(
         "ticket detail rps",
         rps("detail"),
         rps("baseline_item"),
         _ratio(rps("detail"), rps("baseline_item")),
-        "",
+        "≥ 0.5",
     )
     small, large = f.get("metrics_small", {}), f.get("metrics_large", {})
     if "median_ms" in large:

@@ -74,6 +74,7 @@ TICKET_COLUMNS = (
     "updated_at",
     "version",
     "search_text",
+    "resolution_overdue",
 )
 APPLICANT_COLUMNS = (
     "id",
@@ -315,6 +316,8 @@ class Generator:
             updated,
             len(events) - 1,
             search_document(text, address),  # the lemmas the app writes (app.tickets.search_text)
+            # in the overdue gauge, as the sweeper would have marked it (app.metrics.overdue)
+            status in ("new", "routed", "in_progress") and resolution_due < self.now,
         )
         return ticket, applicant, events
 

@@ -27,6 +27,9 @@ from tests.support.database import (
     server_url,
 )
 
+# Every test fails that writes into the work tree (screenshots go to build/).
+pytest_plugins = ("tests.support.tree_guard",)
+
 ROOT = Path(__file__).resolve().parent.parent
 CITY_CONFIG = ROOT / "config" / "city.example.yaml"
 

@@ -6,7 +6,18 @@ import re
 from typing import Any
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_PHONE = re.compile(r"(?<!\d)(?:\+7|8)[\s(-]*\d{3}[\s)-]*\d{3}[\s-]*\d{2}[\s-]*\d{2}(?!\d)")
+# A phone number in free text: 10 or 11 digits, spaces, dashes and brackets between them
+# («+7 (924) 555-12-34», «8 (42352) 2-11-43», «7-924-555-12-38», «9245551241»). Not after a
+# letter and a dash (SD-2026-000123), inside a decimal or a longer number; ``_is_phone`` then
+# keeps what is not a Russian number (a date, an account number, an amount of money).
+_PHONE_RUN = re.compile(
+    r"(?<![\w+/])(?<!\d[.,])(?<![A-Za-z\d]-)(?:\+\s?)?\(?\d"
+    r"(?:[ \t\u00a0()-]{0,3}\d){9,10}(?![\w.,/-]?\d)(?!\w)"
+)
+_THOUSANDS = re.compile(r"\d{1,3}(?:[ \u00a0]\d{3})+")  # 8 500 000 000: an amount
+_MONEY_AFTER = re.compile(r"\s*(?:руб|р\.|₽|коп|тыс|млн|млрд|rub|usd|eur|\$|€|%)", re.I)
+# After the country code (7, or the trunk 8) a Russian number's code starts with 3, 4, 8 or 9.
+_CODE_START = "3489"
 
 
 def mask_name(value: str | None) -> str | None:
@@ -35,8 +46,26 @@ def mask_address(value: str | None) -> str | None:
 
 
 def scrub_text(text: str) -> str:
-    """Replace e-mails and phone numbers inside free text (used by the log formatter)."""
-    return _PHONE.sub("[phone]", _EMAIL.sub("[email]", text))
+    """Replace e-mails and phone numbers inside free text: the one masking of text for logs,
+    the quarantine, purged tickets, Open311 and the digest."""
+    return _PHONE_RUN.sub(_phone_or_kept, _EMAIL.sub("[email]", text))
+
+
+def _phone_or_kept(match: re.Match[str]) -> str:
+    found = match.group(0)
+    return "[phone]" if _is_phone(found, match.string, match.end()) else found
+
+
+def _is_phone(found: str, text: str, end: int) -> bool:
+    """A Russian mobile or landline number: +7 or 7 or 8 and ten digits, or the ten digits
+    alone; not grouped by thousands and not followed by a currency (then it is money)."""
+    digits = re.sub(r"\D", "", found)
+    if len(digits) == 11:
+        prefixes = "7" if found.startswith("+") else "78"
+        ok = digits[0] in prefixes and digits[1] in _CODE_START
+    else:
+        ok = not found.startswith("+") and digits[0] in _CODE_START
+    return ok and not _THOUSANDS.fullmatch(found) and not _MONEY_AFTER.match(text, end)
 
 
 def mask_value(key: str | None, value: str) -> str | None:

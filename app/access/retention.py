@@ -69,12 +69,17 @@ async def count_purgeable(session: AsyncSession, *, retention_days: int, now: da
     return int((await session.exec(stmt)).one())
 
 
+UNREADABLE = b"null"
+
+
 def scrub_body(body: bytes) -> bytes | None:
-    """The raw body without the citizen's objects; None when nothing changes."""
+    """The raw body without the citizen's objects; None when nothing changes. A body that
+    cannot be read as JSON (not JSON, nested too deeply) cannot be scrubbed field by field,
+    so it is dropped whole: ``null``."""
     try:
         data = json.loads(body)
-    except (UnicodeDecodeError, ValueError):
-        return None
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return None if body == UNREADABLE else UNREADABLE
     if not isinstance(data, dict) or not any(data.get(k) is not None for k in PERSONAL_KEYS):
         return None
     for key in PERSONAL_KEYS:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import datetime
+from typing import NoReturn
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -11,6 +12,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.access.api_keys import Principal
+from app.access.login_lockout import Failures, UnknownLogins, count_failure, is_locked
 from app.access.sessions import end_user_sessions
 from app.errors import Conflict, NotFound, Unauthorized, ValidationFailed
 from app.models.common import Role
@@ -19,9 +21,6 @@ from app.models.users import ConsoleUser
 
 LOGIN = re.compile(r"^[a-z0-9._-]{2,64}$")
 MIN_PASSWORD = 10
-MAX_FAILURES = 5  # failed sign-ins within WINDOW lock the account for LOCKOUT
-WINDOW = timedelta(minutes=15)
-LOCKOUT = timedelta(minutes=15)
 _hasher = PasswordHasher()
 # Verified against when the login is unknown, so both paths cost one argon2 check.
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
@@ -79,36 +78,44 @@ async def get_active_user(session: AsyncSession, user_id: int) -> ConsoleUser | 
 
 
 async def sign_in(
-    session: AsyncSession, *, login: str, password: str, now: datetime
+    session: AsyncSession, *, login: str, password: str, now: datetime, unknown: UnknownLogins
 ) -> ConsoleUser:
-    """Check a login and password; count failures and lock after MAX_FAILURES in WINDOW."""
+    """Check a login and password; count failures and lock (``access.login_lockout``).
+
+    A login that names no enabled user is counted and locked the same way (in ``unknown``),
+    and every answer costs one argon2 check, so neither the answers nor their timing tell
+    which logins exist."""
     login = login.strip().lower()
     user = (
         await session.exec(select(ConsoleUser).where(ConsoleUser.login == login).with_for_update())
     ).first()
     if user is None or user.disabled_at is not None:
         _verify(_DUMMY_HASH, password)
-        raise Unauthorized("wrong login or password")
-    if user.locked_until is not None and user.locked_until > now:
-        raise AccountLocked("the account is locked after repeated failures; try later")
+        _refuse(unknown.entry(login, now), now)
+    if is_locked(user, now):
+        _verify(user.password_hash, password)  # as costly as any other answer
+        raise _locked()
     if not _verify(user.password_hash, password):
-        if user.first_failed_at is None or now - user.first_failed_at > WINDOW:
-            user.first_failed_at, user.failed_logins = now, 0
-        user.failed_logins += 1
-        locked = user.failed_logins >= MAX_FAILURES
-        if locked:
-            user.locked_until = now + LOCKOUT
-            user.failed_logins, user.first_failed_at = 0, None
+        locks = count_failure(user, now)
         await session.flush()
-        if locked:
-            raise AccountLocked("the account is locked after repeated failures; try later")
-        raise Unauthorized("wrong login or password")
+        raise _locked() if locks else Unauthorized("wrong login or password")
     user.failed_logins, user.first_failed_at, user.locked_until = 0, None, None
     user.last_login_at = now
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
     await session.flush()
     return user
+
+
+def _refuse(failures: Failures, now: datetime) -> NoReturn:
+    """The answer to a login that names no enabled user: what a user's wrong password gets."""
+    if is_locked(failures, now) or count_failure(failures, now):
+        raise _locked()
+    raise Unauthorized("wrong login or password")
+
+
+def _locked() -> AccountLocked:
+    return AccountLocked("the account is locked after repeated failures; try later")
 
 
 def _verify(password_hash: str, password: str) -> bool:

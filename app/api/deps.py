@@ -18,6 +18,7 @@ from app.errors import Forbidden, Unauthorized
 from app.models.common import Role
 
 _bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer apk_…`")
+bearer_scheme = _bearer  # declares the scheme in OpenAPI (the header is parsed by bearer_token)
 # RFC 6750 §2.1: the scheme, exactly one space, the token (token68 characters), nothing else.
 _BEARER = re.compile(r"Bearer ([A-Za-z0-9._~+/-]+=*)", re.IGNORECASE | re.ASCII)
 
@@ -49,12 +50,15 @@ SessionmakerDep = Annotated[async_sessionmaker[AsyncSession], Depends(get_sessio
 
 def bearer_token(request: Request) -> str | None:
     """The key from ``Authorization: Bearer <key>``; None without the header. Anything but the
-    scheme, one space and the key (two spaces, a trailing or non-breaking space, another
-    scheme) is a 401: the header is read as sent, never trimmed."""
-    header = request.headers.get("Authorization")
-    if header is None:
+    scheme (any case, RFC 9110 §11.1), one space and the key (two spaces, a trailing or
+    non-breaking space, another scheme) is a 401: the header is read as sent, never trimmed.
+    So is a second Authorization header: which one would count is not for the caller to guess."""
+    headers = request.headers.getlist("Authorization")
+    if not headers:
         return None
-    match = _BEARER.fullmatch(header)
+    if len(headers) > 1:
+        raise Unauthorized("send exactly one Authorization header")
+    match = _BEARER.fullmatch(headers[0])
     if match is None:
         raise Unauthorized("send the API key as 'Authorization: Bearer <key>' (one space)")
     return match.group(1)
@@ -67,7 +71,13 @@ async def get_principal(
 ) -> Principal:
     """The caller, read in the request's own session (no second transaction per request).
     ``_credentials`` only declares the scheme in OpenAPI; the header is parsed strictly here."""
-    principal = await authenticate(session, bearer_token(request))
+    cache = getattr(request.app.state, "key_cache", None)
+    principal = await authenticate(session, bearer_token(request), cache)
+    return admitted(request, principal)
+
+
+def admitted(request: Request, principal: Principal) -> Principal:
+    """The caller, counted by the per-key rate limiter (every authenticated request is)."""
     request.state.principal = principal
     limiter = getattr(request.app.state, "rate_limiter", None)
     if limiter is not None:
@@ -78,20 +88,28 @@ async def get_principal(
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
+def check_roles(principal: Principal, roles: tuple[Role, ...]) -> None:
+    """403 unless the principal has one of ``roles``."""
+    if principal.role not in roles:
+        raise Forbidden(
+            f"role '{principal.role}' may not do this; needs one of "
+            + ", ".join(r.value for r in roles)
+        )
+
+
 def require_roles(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:
     async def _check(principal: PrincipalDep) -> Principal:
-        if principal.role not in roles:
-            raise Forbidden(
-                f"role '{principal.role}' may not do this; needs one of "
-                + ", ".join(r.value for r in roles)
-            )
+        check_roles(principal, roles)
         return principal
 
     return _check
 
 
+STAFF = (Role.operator, Role.manager, Role.admin)
+
+
 AdminDep = Annotated[Principal, Depends(require_roles(Role.admin))]
-StaffDep = Annotated[Principal, Depends(require_roles(Role.operator, Role.manager, Role.admin))]
+StaffDep = Annotated[Principal, Depends(require_roles(*STAFF))]
 
 
 async def get_now(request: Request) -> datetime:

@@ -22,6 +22,7 @@ from app.cli import (
     serve,
     simulate,
     sla,
+    sstu,
     users,
     worker,
 )
@@ -46,6 +47,7 @@ cli.add_typer(quarantine.cli, name="quarantine")
 cli.add_typer(outbox.cli, name="outbox")
 cli.add_typer(routing.cli, name="routing")
 cli.add_typer(users.cli, name="users")
+cli.add_typer(sstu.cli, name="sstu")
 
 
 def main() -> None:

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 class SimulatedSource(StrEnum):
     feedback_platform = "feedback-platform"
     incident_management = "incident-management"
+    sstu = "sstu"  # ССТУ.РФ's upload endpoint: it only receives
 
 
 cli = typer.Typer()
@@ -28,7 +29,7 @@ cli = typer.Typer()
 @cli.command()
 def simulate(
     source: Annotated[
-        SimulatedSource, typer.Argument(help="feedback-platform or incident-management")
+        SimulatedSource, typer.Argument(help="feedback-platform, incident-management or sstu")
     ],
     target: Annotated[
         str | None, typer.Option(help="The hub's webhook URL to push to; none: serve only")
@@ -50,13 +51,20 @@ def simulate(
     count: Annotated[int, typer.Option(help="Items to push; 0 = forever")] = 0,
     seed: Annotated[int | None, typer.Option(help="Random seed for reproducible runs")] = None,
 ) -> None:
-    """Run a fake ПОС or IM: push realistic signed items and serve what the hub calls back.
+    """Run a fake ПОС or IM: push realistic signed items and serve what the hub calls back;
+    or a fake ССТУ.РФ upload endpoint (`sstu`, token: APPEALS_SSTU_TOKEN), which only receives.
 
     Example: appeals simulate feedback-platform --port 9101 --rate 2 --secret whsec_…
     --target http://127.0.0.1:8000/api/v1/webhooks/feedback-platform
     """
     # lazy: the fake sources load fastapi and httpx, 0.4 s on every `appeals` start
     from app.tools.simulators import feedback_platform, incident_management
+    from app.tools.simulators import sstu as sstu_simulator
+
+    if source == SimulatedSource.sstu:
+        sstu_app, _ = sstu_simulator.build_app(token=get_settings().sstu_token)
+        uvicorn.run(sstu_app, host=host, port=port, log_level="warning", log_config=None)
+        return
 
     pos = source == SimulatedSource.feedback_platform
     if target is None and hub:

@@ -24,12 +24,22 @@ from app.console.forms import (
     RejectForm,
     ReturnForm,
     RouteForm,
+    SstuRows,
 )
 from app.dedup import actions as duplicates
-from app.errors import AppError, NotFound
+from app.errors import (
+    AppError,
+    Conflict,
+    Forbidden,
+    IllegalTransition,
+    NotFound,
+    PreconditionFailed,
+    ValidationFailed,
+)
 from app.models.common import Status
 from app.routing import rerouting
 from app.sla import extension as sla_actions
+from app.sstu import service as sstu
 from app.tickets import actions as ticket_actions
 
 router = APIRouter(
@@ -39,11 +49,21 @@ router = APIRouter(
 )
 
 
-def _why(exc: Exception) -> str:
+def _why(exc: Exception) -> dict[str, str]:
+    """The redirect's ``error`` code and ``field`` names: the page shows fixed texts for them
+    (``labels.error_message``), never words carried in the URL."""
     if isinstance(exc, ValidationError):
-        fields = ", ".join(str(e["loc"][-1]) for e in exc.errors() if e.get("loc"))
-        return f"Проверьте поля формы: {fields}."
-    return f"Не получилось: {getattr(exc, 'detail', str(exc))}"
+        fields = [str(e["loc"][-1]) for e in exc.errors() if e.get("loc")]
+        return {"error": "form", "field": ",".join(fields)}
+    if isinstance(exc, ValidationFailed):
+        return {"error": "form", "field": str(exc.extra.get("field") or "")}
+    if isinstance(exc, IllegalTransition):
+        return {"error": "transition"}
+    if isinstance(exc, Conflict | PreconditionFailed):
+        return {"error": "conflict"}
+    if isinstance(exc, Forbidden):
+        return {"error": "forbidden"}
+    return {"error": "failed"}
 
 
 async def _run(
@@ -62,7 +82,7 @@ async def _run(
         return not_found_page(request, console)
     except (AppError, ValidationError) as exc:
         await session.rollback()
-        return back_to(page, error=_why(exc)[:480])
+        return back_to(page, **_why(exc))
     return back_to(page, done=done)
 
 
@@ -128,6 +148,7 @@ async def answer(
     now: NowDep,
 ) -> Response:
     async def work() -> object:
+        await _store_sstu(session, ticket_id, data, console, now)
         return await ticket_actions.add_answer(
             session, ticket_id, data.request(), principal=console.principal, now=now
         )
@@ -145,11 +166,22 @@ async def reject(
     now: NowDep,
 ) -> Response:
     async def work() -> object:
+        await _store_sstu(session, ticket_id, data, console, now)
         return await ticket_actions.transition_ticket(
             session, ticket_id, data.request(), principal=console.principal, if_match=None, now=now
         )
 
     return await _run(request, session, console, ticket_id, "rejected", work)
+
+
+async def _store_sstu(
+    session: AsyncSession, ticket_id: int, data: SstuRows, console: Any, now: Any
+) -> None:
+    """The 59-ФЗ appeal's questions and outcomes the form carries, stored before the answer or
+    rejection that needs them (one transaction: a refusal of either stores nothing)."""
+    update = data.sstu_update()
+    if update is not None:
+        await sstu.update_appeal(session, ticket_id, update, principal=console.principal, now=now)
 
 
 @router.post("/return")
@@ -233,5 +265,5 @@ async def _back_to_triage(
         await work()
     except (AppError, ValidationError) as exc:
         await session.rollback()
-        return back_to("/console/triage", error=_why(exc)[:480])
+        return back_to("/console/triage", **_why(exc))
     return back_to("/console/triage", done=done)

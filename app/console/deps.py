@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -21,9 +21,7 @@ from app.console import labels
 from app.console.session import CSRF_FIELD, csrf_ok, session_token
 from app.console.timefmt import deadline_state, local_time
 from app.directory import service as directory
-from app.errors import NotFound
 from app.models.common import Role
-from app.models.directory import Department
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 templates.env.globals.update(labels=labels, csrf_field=CSRF_FIELD)
@@ -46,6 +44,7 @@ class UserView:
     name: str
     role: str
     department_code: str | None
+    department_name: str | None = None
 
 
 @dataclass
@@ -58,6 +57,8 @@ class Console:
     settings: Settings
     can_triage: bool = False
     in_triage: bool = False  # works in the triage department (admins see all anyway)
+    # Every department's name by code: pages show names, never codes.
+    department_names: dict[str, str] = field(default_factory=dict)
 
     @property
     def viewer(self) -> Viewer:
@@ -81,17 +82,22 @@ async def current_console(request: Request, session: SessionDep, now: NowDep) ->
     user = await get_active_user(session, live.user_id)
     if user is None:
         raise LoginRequired
-    try:
-        department: Department | None = await directory.get_department(
-            session, user.department_code or ""
-        )
-    except NotFound:
-        department = None
+    departments = await directory.list_departments(session)
+    department = next((d for d in departments if d.code == user.department_code), None)
     in_triage = bool(department and department.is_triage)
     assert user.id is not None
-    view = UserView(user.id, user.login, user.name, user.role, user.department_code)
+    view = UserView(
+        user.id,
+        user.login,
+        user.name,
+        user.role,
+        user.department_code,
+        department.name if department else None,
+    )
     can_triage = user.role == Role.admin or in_triage
-    return Console(view, principal_for(user), live.csrf, settings, can_triage, in_triage)
+    console = Console(view, principal_for(user), live.csrf, settings, can_triage, in_triage)
+    console.department_names = {d.code: d.name for d in departments}
+    return console
 
 
 ConsoleDep = Annotated[Console, Depends(current_console)]

@@ -14,10 +14,12 @@ from typing import Annotated
 from pydantic import BaseModel, BeforeValidator, Field
 
 from app.console.session import CSRF_FIELD
+from app.console.sstu_panel import update_from_form
 from app.models.common import Status
 from app.models.routing import MergeRequest, ReturnRequest, RouteRequest
 from app.models.schemas import AnswerCreate, TransitionRequest
 from app.models.sla import ExtensionRequest
+from app.models.sstu import SstuAppealUpdate
 
 
 def _trimmed(value: object) -> str | None:
@@ -38,6 +40,38 @@ Raw = Annotated[str | None, BeforeValidator(_as_sent)]
 """As sent; not text is None."""
 
 
+def _texts(value: object) -> list[str]:
+    items = value if isinstance(value, list) else [value]
+    return [v.strip() if isinstance(v, str) else "" for v in items if v is not None]
+
+
+Texts = Annotated[list[str], BeforeValidator(_texts)]
+"""A repeated field's values, trimmed, in order (one per row of the form)."""
+
+
+class SstuRows(BaseModel):
+    """A 59-ФЗ appeal's questions for ССТУ.РФ, one row each (``_sstu_fields.html``)."""
+
+    q_code: Texts = Field(default_factory=list)
+    q_status: Texts = Field(default_factory=list)
+    q_actions: Texts = Field(default_factory=list)
+    q_ground: Texts = Field(default_factory=list)
+    t_to: Texts = Field(default_factory=list)
+    t_date: Texts = Field(default_factory=list)
+    t_number: Texts = Field(default_factory=list)
+
+    def sstu_update(self) -> SstuAppealUpdate | None:
+        return update_from_form(
+            self.q_code,
+            self.q_status,
+            self.q_actions,
+            self.q_ground,
+            self.t_to,
+            self.t_date,
+            self.t_number,
+        )
+
+
 class LoginForm(BaseModel):
     """Sign-in: login and password as typed, and the page's CSRF token."""
 
@@ -55,8 +89,9 @@ class ReasonForm(BaseModel):
         return TransitionRequest(to=to, reason=self.reason)
 
 
-class AnswerForm(BaseModel):
-    """The answer to the citizen and its kind (final unless said)."""
+class AnswerForm(SstuRows):
+    """The answer to the citizen and its kind (final unless said); a 59-ФЗ appeal's
+    questions with their outcomes."""
 
     text: Text = None
     kind: Text = None
@@ -65,8 +100,9 @@ class AnswerForm(BaseModel):
         return AnswerCreate(text=self.text or "", kind=self.kind or "final")  # type: ignore[arg-type]
 
 
-class RejectForm(BaseModel):
-    """Refuse: why, and where the citizen should turn instead."""
+class RejectForm(SstuRows):
+    """Refuse: why, and where the citizen should turn instead; a 59-ФЗ appeal's questions
+    with their outcomes (transferred, left without an answer)."""
 
     reason: Text = None
     redirect_to: Text = None

@@ -38,6 +38,7 @@ EVENT = {
     "deadlines": "сроки",
     "delivery_attempt": "доставка ответа",
     "duplicate_dismissed": "не дубликат",
+    "sstu_questions": "вопросы для ССТУ.РФ",
 }
 DONE = {
     "taken": "Обращение взято в работу.",
@@ -50,3 +51,54 @@ DONE = {
     "merged": "Обращение объединено с основным как дубликат.",
 }
 ROLE = {"operator": "оператор", "manager": "руководитель", "admin": "администратор"}
+# What went wrong, by the code a failed form redirects with (`?error=<code>&field=<names>`):
+# the page shows only these fixed texts, so a crafted link cannot put words on it.
+ERROR = {
+    "form": "Проверьте поля формы.",
+    "transition": "Это действие недоступно в нынешнем статусе обращения.",
+    "conflict": "Не получилось: обращение уже изменилось или действие уже сделано. "
+    "Обновите страницу.",
+    "forbidden": "Это действие вам недоступно.",
+    "failed": "Не получилось выполнить действие.",
+}
+FIELD = {
+    "text": "текст ответа",
+    "kind": "вид ответа",
+    "reason": "причина",
+    "redirect_to": "куда обратиться",
+    "department": "отдел",
+    "days": "на сколько дней продлить",
+    "into": "номер основного обращения",
+    "sstu": "результат рассмотрения для ССТУ.РФ (код и итог каждого вопроса)",
+    "code": "код вопроса по классификатору",
+    "status": "результат рассмотрения",
+    "date": "дата направления",
+    "number": "исходящий номер",
+}
+
+
+def error_message(code: str, fields: str = "") -> str | None:
+    """The fixed text for an error code (None for a code the console never sends), naming
+    the form's known fields among ``fields`` (comma-separated)."""
+    message = ERROR.get(code)
+    named = [FIELD[f] for f in dict.fromkeys(fields.split(",")) if f in FIELD]
+    if message is None or not named:
+        return message
+    return f"{message[:-1]}: {', '.join(named)}."
+
+
+# TicketAnswer.delivery_status: where the answer is on its way back to the citizen's source.
+DELIVERY = {
+    "stored": "сохранён (источнику не отправляется)",
+    "queued": "в очереди на отправку",
+    "retrying": "отправка повторится",
+    "delivered": "доставлен в источник",
+    "failed": "не доставлен",
+    "in_source": "дан в источнике",
+}
+# The outcome of one delivery attempt on the timeline (app.outbox.policy.Outcome).
+DELIVERY_OUTCOME = {
+    "sent": "доставлено",
+    "retry": "не удалось, будет повтор",
+    "dead": "не доставлено",
+}

@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
+from app.access.login_lockout import UnknownLogins
 from app.console import actions, routes
 from app.console.deps import CsrfRefused, LoginRequired, render, settings_of
 from app.console.session import clear_session
@@ -15,6 +16,7 @@ from app.console.session import clear_session
 
 def install(app: FastAPI) -> None:
     """Mount the console's routes, static files and its two error pages on ``app``."""
+    app.state.unknown_logins = UnknownLogins()  # failed sign-ins of logins that name no one
     app.include_router(routes.router)
     app.include_router(actions.router)
     app.mount(

@@ -13,6 +13,7 @@ from app.access.sessions import SessionLimits, end_session, start_session
 from app.access.users import AccountLocked, sign_in
 from app.access.visibility import sees
 from app.api.deps import NowDep, RowId, SessionDep
+from app.console import labels, sstu_panel
 from app.console.deps import (
     Console,
     ConsoleDep,
@@ -70,7 +71,13 @@ async def login(
         raise CsrfRefused
     login_name, password = data.login, data.password
     try:
-        user = await sign_in(session, login=login_name, password=password, now=now)
+        user = await sign_in(
+            session,
+            login=login_name,
+            password=password,
+            now=now,
+            unknown=request.app.state.unknown_logins,
+        )
     except AccountLocked:
         error, status = "Слишком много неудачных попыток. Вход временно заблокирован.", 429
     except Unauthorized:
@@ -169,7 +176,8 @@ async def ticket_page(
     console: ConsoleDep,
     now: NowDep,
     done: Annotated[str, Query(max_length=32)] = "",
-    error: Annotated[str, Query(max_length=500)] = "",
+    error: Annotated[str, Query(max_length=32)] = "",
+    field: Annotated[str, Query(max_length=200)] = "",
 ) -> Response:
     principal = console.principal
     try:
@@ -198,7 +206,8 @@ async def ticket_page(
             "status": Status(ticket.status),
             "open": Status(ticket.status) in OPEN_STATUSES,
             "done": done,
-            "error": error,
+            "error": labels.error_message(error, field),
+            "sstu": await sstu_panel.panel(session, ticket),
         },
         console=console,
         now=now,
@@ -212,6 +221,9 @@ async def triage(
     console: ConsoleDep,
     now: NowDep,
     cursor: Annotated[str, Query(max_length=500)] = "",
+    done: Annotated[str, Query(max_length=32)] = "",
+    error: Annotated[str, Query(max_length=32)] = "",
+    field: Annotated[str, Query(max_length=200)] = "",
 ) -> Response:
     triage_dept = await directory.triage_department(session)
     principal = console.principal
@@ -241,6 +253,8 @@ async def triage(
             "next_cursor": next_cursor,
             "departments": [d for d in departments if d.active and not d.is_triage],
             "names": {d.code: d.name for d in departments},
+            "done": done,
+            "error": labels.error_message(error, field),
         },
         console=console,
         now=now,

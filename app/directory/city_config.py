@@ -32,6 +32,8 @@ class CategorySpec(BaseModel):
     parent: str | None = None
     fallback: bool = False
     mappings: dict[Source, list[str]] = Field(default_factory=dict)
+    # The default ССТУ.РФ question of its appeals (app.sstu.classifier applies it).
+    sstu_question: str | None = Field(default=None, pattern=r"^\d{4}\.\d{4}\.\d{4}\.\d{4}$")
 
 
 class DistrictSpec(BaseModel):
@@ -49,6 +51,8 @@ class CityConfig(BaseModel):
     departments: list[DepartmentSpec]
     categories: list[CategorySpec]
     districts: list[DistrictSpec] = Field(default_factory=list)
+    # Where the file was read from: sections may name other files relative to it.
+    base_dir: Path | None = Field(default=None, exclude=True)
 
     @model_validator(mode="after")
     def _consistent(self) -> CityConfig:
@@ -79,7 +83,9 @@ def read_city_config(path: Path) -> CityConfig:
     """Parse and validate the YAML file (a 422-style error names what is wrong)."""
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-        return CityConfig.model_validate(raw)
+        config = CityConfig.model_validate(raw)
+        config.base_dir = path.parent
+        return config
     except (yaml.YAMLError, ValidationError) as exc:
         raise ValidationFailed(f"{path}: {exc}") from exc
 

@@ -15,11 +15,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.directory.city_config import CityConfig, apply_directory
 from app.routing.admin import apply_config_rules
 from app.sla.policies import apply_config_section as apply_sla_policies
+from app.sstu.classifier import apply_config_section as apply_sstu
 
 SectionApplier = Callable[[AsyncSession, CityConfig], Awaitable[dict[str, int]]]
 
-# After the directory tables, which the sections refer to: ``routing_rules:``, ``sla_policies:``.
-SECTIONS: tuple[SectionApplier, ...] = (apply_config_rules, apply_sla_policies)
+# After the directory tables, which the sections refer to: ``routing_rules:``, ``sla_policies:``,
+# ``sstu:`` (with the categories' ``sstu_question``).
+SECTIONS: tuple[SectionApplier, ...] = (apply_config_rules, apply_sla_policies, apply_sstu)
 
 
 async def apply_city_config(session: AsyncSession, config: CityConfig) -> dict[str, int]:

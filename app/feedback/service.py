@@ -16,7 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.access.api_keys import Principal
 from app.config import settings_of
 from app.errors import Forbidden, ValidationFailed
-from app.metrics import catalog
+from app.metrics import catalog, rated_answers
 from app.metrics import store as metrics_store
 from app.models.common import Role, Status
 from app.models.drafts import FeedbackDraft
@@ -142,6 +142,7 @@ async def _store_row(
         row.source_value, row.score, row.sentiment = value, score, sentiment.value
         row.updated_at = now
         return row, True
+    await rated_answers.on_first_rating(session, ticket)
     row = TicketFeedback(
         ticket_id=ticket.id,
         answer_id=answer.id if answer is not None else None,

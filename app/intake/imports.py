@@ -151,10 +151,16 @@ def _unreadable(exc: BaseException, *, row: int | None) -> ValidationFailed:
     """A cell openpyxl cannot read though its XML is well-formed (a number cell holding letters,
     a shared string that is not there): the import stops at it, naming the row. The checks
     before reading catch what is malformed; this is the backstop for what is merely wrong."""
-    where = f"row {row}" if row is not None else "the header rows"
+    if row is None:
+        where, after = "the header rows", "nothing was imported"
+    else:
+        where = f"row {row}"
+        after = (
+            "the import stopped there, rows before it were imported — fix the file and import "
+            "it again (what is stored is skipped)"
+        )
     return ValidationFailed(
-        f"the file is corrupt: a cell of {where} cannot be read ({type(exc).__name__}); rows "
-        "before it were imported — fix the file and import it again (what is stored is skipped)",
+        f"the file is corrupt: a cell of {where} cannot be read ({type(exc).__name__}); {after}",
         field="file",
         cause="corrupt",
         row=row,

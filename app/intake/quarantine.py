@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import math
+import re
 from datetime import datetime
 from typing import Any
 
@@ -10,7 +12,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.access.audit import record_access
-from app.access.personal_data import mask_document
+from app.access.personal_data import mask_document, scrub_text
 from app.config import Settings
 from app.connectors.base import ConnectorPayloadError
 from app.connectors.registry import inbound_connector, personal_data_keys
@@ -20,21 +22,61 @@ from app.intake.ingestion import IngestResult, ingest_draft
 from app.models.inbound import DeliveryOutcome, DeliveryPublic, InboundDelivery
 from app.models.pagination import decode_cursor, encode_cursor
 
+# A lone UTF-16 half (`"\ud800"` in the JSON) is a str in Python but not UTF-8: shown as U+FFFD.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_MAX_INT_DIGITS = 4000  # Python refuses to turn longer digit strings into int (and back)
+
+
+def _int(literal: str) -> int | str:
+    """A JSON integer; one too long for Python's int is shown as its digits (a string)."""
+    return int(literal) if len(literal) <= _MAX_INT_DIGITS else literal
+
+
+def _float(literal: str) -> float | str:
+    """A JSON number; one beyond a float (1e400) is shown as written (a string), never as
+    ``Infinity``, which is not JSON."""
+    value = float(literal)
+    return value if math.isfinite(value) else literal
+
 
 def masked_body(row: InboundDelivery) -> tuple[str | None, str | None]:
     """The body with the source's personal data masked, or None and why it cannot be shown:
     not JSON (nothing in it can be told apart), or nested too deeply to walk. The raw body is
     for ``read_raw_body`` only; replay works from the stored bytes either way."""
     try:
-        document = json.loads(row.body)
-        return (
-            json.dumps(mask_document(document, personal_data_keys(row.source)), ensure_ascii=False),
-            None,
-        )
+        document = json.loads(row.body, parse_int=_int, parse_float=_float, parse_constant=str)
+        masked = mask_document(document, personal_data_keys(row.source))
+        return _LONE_SURROGATE.sub("\ufffd", json.dumps(masked, ensure_ascii=False)), None
     except RecursionError:  # `[` × 50 000: every walk of it, loads included, runs out of stack
         return None, "not displayable: the JSON is nested too deeply"
     except ValueError:  # not UTF-8 or not JSON
         return None, "not displayable: the body is not JSON"
+
+
+# Headers whose values are shown (e-mails and phones in them masked): enough to diagnose a
+# delivery. Any other header may carry whatever the sender put there (X-Applicant: a name and
+# a phone), so only its name is shown; the raw values stay in the database.
+SHOWN_HEADERS = frozenset(
+    {
+        "accept",
+        "accept-encoding",
+        "content-encoding",
+        "content-length",
+        "content-type",
+        "host",
+        "user-agent",
+        "webhook-id",
+        "webhook-timestamp",
+    }
+)
+
+
+def masked_headers(headers: dict[str, Any]) -> dict[str, str]:
+    """The archived headers as admins see them: allow-listed values masked, the rest hidden."""
+    return {
+        name: scrub_text(str(value)) if name in SHOWN_HEADERS else "***"
+        for name, value in headers.items()
+    }
 
 
 def delivery_public(row: InboundDelivery) -> DeliveryPublic:
@@ -50,7 +92,7 @@ def delivery_public(row: InboundDelivery) -> DeliveryPublic:
         outcome=row.outcome,
         error_detail=row.error_detail,
         errors=row.errors,
-        headers=row.headers,
+        headers=masked_headers(row.headers),
         body=body,
         body_unavailable=unavailable,
         ticket_id=row.ticket_id,

@@ -5,9 +5,10 @@ openpyxl reads a worksheet lazily, row by row, so XML it cannot parse — a char
 surface in the middle of an import, after the earlier batches were committed. ``check_workbook``
 streams every worksheet and the shared strings through expat (the parser under openpyxl's
 ElementTree, so it refuses exactly what openpyxl would) with no handlers at all, which keeps it
-cheap: about a second for the 44 MB of sheet XML of a 50 000-row export, against some twenty
-for openpyxl to read the same rows. A refused file is a 422 naming the sheet, the row and cell
-when they can be told, and the cause; nothing was imported.
+cheap: 0.34 s for the 44 MB of sheet XML of a 50 000-row export, where openpyxl takes 8.3 s
+only to read those rows and the import some 15 ms a row (measured 2026-11-30, loaded 2-core
+machine). A refused file is a 422 naming the sheet, the row and cell when they can be told,
+and the cause; nothing was imported.
 """
 
 from __future__ import annotations
@@ -97,7 +98,7 @@ def _corrupt(detail: str, cause: str = "corrupt") -> ValidationFailed:
 
 
 def _cause(window: bytes, offset: int, code: int | None) -> tuple[str, str]:
-    """("encoding" | "markup", what is wrong at ``offset``), in words and code points only."""
+    """("encoding" | "corrupt", what is wrong at ``offset``), in words and code points only."""
     if code == _BAD_CHAR_REF:
         ref = _CHAR_REF.match(window, offset)
         shown = ref.group().decode("ascii") if ref else "&#…;"
@@ -112,7 +113,7 @@ def _cause(window: bytes, offset: int, code: int | None) -> tuple[str, str]:
         if char in "\ufffe\uffff":
             return "encoding", f"a character XML forbids (U+{ord(char):04X})"
     reason = expat.ErrorString(code) if code is not None else "not well-formed"
-    return "markup", f"broken XML ({reason})"
+    return "corrupt", f"broken XML ({reason})"
 
 
 def _utf8_char(data: bytes) -> str | None:
@@ -150,14 +151,13 @@ def _sheet_titles(archive: zipfile.ZipFile) -> dict[str, str]:
         rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
     except (KeyError, ElementTree.ParseError, *_UNPACK_ERRORS):
         return {}
-    targets = {}
+    targets: dict[str | None, str] = {}
     for rel in rels:
         target = rel.get("Target", "")
-        path = target.lstrip("/") if target.startswith("/") else "xl/" + target
-        targets[rel.get("Id")] = path
-    titles = {}
+        targets[rel.get("Id")] = target.lstrip("/") if target.startswith("/") else "xl/" + target
+    titles: dict[str, str] = {}
     for sheet in book.iter(f"{main}sheet"):
-        path = targets.get(sheet.get(f"{rel_ns}id"))
-        if path is not None:
-            titles[path] = sheet.get("name", "")
+        found = targets.get(sheet.get(f"{rel_ns}id"))
+        if found is not None:
+            titles[found] = sheet.get("name", "")
     return titles

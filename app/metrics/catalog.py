@@ -82,6 +82,16 @@ CITIZEN_FEEDBACK = Family(
     "Citizens' ratings of answers, by source, department and sentiment.",
     ("source", "department", "sentiment"),
 )
+# A ticket counts once, the moment it first has both a final answer and a citizen's rating
+# (whichever came second; app/metrics/rated_answers.py): rated answers / final answers
+# (``appeals_resolution_seconds_count``, also once per ticket, by kind) is the rated share.
+ANSWERS_RATED = Family(
+    "appeals_answers_rated_total",
+    "counter",
+    "Tickets with a final answer and a citizen's rating, counted once when both first exist, "
+    "by kind.",
+    ("kind",),
+)
 # A signed counter in the store, moved by the ticket ORM hook (app/metrics/ticket_series.py).
 TICKETS_OPEN = Family(
     "appeals_tickets_open",
@@ -177,6 +187,29 @@ DEPARTMENT_INFO = Family(
     ("department", "name"),
     where="scrape",
 )
+# Russian names of the codes that are not departments (app/metrics/names.py), joined like
+# appeals_department_info by the alerts.
+SOURCE_INFO = Family(
+    "appeals_source_info",
+    "gauge",
+    "1 for every source of appeals, with its Russian name (join it for alert texts).",
+    ("source", "name"),
+    where="scrape",
+)
+OUTBOX_TARGET_INFO = Family(
+    "appeals_outbox_target_info",
+    "gauge",
+    "1 for every outbox target, with its Russian name (join it for alert texts).",
+    ("target", "name"),
+    where="scrape",
+)
+CONNECTOR_INFO = Family(
+    "appeals_connector_info",
+    "gauge",
+    "1 for every connector, with its Russian name (join it for alert texts).",
+    ("connector", "name"),
+    where="scrape",
+)
 OUTBOX_BACKLOG = Family(
     "appeals_outbox_backlog_messages",
     "gauge",
@@ -194,14 +227,14 @@ OUTBOX_OLDEST_AGE = Family(
 CONNECTOR_LAST_SUCCESS = Family(
     "appeals_connector_last_success_timestamp_seconds",
     "gauge",
-    "Unix time of the connector's last success.",
+    "Unix time of the connector's last success; 0 for a known connector that never succeeded.",
     ("connector",),
     where="scrape",
 )
 CONNECTOR_LAST_FAILURE = Family(
     "appeals_connector_last_failure_timestamp_seconds",
     "gauge",
-    "Unix time of the connector's last failure.",
+    "Unix time of the connector's last failure; 0 for a known connector that never failed.",
     ("connector",),
     where="scrape",
 )
@@ -220,6 +253,7 @@ FAMILIES: tuple[Family, ...] = (
     TICKETS_REROUTED,
     TICKETS_BOUNCING,
     CITIZEN_FEEDBACK,
+    ANSWERS_RATED,
     TICKETS_OPEN,
     FIRST_RESPONSE,
     RESOLUTION,
@@ -233,6 +267,9 @@ FAMILIES: tuple[Family, ...] = (
     CONNECTOR_FAILURES,
     TICKETS_OVERDUE,
     DEPARTMENT_INFO,
+    SOURCE_INFO,
+    OUTBOX_TARGET_INFO,
+    CONNECTOR_INFO,
     OUTBOX_BACKLOG,
     OUTBOX_OLDEST_AGE,
     CONNECTOR_LAST_SUCCESS,

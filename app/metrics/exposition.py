@@ -1,9 +1,10 @@
 """The business scrape: read the rows one scrape exposes, render them with ``prometheus_client``.
 
 Everything read here comes from small tables whose size depends on label sets, not on tickets:
-``metric_counters`` (sharded counters, histograms, the signed open-tickets gauge and the
-worker's overdue snapshot, summed at read), ``connector_health`` (one row per connector),
-``departments``, and the overdue open tickets through the partial index ``ix_tickets_open_due``.
+``metric_counters`` (sharded counters, histograms, the signed open-tickets and resolution
+overdue gauges, the worker's overdue snapshot, summed at read), ``connector_health`` (one row
+per connector) and ``departments``: no ticket is counted at scrape time. The names of sources,
+outbox targets and connectors are constant info series (``app.metrics.names``).
 Gauges another domain reads itself (the outbox backlog, ``app.outbox.gauges``) are handed in by
 the face as ``extra`` rows. Every known label set without a row is added at 0
 (``app.metrics.label_sets``), so ``increase()`` sees each first event.
@@ -19,7 +20,7 @@ from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4, generate_late
 from sqlalchemy import text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.metrics import catalog, label_sets
+from app.metrics import catalog, label_sets, names
 from app.metrics import store as metrics_store
 from app.metrics.collector import BusinessCollector, Row
 
@@ -37,8 +38,8 @@ async def read_rows(
     rows = [
         *stored,
         *_department_info(departments),
+        *names.info_rows(),
         *await _connector_times(session),
-        *await _overdue(session, now=now),
         *extra,
     ]
     return [*rows, *label_sets.zero_rows(rows, active)]
@@ -78,24 +79,3 @@ async def _connector_times(session: AsyncSession) -> list[Row]:
             if at is not None:
                 out.append((family.name, {"connector": connector}, at.timestamp()))
     return out
-
-
-async def _overdue(session: AsyncSession, *, now: datetime) -> list[Row]:
-    """Running tickets past their resolution deadline, by department (target="resolution");
-    the other targets are the worker's snapshot (``app.metrics.snapshots``)."""
-    # Served by the partial index ix_tickets_open_due: touches only overdue open tickets.
-    # On-hold tickets are left out: their clock is paused and the deadline moves on resume.
-    counts = dict(
-        await _rows(
-            session,
-            "SELECT department_code, count(*) FROM tickets "
-            "WHERE status IN ('new','routed','in_progress') "
-            "AND resolution_due_at < :now GROUP BY department_code ORDER BY department_code",
-            now=now,
-        )
-    )
-    name = catalog.TICKETS_OVERDUE.name
-    return [
-        (name, {"department": code, "target": "resolution"}, float(count))
-        for code, count in sorted(counts.items())
-    ]

@@ -11,6 +11,10 @@ The value sets are the bounded ones the writers use (enums where the models have
 writers' own codes otherwise; ``tests/unit/test_metric_label_sets.py`` holds them to the code).
 A value not listed (a new reason code) still counts, but its first event is invisible to
 ``increase()``: list it here. Left out on purpose: re-routing pairs (departments², no panel).
+
+The connectors' last success and last failure times are gauges, exposed at 0 ("never") for every
+known connector: a connector that never succeeded but failed has a series for the panel
+«Время с последнего успеха коннектора» and the alert ``AppealsConnectorStale`` to see.
 """
 
 from __future__ import annotations
@@ -76,6 +80,7 @@ CONNECTOR_REASONS: dict[str, tuple[str, ...]] = {
     "incident_management.answers": _RELAY_REASONS,
     "telegram": _RELAY_REASONS,
     "department_webhook": _RELAY_REASONS,
+    "sstu.upload": _RELAY_REASONS,  # app.connectors.sstu.outbound.HEALTH_NAME
 }
 KINDS = tuple(k.value for k in Kind)
 
@@ -85,6 +90,7 @@ _PRODUCTS: tuple[tuple[Family, tuple[object, ...]], ...] = (
     (catalog.TICKETS_ROUTED, (DEPARTMENT, ROUTING_METHODS)),
     (catalog.TICKETS_BOUNCING, (DEPARTMENT,)),
     (catalog.CITIZEN_FEEDBACK, (FEEDBACK_SOURCES, DEPARTMENT, SENTIMENTS)),
+    (catalog.ANSWERS_RATED, (KINDS,)),
     (catalog.TICKETS_OPEN, (tuple(sorted(s.value for s in OPEN_STATUSES)), DEPARTMENT)),
     (catalog.SLA_AT_RISK, (DEPARTMENT, AT_RISK_TARGETS)),
     (catalog.SLA_BREACHES, (DEPARTMENT, catalog.SLA_TARGETS)),
@@ -109,6 +115,9 @@ def known(departments: Sequence[str]) -> Iterable[tuple[Family, dict[str, str]]]
     for connector, reasons in CONNECTOR_REASONS.items():
         for reason in reasons:
             yield catalog.CONNECTOR_FAILURES, {"connector": connector, "reason": reason}
+        # 0 = never: a connector that has only ever failed is seen by the panel and the alert.
+        yield catalog.CONNECTOR_LAST_SUCCESS, {"connector": connector}
+        yield catalog.CONNECTOR_LAST_FAILURE, {"connector": connector}
 
 
 def _key(labels: Mapping[str, str]) -> tuple[tuple[str, str], ...]:

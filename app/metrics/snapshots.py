@@ -5,9 +5,9 @@ its deadline: IM's 4 and 9 working hours) and ``{target="registration"}`` (open 
 not registered by their due date) need a pass over the open tickets, which no index turns into
 an index-only count. The worker's ``metrics_fold`` loop makes that pass every minute and stores
 the counts as gauge rows of ``metric_counters`` (shard 0, replaced, never added to), which every
-scrape reads with the counters at no extra cost. ``target="resolution"`` stays exact at scrape
-time (``app.metrics.exposition``, index-only). So these two lag by up to a minute, and stand
-still while no worker runs.
+scrape reads with the counters at no extra cost. ``target="resolution"`` is a durable gauge the
+SLA sweeper and the ticket hook keep (``app.metrics.overdue``). So these two lag by up to a
+minute, and stand still while no worker runs.
 """
 
 from __future__ import annotations
@@ -37,7 +37,11 @@ GROUP BY department_code
 ORDER BY department_code
 """
 ).bindparams(bindparam("now", type_=DateTime(timezone=True)))
-_CLEAR = text("UPDATE metric_counters SET value = 0 WHERE name = :name AND value <> 0")
+# target="resolution" is the sweeper's durable gauge (app.metrics.overdue): left alone.
+_CLEAR = text(
+    "UPDATE metric_counters SET value = 0 WHERE name = :name AND value <> 0 "
+    'AND labels NOT LIKE \'%"target":"resolution"%\''
+)
 _SET = text(
     "INSERT INTO metric_counters (name, labels, shard, value) "
     "VALUES (:name, :labels, 0, :value) "

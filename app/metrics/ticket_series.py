@@ -7,6 +7,8 @@ of label sets, never on the number of tickets. First-response and resolution dur
 observed, by kind, the moment ``first_responded_at`` / ``answered_at`` are first set; at that
 moment (and when ``registered_at`` is first set) a target done by its deadline counts once in
 ``appeals_sla_met_total`` — the sweeper counts the misses (``appeals_sla_breaches_total``).
+A final answer to a ticket already rated counts it in ``appeals_answers_rated_total``
+(``app.metrics.rated_answers``).
 
 Changes made through the ORM are seen (creation, ``apply_status``, re-routing, deletion); a bulk
 SQL ``UPDATE tickets SET status = …`` is not, and must not be used for status or department.
@@ -22,7 +24,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.orm import Session, UOWTransaction, attributes
 
-from app.metrics import catalog
+from app.metrics import catalog, overdue, rated_answers
 from app.metrics import store as metrics_store
 from app.models.common import OPEN_STATUSES, Status
 from app.models.tickets import Ticket
@@ -113,6 +115,8 @@ def _count_ticket_changes(session: Session, flush_context: UOWTransaction, insta
     for obj in session.deleted:
         if isinstance(obj, Ticket):
             updates.extend(ticket_updates(obj, is_deleted=True))
+    updates.extend(overdue.overdue_updates(session, session.new, session.dirty, session.deleted))
+    updates.extend(rated_answers.answer_updates(session, session.dirty))
     if updates:
         metrics_store.buffer_updates(session, updates)
 

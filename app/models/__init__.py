@@ -12,6 +12,13 @@ from app.models.metrics import MetricCounter
 from app.models.outbox import OutboxMessage
 from app.models.routing import DuplicateSuggestion, RoutingRule
 from app.models.sla import SlaMark, SlaPolicy
+from app.models.sstu import (
+    SstuAppeal,
+    SstuCategoryQuestion,
+    SstuClassifierEntry,
+    SstuProfile,
+    SstuQuestion,
+)
 from app.models.tickets import Applicant, Ticket, TicketAnswer, TicketEvent
 from app.models.users import ConsoleSession, ConsoleUser
 
@@ -36,6 +43,11 @@ __all__ = [
     "RoutingRule",
     "SlaMark",
     "SlaPolicy",
+    "SstuAppeal",
+    "SstuCategoryQuestion",
+    "SstuClassifierEntry",
+    "SstuProfile",
+    "SstuQuestion",
     "Ticket",
     "TicketAnswer",
     "TicketEvent",

@@ -75,11 +75,18 @@ class DeliveryPublic(BaseModel):
     outcome: str
     error_detail: str | None
     errors: list[dict[str, Any]]
-    headers: dict[str, Any]
+    headers: dict[str, str] = PField(
+        description="The delivery's headers: content-type, content-length, content-encoding, "
+        "accept, accept-encoding, host, user-agent, webhook-id and webhook-timestamp as sent "
+        "(e-mails and phone numbers masked); any other header's value is `***` (it may carry "
+        "personal data). Signature and credential headers are never kept"
+    )
     body: str | None = PField(
         description="The body with personal data masked (the applicant, the author; e-mails and "
         "phone numbers in any text); null when it is not JSON and cannot be masked. The raw "
-        "body: POST /api/v1/quarantine/{id}/raw-body (recorded in the access audit)"
+        "body: POST /api/v1/quarantine/{id}/raw-body (recorded in the access audit). A lone "
+        "surrogate (`\\ud800`) is shown as U+FFFD, a number no float or integer holds "
+        "(`1e400`, thousands of digits) as a string of what was sent"
     )
     body_unavailable: str | None = PField(
         default=None,

@@ -19,6 +19,7 @@ class OutboxTarget(StrEnum):
     incident_management = "incident_management"
     department_webhook = "department_webhook"
     telegram = "telegram"
+    sstu = "sstu"  # the monthly ССТУ.РФ documents (app.connectors.sstu)
 
 
 class OutboxKind(StrEnum):
@@ -27,6 +28,7 @@ class OutboxKind(StrEnum):
     status = "status"
     extension_notice = "extension_notice"
     sla_notification = "sla_notification"
+    sstu_document = "sstu_document"  # one appeal's document of a month (ССТУ.РФ)
 
 
 class OutboxState(StrEnum):

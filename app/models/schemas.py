@@ -29,12 +29,19 @@ class ApplicantIn(RequestBody):
 
 
 class ApplicantPublic(BaseModel):
+    """The applicant's contact details: in full for the operators and managers of the ticket's
+    department only; everyone else (an admin too, even for a ticket they recorded) gets them
+    masked, with `masked` true. They are stored in full either way."""
+
     full_name: str | None = None
     email: str | None = None
     phone: str | None = None
     post_address: str | None = None
     profile_url: str | None = None
-    masked: bool = Field(description="True when the caller's role sees only masked values")
+    masked: bool = Field(
+        description="True when the caller's role sees only masked values: personal data is "
+        "shown to operators and managers only (admins and integrations see it masked)"
+    )
 
 
 class TicketCreate(RequestBody):

@@ -92,6 +92,9 @@ class Ticket(SQLModel, table=True):
     first_response_risk_at: datetime | None = ts_field()
     resolution_risk_at: datetime | None = ts_field()
     sla_next_check_at: datetime | None = ts_field()
+    # Counted in appeals_tickets_overdue{target="resolution"}: set by the sweeper, cleared by
+    # the ticket hook (app.metrics.ticket_series, migration 0019).
+    resolution_overdue: bool = Field(default=False, sa_column_kwargs={"server_default": "false"})
     extension_count: int = 0
     first_responded_at: datetime | None = ts_field()
     answered_at: datetime | None = ts_field()

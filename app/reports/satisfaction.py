@@ -130,12 +130,15 @@ async def satisfaction_report(
     """Satisfaction, on-time %, re-routes and reopen rate per department and month; the months
     are those of the city's ``timezone`` (an IANA name, ``settings.timezone``)."""
     if start.tzinfo is None or end.tzinfo is None:
-        raise ValidationFailed("from and to need a time zone (e.g. 2026-11-01T00:00:00+10:00)")
+        raise ValidationFailed("from and to need a time zone (e.g. 2026-11-01T00:00:00Z)")
     if end <= start:
         raise ValidationFailed("'to' must be after 'from'", field="to")
     department = _department(principal, department)
     params = {"start": start, "end": end, "department": department, "tz": timezone}
-    previous_from = start - (end - start)
+    try:
+        previous_from = start - (end - start)  # the period before, as long, for the change
+    except OverflowError:
+        raise ValidationFailed("the period is too long to compare with the one before") from None
     feedback = {(r.department, r.month): r for r in await _rows(session, _FEEDBACK, params)}
     answered = {(r.department, r.month): r for r in await _rows(session, _ANSWERED, params)}
     previous = {

@@ -118,7 +118,7 @@ async def sla_report(
 ) -> SlaReport:
     """Figures for tickets created in ``[start, end)``, judged as of ``now``."""
     if start.tzinfo is None or end.tzinfo is None:
-        raise ValidationFailed("from and to need a time zone (e.g. 2026-01-01T00:00:00+10:00)")
+        raise ValidationFailed("from and to need a time zone (e.g. 2026-01-01T00:00:00Z)")
     if end <= start:
         raise ValidationFailed("'to' must be after 'from'", field="to")
     department = report_department(principal, department)

@@ -5,6 +5,8 @@ Set-based and index-driven: each pass takes the tickets whose ``sla_next_check_a
 work), inserts the crossed thresholds into ``sla_marks`` (``ON CONFLICT DO NOTHING``: once per
 ticket, target and level however often or concurrently it runs), appends the timeline events,
 and moves ``sla_next_check_at`` to the next threshold — or to NULL when the clock is stopped.
+A running ticket it finds past its resolution deadline is marked and added to the overdue
+gauge (``app.metrics.overdue``), in the same statement.
 Targets: ``app.metrics.catalog.SLA_TARGETS``; 59-ФЗ registration is marked breached only (no
 at-risk level) when the appeal was registered after its due date, or is still unregistered
 past it.
@@ -22,7 +24,7 @@ from sqlalchemy import DateTime, Integer, bindparam, text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db import Database
-from app.metrics import catalog
+from app.metrics import catalog, overdue
 from app.metrics import store as metrics_store
 from app.outbox.service import enqueue
 
@@ -35,6 +37,7 @@ _SWEEP = text(
     f"""
 WITH picked AS (
     SELECT t.id, t.number, t.source, t.department_code, t.status, t.first_responded_at,
+           t.resolution_overdue,
            t.first_response_risk_at, t.first_response_due_at,
            t.resolution_risk_at, t.resolution_due_at, t.registration_due_at, t.registered_at,
            CASE WHEN t.status IN {_RUNNING} THEN :now
@@ -87,11 +90,19 @@ moved AS (
         CASE WHEN p.first_responded_at IS NULL AND p.first_response_due_at > :now
              THEN p.first_response_due_at END,
         CASE WHEN p.resolution_risk_at > :now THEN p.resolution_risk_at END,
-        CASE WHEN p.resolution_due_at > :now THEN p.resolution_due_at END) END
+        CASE WHEN p.resolution_due_at > :now THEN p.resolution_due_at END) END,
+        -- counted in appeals_tickets_overdue{{target="resolution"}} (app.metrics.overdue)
+        resolution_overdue = p.resolution_overdue
+            OR (p.status IN {_RUNNING} AND p.resolution_due_at < :now)
     FROM picked p WHERE t.id = p.id
-    RETURNING t.id
+    RETURNING t.id, t.department_code, t.resolution_overdue AND NOT p.resolution_overdue AS became
 )
 SELECT (SELECT count(*) FROM moved) AS picked,
+       COALESCE((
+           SELECT json_object_agg(department_code, n)
+           FROM (SELECT department_code, count(*) AS n FROM moved WHERE became
+                 GROUP BY department_code) o
+       ), '{{}}') AS overdue,
        COALESCE((
            SELECT json_agg(json_build_object(
                'ticket_id', m.ticket_id, 'target', m.target, 'level', m.level,
@@ -125,6 +136,11 @@ async def sweep_batch(
             (METRIC[m["level"]], {"department": m["department"], "target": m["target"]}, 1.0)
             for m in marks
         ],
+    )
+    became = row.overdue if isinstance(row.overdue, dict) else json.loads(row.overdue)
+    metrics_store.buffer_updates(
+        session.sync_session,
+        [(overdue.NAME, overdue.labels(d), float(n)) for d, n in sorted(became.items())],
     )
     for m in marks:
         if not m["webhook_url"]:

@@ -15,6 +15,7 @@ from app.models.schemas import AnswerCreate, AssignmentRequest, TransitionReques
 from app.models.tickets import Ticket, TicketAnswer, TicketEvent
 from app.outbox import answers_back
 from app.sla import deadlines as sla
+from app.sstu import questions as sstu_questions
 from app.tickets.events import record_event
 from app.tickets.lifecycle import check_transition, needs_reason
 from app.tickets.service import check_version, get_visible_ticket
@@ -56,6 +57,7 @@ async def transition_ticket(
                 field="duplicate_of",
             )
         ticket.duplicate_of_id = main.id
+    await sstu_questions.require_outcome(session, ticket, target, now=now)
     before = change_status(
         session,
         ticket,
@@ -96,6 +98,7 @@ async def add_answer(
     status = Status(ticket.status)
     if data.kind == "final":
         check_transition(status, Status.answered)
+        await sstu_questions.require_outcome(session, ticket, Status.answered, now=now)
     elif status not in (Status.new, Status.routed, Status.in_progress, Status.on_hold):
         raise ValidationFailed(
             f"an interim answer is for open tickets; this one is '{status}'", field="kind"

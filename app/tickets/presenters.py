@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Container, Iterable
 from datetime import datetime
-from types import SimpleNamespace
+from typing import Any
 
 from app.access.api_keys import Principal
 from app.access.personal_data import mask_address, mask_email, mask_name, mask_phone
@@ -12,53 +12,72 @@ from app.models.common import OPEN_STATUSES, Channel, Kind, Priority, Source, St
 from app.models.schemas import ApplicantPublic, EventPublic, TicketPublic
 from app.models.tickets import Applicant, Ticket, TicketEvent
 from app.tickets.events import LINK_KEYS
-from app.tickets.queries import ApplicantRow
-
-# A stored row or a listed one with the same names (ticket_queries.list_ticket_rows).
-TicketLike = Ticket | SimpleNamespace
-ApplicantLike = Applicant | ApplicantRow
 
 
-def applicant_public(applicant: ApplicantLike | None, *, full: bool) -> ApplicantPublic | None:
+def applicant_values(
+    full_name: str | None,
+    surname: str | None,
+    name: str | None,
+    patronymic: str | None,
+    email: str | None,
+    phone: str | None,
+    post_address: str | None,
+    profile_url: str | None,
+    *,
+    full: bool,
+) -> dict[str, Any]:
+    """An applicant's public fields, masked unless ``full`` (the one place masking is chosen:
+    the ticket schema and the pages PostgreSQL builds, app.tickets.pages, alike)."""
+    shown = full_name or " ".join(p for p in (surname, name, patronymic) if p) or None
+    if full:
+        return {
+            "full_name": shown,
+            "email": email,
+            "phone": phone,
+            "post_address": post_address,
+            "profile_url": profile_url,
+            "masked": False,
+        }
+    return {
+        "full_name": mask_name(shown),
+        "email": mask_email(email),
+        "phone": mask_phone(phone),
+        "post_address": mask_address(post_address),
+        "profile_url": None,
+        "masked": True,
+    }
+
+
+def applicant_public(applicant: Applicant | None, *, full: bool) -> ApplicantPublic | None:
     if applicant is None or applicant.purged_at is not None:
         return None
-    name = (
-        applicant.full_name
-        or " ".join(p for p in (applicant.surname, applicant.name, applicant.patronymic) if p)
-        or None
+    values = applicant_values(
+        applicant.full_name,
+        applicant.surname,
+        applicant.name,
+        applicant.patronymic,
+        applicant.email,
+        applicant.phone,
+        applicant.post_address,
+        applicant.profile_url,
+        full=full,
     )
-    if full:
-        return ApplicantPublic.model_construct(
-            full_name=name,
-            email=applicant.email,
-            phone=applicant.phone,
-            post_address=applicant.post_address,
-            profile_url=applicant.profile_url,
-            masked=False,
-        )
-    return ApplicantPublic.model_construct(
-        full_name=mask_name(name),
-        email=mask_email(applicant.email),
-        phone=mask_phone(applicant.phone),
-        post_address=mask_address(applicant.post_address),
-        profile_url=None,
-        masked=True,
-    )
+    return ApplicantPublic.model_construct(**values)
 
 
-def is_overdue(ticket: TicketLike, now: datetime) -> bool:
+def is_overdue(ticket: Ticket, now: datetime) -> bool:
     due = ticket.resolution_due_at
     return due is not None and Status(ticket.status) in OPEN_STATUSES and due < now
 
 
-def linked_ids(tickets: Iterable[TicketLike]) -> set[int]:
+def linked_ids(tickets: Iterable[Ticket]) -> set[int]:
     """The other tickets these tickets name (main, repeated): ask ``visibility.seen_ids``."""
     return {i for t in tickets for i in (t.duplicate_of_id, t.repeat_of_id) if i is not None}
 
 
 def ticket_public(
-    ticket: TicketLike,
-    applicant: ApplicantLike | None,
+    ticket: Ticket,
+    applicant: Applicant | None,
     principal: Principal,
     *,
     now: datetime,

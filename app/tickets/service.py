@@ -225,7 +225,13 @@ def check_version(ticket: Ticket, if_match: str | None) -> None:
 
 
 def etag_for(ticket: Ticket) -> str:
-    return f'"{ticket.id}-{ticket.version}"'
+    assert ticket.id is not None
+    return etag(ticket.id, ticket.version)
+
+
+def etag(ticket_id: int, version: int) -> str:
+    """The ``ETag`` of a ticket's version (every write bumps the version)."""
+    return f'"{ticket_id}-{version}"'
 
 
 async def update_ticket(

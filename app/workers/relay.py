@@ -20,12 +20,14 @@ from app.config import Settings
 from app.connectors.base import DeliveryResponse, Send
 from app.connectors.outbound import OutboundClient
 from app.connectors.registry import outbound_senders
+from app.connectors.sstu.outbound import SstuSender
 from app.db import Database
 from app.intake import connector_health
 from app.models.outbox import OutboxMessage, OutboxTarget
 from app.outbox import service as outbox
 from app.outbox.policy import Outcome, Verdict, classify_status, next_delay
 from app.outbox.service import AttemptResult
+from app.sstu import upload as sstu_upload
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +48,14 @@ class Relay:
         self.settings = settings
         # The sources' own senders (the connectors registry), one per outbox target.
         self.senders = outbound_senders(self.settings, transport=transport)
+        # ССТУ.РФ is no source: its monthly documents get the applicant's fields at send time.
+        self.sstu = SstuSender(
+            base_url=self.settings.sstu_url,
+            token=self.settings.sstu_token,
+            timeout=self.settings.outbox_http_timeout_seconds,
+            transport=transport,
+        )
+        self.senders[OutboxTarget.sstu.value] = self.sstu
         # The departments' webhooks: the hub's own notifications, not a source.
         self.client = OutboundClient(
             timeout=self.settings.outbox_http_timeout_seconds, transport=transport
@@ -96,6 +106,10 @@ class Relay:
             if not url:
                 return None
             return self.client.post_message(url, message, self.settings.department_webhook_secret)
+        if message.target == OutboxTarget.sstu:
+            return self.sstu.prepare_document(
+                message, await sstu_upload.document_to_send(session, message)
+            )
         sender = self.senders.get(message.target)
         if sender is None:
             return None

@@ -28,33 +28,17 @@ from grafana_foundation_sdk.models.dashboard import (
     VariableRefresh,
 )
 
+from app.metrics import names
+
 DATASOURCE = DataSourceRef(type_val="prometheus", uid="prometheus")
 # The selector of the departments chosen in $department (all by default).
 DEPT = 'department=~"$department"'
 
-# Legends of codes the city does not name in its config (Grafana "displayName" overrides).
-SOURCE_NAMES = {
-    "feedback_platform": "ПОС (Госуслуги)",
-    "incident_management": "Инцидент Менеджмент",
-    "chatbot": "Чат-бот",
-    "open311": "Open311",
-    "api": "Операторы и API",
-}
-CONNECTOR_NAMES = {
-    "feedback_platform": "ПОС: входящие",
-    "feedback_platform.poll": "ПОС: опрос",
-    "feedback_platform.answers": "ПОС: ответы",
-    "incident_management": "ИМ: входящие",
-    "incident_management.answers": "ИМ: ответы",
-    "telegram": "Чат-бот: ответы",
-    "department_webhook": "Вебхуки отделов",
-}
-TARGET_NAMES = {
-    "feedback_platform": "ПОС",
-    "incident_management": "Инцидент Менеджмент",
-    "telegram": "Чат-бот",
-    "department_webhook": "Вебхуки отделов",
-}
+# Legends of codes the city does not name in its config (Grafana "displayName" overrides): the
+# names the hub's info series carry for the alerts (app/metrics/names.py), one list for both.
+SOURCE_NAMES = names.SOURCE_NAMES
+CONNECTOR_NAMES = names.CONNECTOR_NAMES
+TARGET_NAMES = names.OUTBOX_TARGET_NAMES
 
 
 def query(expr: str, legend: str, ref: str = "A", *, instant: bool = False) -> Dataquery:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from grafana_foundation_sdk.models.dashboard import ValueMap, ValueMappingResult
 from panels import (
     CONNECTOR_NAMES,
     SOURCE_NAMES,
@@ -13,12 +14,47 @@ from panels import (
     thresholds,
 )
 
-LAST_SUCCESS = "appeals_connector_last_success_timestamp_seconds"
+LAST_SUCCESS = "max by (connector) (appeals_connector_last_success_timestamp_seconds)"
+LAST_FAILURE = "max by (connector) (appeals_connector_last_failure_timestamp_seconds)"
+# Every known connector is exposed with both times at 0 ("never") from start-up; the panel shows
+# those that never succeeded by these values, mapped to words.
+NEVER_FAILED = -2.0  # never succeeded, failed: red
+NEVER_USED = -1.0  # neither: nothing was ever tried
 SIGNATURE_FAILURES = 'appeals_webhook_deliveries_total{outcome="signature"}'
 
 
 def per_hour(title: str, description: str, axis: str, expr: str, legend: str) -> object:
     return series(title, description, unit="short", axis=axis).with_target(query(expr, legend))
+
+
+def since_success() -> object:
+    """Age of each connector's last success; «никогда» for one that only ever failed."""
+    expr = (
+        f"(time() - ({LAST_SUCCESS} > 0))"
+        f" or (({LAST_FAILURE} > 0) * 0 + {NEVER_FAILED:g})"
+        f" or ({LAST_SUCCESS} * 0 + {NEVER_USED:g})"
+    )
+    never = ValueMap(
+        options={
+            f"{NEVER_FAILED:g}": ValueMappingResult(text="никогда, только сбои", color="red"),
+            f"{NEVER_USED:g}": ValueMappingResult(text="не использовался", color="text"),
+        }
+    )
+    return (
+        bars(
+            "Время с последнего успеха коннектора",
+            "Сколько прошло с последней успешной операции коннектора. «Никогда, только сбои» — "
+            "коннектор ни разу не сработал, но пытался (например, адрес ответов ПОС не "
+            "принимает соединений); «не использовался» — ни успехов, ни сбоев. Тишина без сбоев "
+            "(нечего отправлять) — не авария; тревога — 3 часа без успеха и сбои после "
+            "последнего успеха, в том числе у коннектора, который ни разу не сработал.",
+            unit="s",
+        )
+        .min(0)
+        .thresholds(thresholds((None, "green"), (3600, "orange"), (3 * 3600, "red")))
+        .mappings([never])
+        .with_target(query(expr, "{{connector}}", instant=True))
+    )
 
 
 def channels() -> list:
@@ -68,23 +104,7 @@ def channels() -> list:
             ),
             CONNECTOR_NAMES,
         ),
-        display_names(
-            bars(
-                "Время с последнего успеха коннектора",
-                "Сколько прошло с последней успешной операции коннектора. Тишина без сбоев "
-                "(нечего отправлять) — не авария; тревога — только если после успеха были сбои.",
-                unit="s",
-            )
-            .thresholds(thresholds((None, "green"), (3600, "orange"), (3 * 3600, "red")))
-            .with_target(
-                query(
-                    f"time() - max by (connector) ({LAST_SUCCESS})",
-                    "{{connector}}",
-                    instant=True,
-                )
-            ),
-            CONNECTOR_NAMES,
-        ),
+        display_names(since_success(), CONNECTOR_NAMES),
         display_names(
             per_hour(
                 "Повторные попытки доставки в час",

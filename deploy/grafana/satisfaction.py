@@ -12,6 +12,7 @@ SENTIMENTS = (
 
 
 FEEDBACK = "appeals_citizen_feedback_total"
+RATED = "appeals_answers_rated_total"  # answered tickets with a rating, each once
 
 
 def satisfaction() -> list:
@@ -51,11 +52,15 @@ def satisfaction() -> list:
         .with_target(query(named(f"{positive_7d} / ({all_7d} > 0)"), "{{name}}")),
         figure(
             "Ответы без отзыва за 30 дней (весь город)",
-            "1 − оценки граждан / окончательные ответы за 30 дней, не меньше 0.",
+            "Доля окончательных ответов за 30 дней, которые гражданин не оценил: 1 − оценённые "
+            "ответы / окончательные ответы. Обращение с ответом и оценкой считается оценённым "
+            "один раз, когда у него впервые есть и то и другое (оценка, пришедшая до ответа, — "
+            "в момент ответа); оценки обращений без ответа сюда не входят. Не меньше 0: ответ, "
+            "данный раньше 30 дней, может быть оценён в эти 30 дней.",
             unit="percentunit",
         ).with_target(
             query(
-                f"clamp_min(1 - sum(increase({FEEDBACK}[30d])) / "
+                f"clamp_min(1 - sum(increase({RATED}[30d])) / "
                 "(sum(increase(appeals_resolution_seconds_count[30d])) > 0), 0)",
                 "доля",
                 instant=True,

@@ -50,9 +50,21 @@ def on_time(window: str) -> str:
 
 
 def deadlines() -> list:
-    month = "Доля в срок за календарный месяц (время панели «now/M»). " + ON_TIME_RULE
+    month = (
+        "Доля в срок за текущий календарный месяц (время панели «now/M»), выбранные отделы "
+        "вместе. " + ON_TIME_RULE
+    )
+    rolling_by_department = (
+        "Доля в срок за скользящие 30 дней, по каждому отделу (appeals:sla_on_time:ratio30d). "
+        + ON_TIME_RULE
+    )
+    rolling = "Доля в срок за скользящие 30 дней, выбранные отделы вместе. " + ON_TIME_RULE
+    previous = (
+        "Доля в срок за весь прошлый календарный месяц (время панели «now/M», сдвиг «1M/M»: "
+        "с первого по последнее число прошлого месяца), выбранные отделы вместе. " + ON_TIME_RULE
+    )
     return [
-        bars("В срок за 30 дней, по отделам", ON_TIME_RULE, unit="percentunit")
+        bars("В срок за 30 дней, по отделам", rolling_by_department, unit="percentunit")
         .min(0)
         .max(1)
         .thresholds(ON_TIME_GREEN)
@@ -63,12 +75,12 @@ def deadlines() -> list:
         .time_from("now/M")
         .thresholds(ON_TIME_GREEN)
         .with_target(query(on_time("$__range"), "в срок", instant=True)),
-        figure("В срок в прошлом месяце", month, unit="percentunit", span=4, height=8)
+        figure("В срок в прошлом месяце", previous, unit="percentunit", span=4, height=8)
         .time_from("now/M")
         .time_shift("1M/M")
         .thresholds(ON_TIME_GREEN)
         .with_target(query(on_time("$__range"), "в срок", instant=True)),
-        figure("В срок за 30 дней", ON_TIME_RULE, unit="percentunit", span=4, height=8)
+        figure("В срок за 30 дней", rolling, unit="percentunit", span=4, height=8)
         .thresholds(ON_TIME_GREEN)
         .with_target(query(on_time("30d"), "в срок", instant=True)),
         overdue_now(),
@@ -147,13 +159,24 @@ def open_work() -> list:
     ]
 
 
+KIND_NAMES = {
+    "social_post": "посты Инцидент Менеджмента",
+    "pos_message": "сообщения ПОС",
+    "fz59_appeal": "обращения по 59-ФЗ",
+}
+ANSWERS = {
+    "appeals_first_response_seconds": "первого ответа (промежуточного или окончательного)",
+    "appeals_resolution_seconds": "окончательного ответа",
+}
+
+
 def percentiles(title: str, family: str, kind: str, *, days: bool) -> object:
     unit, scale, axis = ("d", 86400, "дней") if days else ("h", 3600, "часов")
     panel = series(
         title,
-        f"Время от создания обращения ({kind}) до ответа, по всему городу: медиана и 90-й "
-        "процентиль за скользящие 7 дней (оценка по корзинам гистограммы). Время ответа отдела — "
-        "в отчёте /api/v1/reports/sla.",
+        f"Время от создания обращения до {ANSWERS[family]}, {KIND_NAMES[kind]} "
+        f"(kind={kind}), по всему городу: медиана и 90-й процентиль за скользящие 7 дней "
+        "(оценка по корзинам гистограммы). Время ответа отдела — в отчёте /api/v1/reports/sla.",
         unit=unit,
         axis=axis,
         span=6,

@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 import httpx
 from sqlmodel import select
 
-from app.access.users import MAX_FAILURES, create_user
+from app.access.login_lockout import MAX_FAILURES
+from app.access.users import create_user
 from app.models.common import Role
 from app.models.tickets import TicketAnswer, TicketEvent
 from app.models.users import ConsoleUser

@@ -14,6 +14,7 @@ from app.metrics import catalog
 from app.metrics import store as metrics_store
 from app.models.tickets import Ticket
 from app.outbox import service as outbox
+from app.sla.sweeper import sweep
 from tests.support.builders import auth, make_key, make_ticket
 
 T0 = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)
@@ -106,6 +107,8 @@ async def test_scrape_time_gauges_and_http_durations(app, client, db):
         )
         await session.commit()
     app.state.clock = lambda: message.created_at + timedelta(seconds=90)
+    # The resolution overdue gauge is the sweeper's (app.metrics.overdue), not a scrape count.
+    await sweep(db, message.created_at)
     await client.get("/api/v1/tickets/123456")  # 401 on a templated route
     await client.get("/no/such/path")
     text = (await client.get("/metrics")).text

@@ -57,6 +57,16 @@ FRESH = [
     key("appeals_resolution_seconds_bucket", kind="fz59_appeal", le="+Inf"),
     key("appeals_resolution_seconds_bucket", kind="pos_message", le="864000.0"),
     key("appeals_first_response_seconds_count", kind="social_post"),
+    key("appeals_answers_rated_total", kind="pos_message"),
+    # 0 = never: a connector that only ever fails is seen by the panel and the alert.
+    key("appeals_connector_last_success_timestamp_seconds", connector="feedback_platform.answers"),
+    key("appeals_connector_last_failure_timestamp_seconds", connector="department_webhook"),
+]
+# The Russian names the alerts join (app/metrics/names.py), 1 each.
+NAMES = [
+    key("appeals_source_info", source="incident_management", name="Инцидент Менеджмент"),
+    key("appeals_outbox_target_info", target="feedback_platform", name="ПОС"),
+    key("appeals_connector_info", connector="feedback_platform.answers", name="ПОС: ответы"),
 ]
 
 
@@ -65,8 +75,11 @@ async def test_a_fresh_city_exposes_every_known_series_at_zero(client, db):
         assert await metrics_store.read_all(session) == []  # nothing counted yet
     got = samples((await client.get("/metrics", params={"scope": "business"})).text)
     assert {k: got.get(k) for k in FRESH} == dict.fromkeys(FRESH, 0.0)
+    assert {k: got.get(k) for k in NAMES} == dict.fromkeys(NAMES, 1.0)
     # Every active department, every SLA target: the breaches a department can have.
-    departments = {dict(labels)["department"] for name, labels in got if name.endswith("_info")}
+    departments = {
+        dict(labels)["department"] for name, labels in got if name == "appeals_department_info"
+    }
     breaches = {
         (dict(labels)["department"], dict(labels)["target"])
         for name, labels in got

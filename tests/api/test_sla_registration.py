@@ -85,6 +85,10 @@ class TestRegisteredWhenMade:
         for day in (4, 6, 10, 20):
             assert not (await sweep(db, local(2026, 2, day, 12, 0))).marks
         app.state.clock = lambda: local(2026, 2, 20, 15, 0)
+        # A 59-ФЗ appeal is answered with its ССТУ.РФ outcome (docs/SSTU.md).
+        outcome = {"code": "0003.0009.0099.0742", "status": "Supported", "actions_taken": True}
+        r = await client.put(f"{url}/sstu", json={"questions": [outcome]}, headers=auth(token))
+        assert r.status_code == 200, r.text
         r = await client.post(
             f"{url}/answers",
             json={"kind": "final", "text": "Яма заделана, проверено на месте."},

@@ -89,3 +89,19 @@ async def test_bearer_one_space_key_is_accepted(client, db, scheme):
     key = await make_key(db, "operator", "roads")
     r = await client.get("/api/v1/tickets", headers={"Authorization": f"{scheme} {key}"})
     assert r.status_code == 200, r.text
+
+
+@pytest.mark.parametrize("second", ["Bearer nope", "Bearer {key}", "Basic {key}"])
+@pytest.mark.parametrize("valid_first", [True, False])
+async def test_more_than_one_authorization_header_is_401(client, db, second, valid_first):
+    key = await make_key(db, "admin")
+    valid, other = f"Bearer {key}", second.format(key=key)
+    pair = [valid, other] if valid_first else [other, valid]
+    r = await client.get(
+        "/api/v1/tickets", headers=[("Authorization", pair[0]), ("Authorization", pair[1])]
+    )
+    assert r.status_code == 401, r.text
+    assert r.headers["content-type"] == PROBLEM
+    assert "exactly one Authorization header" in r.json()["detail"]
+    # The same key alone is fine.
+    assert (await client.get("/api/v1/tickets", headers=auth(key))).status_code == 200

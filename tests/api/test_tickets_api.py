@@ -4,6 +4,7 @@ import asyncio
 import base64
 from datetime import datetime
 
+import pytest
 from sqlalchemy import update
 
 from app.models.tickets import Ticket
@@ -173,23 +174,30 @@ class TestFilters:
         r = await client.get("/api/v1/tickets", params={"q": "дорогам"}, headers=auth(token))
         assert [t["id"] for t in r.json()["items"]] == [pit.id]
 
-    async def test_search_pages_reach_past_the_recent_windows_in_order(self, client, db):
-        """A search page looks at the last month, then at all time: same rows, in the same
-        order, as one query over everything, across cursors."""
+    @pytest.mark.parametrize("who", ["admin", "operator"])
+    @pytest.mark.parametrize("recent", [2, 2000])
+    async def test_search_pages_reach_past_the_recent_steps_in_order(
+        self, client, db, monkeypatch, who, recent
+    ):
+        """A search page looks at the newest tickets of the scope, then (across departments)
+        the last month, then all time: same rows, in the same order, as one query over
+        everything, across cursors, whichever step fills a page."""
         from datetime import UTC, timedelta
 
-        from app.tickets.queries import SEARCH_WINDOWS
+        from app.tickets import queries
 
-        admin = await make_key(db, "admin")
+        monkeypatch.setattr(queries, "SEARCH_RECENT", recent)
+        token = await make_key(db, "admin") if who == "admin" else await make_key(db, who, "roads")
         now = datetime.now(UTC)
-        ages = [0, 3, 20, 40, 200, 365, 400, 900]  # days: each window holds some
+        ages = [0, 3, 20, 40, 200, 365, 400, 900]  # days: each step holds some
         made = []
         for days in ages:
             ticket = await make_ticket(db, text=f"Прорвало теплотрассу у дома {days}")
             await set_created(db, ticket.id, now - timedelta(days=days))
             made.append(ticket.id)
-        await make_ticket(db, text="Не горит фонарь во дворе")
-        assert [w.days for w in SEARCH_WINDOWS if w] == [31]
+            other = await make_ticket(db, text=f"Не горит фонарь во дворе {days}")
+            await set_created(db, other.id, now - timedelta(days=days, hours=1))
+        elsewhere = await make_ticket(db, text="Прорвало теплотрассу", category_code="water")
         for limit in (1, 2, 3, 5, 50):
             seen, cursor = [], None
             while True:
@@ -199,13 +207,13 @@ class TestFilters:
                     **({"cursor": cursor} if cursor else {}),
                 }
                 page = (
-                    await client.get("/api/v1/tickets", params=params, headers=auth(admin))
+                    await client.get("/api/v1/tickets", params=params, headers=auth(token))
                 ).json()
                 seen += [t["id"] for t in page["items"]]
                 cursor = page["next_cursor"]
                 if not cursor:
                     break
-            assert seen == made, limit
+            assert seen == ([elsewhere.id] if who == "admin" else []) + made, limit
 
     async def test_filters_combine(self, client, db):
         from datetime import UTC, datetime, timedelta

@@ -1,9 +1,11 @@
 """The console in a real headless Chromium (Debian's ``chromium``, driven by Playwright) against
 a real uvicorn api, the IM simulator and a worker: sign in, see the pushed post, answer it, and
-the answer reaches the simulator. Screenshots go to docs/ (docs/CONSOLE.md shows them)."""
+the answer reaches the simulator. Screenshots go to build/screenshots/; `make screenshots` runs
+this test with SCREENSHOTS_DIR=docs to refresh the ones docs/CONSOLE.md shows."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -16,7 +18,8 @@ from tests.support.builders import auth, make_key, make_ticket
 from tests.support.loop import APPEALS, IM_SECRET, start_simulator, until
 from tests.support.servers import Process, app_env, start_api
 
-DOCS = Path(__file__).resolve().parents[2] / "docs"
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / os.environ.get("SCREENSHOTS_DIR", "build/screenshots")
 PASSWORD = "browser-test-password"
 
 
@@ -100,13 +103,13 @@ async def test_operator_answers_a_pushed_post_in_the_browser(db, database_url, t
                 await page.wait_for_url(base + "/console")
                 row = page.get_by_role("link", name=post["number"])
                 await row.wait_for()
-                await page.screenshot(path=str(DOCS / "console-inbox.png"), full_page=True)
+                await page.screenshot(path=str(SCREENSHOTS / "console-inbox.png"), full_page=True)
 
                 await row.click()
                 await page.wait_for_url(f"{base}/console/tickets/{post['id']}")
                 assert post["text"][:40] in await page.locator("main").inner_text()
                 await page.get_by_label("Текст ответа").fill(answer_text)
-                await page.screenshot(path=str(DOCS / "console-ticket.png"), full_page=True)
+                await page.screenshot(path=str(SCREENSHOTS / "console-ticket.png"), full_page=True)
                 await page.get_by_role("button", name="Отправить ответ").click()
                 await page.wait_for_url(f"**/console/tickets/{post['id']}?done=answered")
                 main = await page.locator("main").inner_text()
@@ -145,7 +148,9 @@ async def test_operator_answers_a_pushed_post_in_the_browser(db, database_url, t
                 assert mobile.url == base + "/console"
                 assert post["number"] not in await mobile.locator("main").inner_text()
                 await mobile.get_by_role("link", name=waiting.number).wait_for()
-                await mobile.screenshot(path=str(DOCS / "console-phone.png"), full_page=False)
+                await mobile.screenshot(
+                    path=str(SCREENSHOTS / "console-phone.png"), full_page=False
+                )
                 await browser.close()
             r = await hub.get(f"/api/v1/tickets/{post['id']}/answers")
             assert [a["text"] for a in r.json()] == [answer_text]

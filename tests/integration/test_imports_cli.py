@@ -1,6 +1,8 @@
 """``appeals import`` and ``appeals quarantine`` as an operator runs them."""
 
 import asyncio
+import os
+import pty
 import subprocess
 import sys
 
@@ -9,12 +11,14 @@ from sqlmodel import func, select
 from app.models.inbound import InboundDelivery
 from app.models.tickets import Ticket
 from tests.support.servers import ROOT, app_env
-from tests.support.xlsx import header, workbook_bytes
+from tests.support.xlsx import edit_parts, header, workbook_bytes
+
+CLI = [sys.executable, "-c", "from app.cli.root import main; main()"]
 
 
 def appeals(database_url, *args):
     return subprocess.run(
-        [sys.executable, "-c", "from app.cli.root import main; main()", *args],
+        [*CLI, *args],
         env=app_env(database_url),
         cwd=ROOT,
         capture_output=True,
@@ -93,3 +97,76 @@ async def test_cli_errors_are_messages(db, database_url):
     assert missing.returncode == 1
     assert "no quarantined delivery 999" in missing.stderr
     assert "Traceback" not in missing.stderr
+
+
+async def test_cli_stdout_holds_the_summary_alone(db, database_url, tmp_path):
+    """`appeals import … | head -1` once printed the progress bar's label «rows»."""
+    path = tmp_path / "detalizaciya.xlsx"
+    path.write_bytes(workbook_bytes([("Детализация", header("im"), im_rows(3))]))
+    done = await asyncio.to_thread(
+        appeals, database_url, "import", "incident-management", str(path)
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == ("rows: 4, created: 3, updated: 0, unchanged: 0, stale: 0, rejected: 1\n")
+    assert done.stderr.splitlines() == ["row 5: Дата создания: 'вчера' is not a dd.mm.yyyy date"]
+
+
+async def test_cli_progress_bar_goes_to_a_terminals_stderr(db, database_url, tmp_path):
+    path = tmp_path / "detalizaciya.xlsx"
+    path.write_bytes(workbook_bytes([("Детализация", header("im"), im_rows(3)[:3])]))
+    primary, secondary = pty.openpty()
+    try:
+        done = await asyncio.to_thread(
+            subprocess.run,
+            [*CLI, "import", "incident-management", str(path)],
+            env=app_env(database_url),
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=secondary,
+            text=True,
+            timeout=120,
+        )
+        os.close(secondary)
+        terminal = _read_all(primary)
+    finally:
+        os.close(primary)
+    assert done.returncode == 0
+    assert done.stdout == "rows: 3, created: 3, updated: 0, unchanged: 0, stale: 0, rejected: 0\n"
+    assert "rows" in terminal and "100%" in terminal
+
+
+def _read_all(fd: int) -> str:
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:  # EIO: the other end is closed and drained
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    return b"".join(chunks).decode(errors="replace")
+
+
+async def test_cli_corrupt_file_is_one_line_and_imports_nothing(db, database_url, tmp_path):
+    content = workbook_bytes([("Детализация", header("im"), im_rows(1200))])
+    mark = b"https://vk.com/wall-1_700<"  # row 702: the header, then rows 0…
+
+    def edit(name: str, data: bytes) -> bytes:
+        if name != "xl/worksheets/sheet1.xml":
+            return data
+        return data.replace(mark, b"https://vk.com/wall-1_700&#0;<")
+
+    path = tmp_path / "detalizaciya.xlsx"
+    path.write_bytes(edit_parts(content, edit))
+    done = await asyncio.to_thread(
+        appeals, database_url, "import", "incident-management", str(path)
+    )
+    assert done.returncode == 1
+    assert done.stdout == ""
+    (line,) = done.stderr.splitlines()
+    assert line.startswith(
+        "error: bad encoding in sheet «Детализация» (xl/worksheets/sheet1.xml), row 702, "
+    ), line
+    assert "a character reference XML forbids (&#0;); nothing was imported" in line
+    assert await count(db, Ticket) == 0

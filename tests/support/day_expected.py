@@ -38,13 +38,18 @@ CONNECTORS = {
     "incident_management.answers": "ИМ: ответы",
     "telegram": "Чат-бот: ответы",
     "department_webhook": "Вебхуки отделов",
+    "sstu.upload": "ССТУ.РФ: выгрузка",
 }
 TARGETS = {
     "feedback_platform": "ПОС",
     "incident_management": "Инцидент Менеджмент",
     "telegram": "Чат-бот",
     "department_webhook": "Вебхуки отделов",
+    "sstu": "ССТУ.РФ",
 }
+# «Время с последнего успеха коннектора» for a connector that never succeeded.
+NEVER_FAILED, NEVER_USED = "никогда, только сбои", "не использовался"
+STALE_AFTER = 3 * 3600.0  # AppealsConnectorStale: no success for 3 hours
 RUNNING = ("new", "routed", "in_progress")
 OPEN = ("new", "routed", "in_progress", "on_hold")
 
@@ -63,6 +68,7 @@ class Facts:
     outbox: Counter[tuple[str, str]]  # (target, state) -> messages
     oldest_unsent: datetime | None
     last_success: dict[str, datetime]
+    last_failure: dict[str, datetime]
 
     def department(self, appeal: Appeal) -> str:
         return self.tickets[appeal.key].department_code
@@ -82,8 +88,7 @@ async def read_facts(day: Day) -> Facts:
         departments = await rows("SELECT code, name, active FROM departments")
         outbox = await rows("SELECT target, state, created_at FROM outbox_messages")
         health = await rows(
-            "SELECT connector, last_success_at FROM connector_health "
-            "WHERE last_success_at IS NOT NULL"
+            "SELECT connector, last_success_at, last_failure_at FROM connector_health"
         )
     unsent = [at for _, state, at in outbox if state in ("pending", "sending")]
     return Facts(
@@ -92,7 +97,8 @@ async def read_facts(day: Day) -> Facts:
         active=sorted(code for code, _, active in departments if active),
         outbox=Counter((target, state) for target, state, _ in outbox),
         oldest_unsent=min(unsent) if unsent else None,
-        last_success=dict(health),
+        last_success={c: ok for c, ok, _ in health if ok is not None},
+        last_failure={c: failed for c, _, failed in health if failed is not None},
     )
 
 
@@ -232,9 +238,37 @@ def day_totals() -> dict[str, Any]:
     return {
         "received": Counter(a.source for a in DAY),
         "forged": FORGED,
-        "ratings": sum((a.rating is not None) + (a.manual_rating is not None) for a in DAY),
         "answered": sum("final" in a.answers for a in DAY),
+        # Answered and rated (by the source or an operator): each ticket once.
+        "answered_rated": sum(
+            "final" in a.answers and (a.rating is not None or a.manual_rating is not None)
+            for a in DAY
+        ),
     }
+
+
+def since_success(facts: Facts, at: float) -> dict[str, float | str]:
+    """«Время с последнего успеха коннектора»: every known connector, by its shown name."""
+    out: dict[str, float | str] = {}
+    for code, name in CONNECTORS.items():
+        if code in facts.last_success:
+            out[name] = at - facts.last_success[code].timestamp()
+        else:
+            out[name] = NEVER_FAILED if code in facts.last_failure else NEVER_USED
+    return out
+
+
+def stale_connectors(facts: Facts, at: float) -> dict[tuple[str], float]:
+    """AppealsConnectorStale: failed since the last success, none for 3 hours — the time since
+    it; 0 for a connector that never succeeded and failed."""
+    out: dict[tuple[str], float] = {}
+    for code, failed in facts.last_failure.items():
+        ok = facts.last_success.get(code)
+        if ok is None:
+            out[(code,)] = 0.0
+        elif failed > ok and at - ok.timestamp() > STALE_AFTER:
+            out[(code,)] = at - ok.timestamp()
+    return out
 
 
 def rule_expectations(e: Expected, facts: Facts, at: float) -> dict[str, tuple]:
@@ -246,7 +280,6 @@ def rule_expectations(e: Expected, facts: Facts, at: float) -> dict[str, tuple]:
     received[("incident_management", "vk")] = totals["received"]["incident_management"] / 3600
     missed = {d: sum(breaches(facts, d, t) for t in LABELS) for d in active}
     at_risk = Counter(facts.department(a) for a in DAY if a.resolution_risk is not None)
-    poll = facts.last_success["feedback_platform.poll"].timestamp()
     return {
         "appeals:tickets_received:rate1h": (("source", "channel"), received),
         "appeals:sla_breaches:increase1h": (
@@ -276,7 +309,7 @@ def rule_expectations(e: Expected, facts: Facts, at: float) -> dict[str, tuple]:
             ("target",),
             {("incident_management",): float(facts.outbox[("incident_management", "dead")])},
         ),
-        "AppealsConnectorStale": (("connector",), {("feedback_platform.poll",): at - poll}),
+        "AppealsConnectorStale": (("connector",), stale_connectors(facts, at)),
         "AppealsWebhookSignatureFailures": (
             ("source",),
             {("incident_management",): float(totals["forged"])},

@@ -211,6 +211,13 @@ class Day:
             for appeal in DAY:
                 ticket_id = self.tickets[appeal.key]
                 for kind in appeal.answers:
+                    if kind == "final" and appeal.fz59:
+                        # A 59-ФЗ appeal is answered with its ССТУ.РФ outcome (docs/SSTU.md).
+                        question = {"code": "0003.0009.0097.0689", "status": "Explained"}
+                        r = await c.put(
+                            f"/api/v1/tickets/{ticket_id}/sstu", json={"questions": [question]}
+                        )
+                        assert r.status_code == 200, r.text
                     text = "Промежуточный ответ" if kind == "interim" else "Сделано"
                     r = await c.post(
                         f"/api/v1/tickets/{ticket_id}/answers", json={"text": text, "kind": kind}

@@ -98,6 +98,7 @@ class Target:
     expr: str
     legend: str
     display: dict[str, str]  # the panel's displayName overrides: legend -> shown name
+    mappings: dict[float, str]  # the panel's value mappings: value -> the words shown
     time_from: str | None
     time_shift: str | None
 
@@ -114,6 +115,12 @@ def dashboard_targets(name: str = "sla-overview.json") -> list[Target]:
             for p in o["properties"]
             if p["id"] == "displayName"
         }
+        mappings = {
+            float(value): result["text"]
+            for m in panel.get("fieldConfig", {}).get("defaults", {}).get("mappings", [])
+            if m["type"] == "value"
+            for value, result in m["options"].items()
+        }
         for t in panel.get("targets", []):
             out.append(
                 Target(
@@ -122,6 +129,7 @@ def dashboard_targets(name: str = "sla-overview.json") -> list[Target]:
                     t["expr"],
                     t.get("legendFormat", ""),
                     display,
+                    mappings,
                     panel.get("timeFrom"),
                     panel.get("timeShift"),
                 )
@@ -146,9 +154,10 @@ def grafana(expr: str, *, department: str = ".*", range_seconds: float | None = 
     return expr
 
 
-def shown(result: list[dict[str, Any]], target: Target) -> dict[str, float]:
-    """Each series' value under the name the panel shows (legend, then displayName)."""
-    out: dict[str, float] = {}
+def shown(result: list[dict[str, Any]], target: Target) -> dict[str, float | str]:
+    """Each series' value under the name the panel shows (legend, then displayName); a value
+    the panel maps to words, as those words."""
+    out: dict[str, float | str] = {}
     for series in result:
         legend = re.sub(
             r"{{\s*(\w+)\s*}}",
@@ -159,5 +168,5 @@ def shown(result: list[dict[str, Any]], target: Target) -> dict[str, float]:
         assert name not in out, f"{target.panel}: two series shown as {name!r}"
         value = float(series["value"][1])
         assert not math.isnan(value), f"{target.panel}: NaN for {name!r}"
-        out[name] = value
+        out[name] = target.mappings.get(value, value)
     return out

@@ -84,5 +84,5 @@ def with_shared_strings(content: bytes) -> bytes:
     )
     out = io.BytesIO(rebuilt)
     with zipfile.ZipFile(out, "a") as archive:
-        archive.writestr("xl/sharedStrings.xml", sst)
+        archive.writestr("xl/sharedStrings.xml", sst, compress_type=zipfile.ZIP_DEFLATED)
     return out.getvalue()

@@ -33,7 +33,7 @@ def imported_modules(source: str) -> set[str]:
 
 def test_every_group_module_is_added_to_the_root_once() -> None:
     added = [info.typer_instance for info in root.cli.registered_groups]
-    assert len(group_modules()) == 13
+    assert len(group_modules()) == 14
     for name in group_modules():
         group = importlib.import_module(f"app.cli.{name}").cli
         assert isinstance(group, typer.Typer), name

@@ -121,6 +121,10 @@ class TestMessage:
                 encode(sample("pos_message.json") | {"createdAt": "2026-11-18T23:03:56"}),
                 "createdAt",
             ),
+            # A boolean is not a score of 1 (a negative verdict reopens the ticket).
+            (encode(sample("pos_message.json") | {"rating": True}), "rating"),
+            (encode(sample("pos_message.json") | {"rating": "5"}), "rating"),
+            (encode(sample("pos_message.json") | {"rating": 6}), "rating"),
         ],
     )
     def test_invalid_bodies_name_the_field(self, body, field):

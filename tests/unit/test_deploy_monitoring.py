@@ -117,3 +117,94 @@ def test_every_alert_and_recording_rule_has_a_promtool_test():
     assert _rule_names("alert") == tested_alerts
     for record in _rule_names("record"):
         assert any(record in expr for expr in tested_exprs), f"{record} has no promql_expr_test"
+
+
+def _panel(title: str) -> dict:
+    dashboard = json.loads((GRAFANA / "dashboards" / "sla-overview.json").read_text())
+    return next(p for p in dashboard["panels"] if p["title"] == title)
+
+
+def test_a_connector_that_never_succeeded_is_shown_never(tmp_path):
+    """The committed query of «Время с последнего успеха коннектора», run by promtool on the
+    series the hub exposes (0 = never): a connector that only ever failed shows «никогда, только
+    сбои», one never used «не использовался», one that succeeded the time since."""
+    panel = _panel("Время с последнего успеха коннектора")
+    (target,) = panel["targets"]
+    mapped = {
+        float(value): result["text"]
+        for mapping in panel["fieldConfig"]["defaults"]["mappings"]
+        for value, result in mapping["options"].items()
+    }
+    last = "appeals_connector_last_{}_timestamp_seconds{{connector={!r}}}"
+    series = {
+        ("success", "telegram"): "60x10",  # succeeded at 60 s, failed at 120 s
+        ("failure", "telegram"): "120x10",
+        ("success", "feedback_platform.answers"): "0x10",  # refused every connection
+        ("failure", "feedback_platform.answers"): "0 30 60 90 120 150 180 210 240 270 300",
+        ("success", "department_webhook"): "0x10",  # nothing ever sent
+        ("failure", "department_webhook"): "0x10",
+    }
+    case = {
+        "rule_files": [],
+        "evaluation_interval": "1m",
+        "tests": [
+            {
+                "interval": "30s",
+                "input_series": [
+                    {"series": last.format(kind, c).replace("'", '"'), "values": values}
+                    for (kind, c), values in series.items()
+                ],
+                "promql_expr_test": [
+                    {
+                        "expr": target["expr"],
+                        "eval_time": "5m",
+                        "exp_samples": [
+                            {"labels": '{connector="telegram"}', "value": 300 - 60},
+                            {"labels": '{connector="feedback_platform.answers"}', "value": -2},
+                            {"labels": '{connector="department_webhook"}', "value": -1},
+                        ],
+                    }
+                ],
+            }
+        ],
+    }
+    path = tmp_path / "panel_test.yml"
+    path.write_text(yaml.safe_dump(case, allow_unicode=True), encoding="utf-8")
+    result = promtool("test", "rules", str(path), cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert mapped == {-2.0: "никогда, только сбои", -1.0: "не использовался"}
+
+
+def test_alert_texts_name_codes_in_russian_and_print_counts_whole():
+    for path in (PROMETHEUS / "rules").glob("*.yml"):
+        for group in yaml.safe_load(path.read_text(encoding="utf-8"))["groups"]:
+            for rule in group["rules"]:
+                if "alert" not in rule:
+                    continue
+                texts = " ".join(rule.get("annotations", {}).values())
+                # A code is shown only beside its name (the info series joined in).
+                for code in ("source", "target", "connector", "department"):
+                    if f"$labels.{code}" in texts:
+                        assert "$labels.name" in texts, rule["alert"]
+                if re.search(r"\b(source|target|connector)\b", rule["expr"]):
+                    assert "group_left (name)" in rule["expr"], rule["alert"]
+                    assert "$labels.name" in texts, rule["alert"]
+                # increase() extrapolates: a count is printed whole, never "3.004".
+                assert "$value }}" not in texts and "$value | humanize }}" not in texts, rule[
+                    "alert"
+                ]
+
+
+def test_every_panel_has_its_own_description():
+    """A description copied from another panel describes the wrong figure."""
+    dashboard = json.loads((GRAFANA / "dashboards" / "sla-overview.json").read_text())
+    panels = [p for p in dashboard["panels"] if p["type"] != "row"]
+    seen: dict[str, str] = {}
+    for panel in panels:
+        assert panel["description"] not in seen, (panel["title"], seen.get(panel["description"]))
+        seen[panel["description"]] = panel["title"]
+    previous = _panel("В срок в прошлом месяце")
+    assert (
+        previous["timeShift"] == "1M/M" and "прошлый календарный месяц" in previous["description"]
+    )
+    assert "текущий календарный месяц" in _panel("В срок в этом месяце")["description"]

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from app.access.api_keys import Principal
 from app.api.deps import SessionDep, SettingsDep, require_roles
+from app.api.report_period import PeriodDep
 from app.api.responses import problems
 from app.models.common import Role
 from app.reports.satisfaction import (
@@ -35,19 +35,19 @@ async def satisfaction(
     session: SessionDep,
     settings: SettingsDep,
     principal: ManagerDep,
-    from_: Annotated[datetime, Query(alias="from")],
-    to: datetime,
+    period: PeriodDep,
     department: Annotated[str | None, Query(max_length=64)] = None,
     format: Literal["json", "csv"] | None = None,
 ) -> SatisfactionReport | Response:
     """Satisfaction share, average score and answered-without-feedback share per department
     and month, with on-time %, re-routes and reopen rate, and the change against the previous
-    period; JSON or CSV (`format=csv` or `Accept: text/csv`)."""
+    period; JSON or CSV (`format=csv` or `Accept: text/csv`). The period defaults to this month
+    in the city's time zone."""
     report = await satisfaction_report(
         session,
         principal=principal,
-        start=from_,
-        end=to,
+        start=period.start,
+        end=period.end,
         department=department,
         timezone=settings.timezone,
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -17,6 +16,7 @@ from app.api.deps import (
     StaffDep,
     require_roles,
 )
+from app.api.report_period import PeriodDep
 from app.api.responses import problems
 from app.api.ticket_view import present_ticket
 from app.models.common import Role
@@ -146,15 +146,20 @@ async def report(
     session: SessionDep,
     principal: ManagerDep,
     now: NowDep,
-    from_: Annotated[datetime, Query(alias="from")],
-    to: datetime,
+    period: PeriodDep,
     department: Annotated[str | None, Query(max_length=64)] = None,
     format: ReportFormat | None = None,
 ) -> SlaReport | Response:
     """On-time %, first-response and resolution percentiles, breaches; JSON or CSV
-    (`format=csv` or `Accept: text/csv`). A manager sees their own department only."""
+    (`format=csv` or `Accept: text/csv`). The period defaults to this month in the city's time
+    zone. A manager sees their own department only."""
     result = await sla_report(
-        session, principal=principal, start=from_, end=to, department=department, now=now
+        session,
+        principal=principal,
+        start=period.start,
+        end=period.end,
+        department=department,
+        now=now,
     )
     wants_csv = format == "csv" or (
         format is None and "text/csv" in request.headers.get("accept", "")

@@ -56,7 +56,7 @@ async def _receive(
     status_code=202,
     response_model=WebhookAccepted,
     responses=RESPONSES,
-    description="A ПОС message object (DOMAIN.md field names) plus `fz59`, `fastTrack`. " + SIGNED,
+    description="A ПОС message (docs/DOMAIN.md names) plus `fz59`, `fastTrack`. " + SIGNED,
 )
 async def feedback_platform(
     request: Request,
@@ -81,7 +81,7 @@ async def feedback_platform(
     status_code=202,
     response_model=WebhookAccepted,
     responses=RESPONSES,
-    description="An IM incident object (DESIGN.md «IM body»). " + SIGNED,
+    description="An IM incident object (the contract in docs/CONNECTING.md). " + SIGNED,
 )
 async def incident_management(
     request: Request,

@@ -129,7 +129,8 @@ class PosMessage(_Body):
     statusText: str | None = Field(default=None, max_length=500)
     history: list[PosHistoryEntry] = Field(default_factory=list, max_length=500)
     # The citizen's rating of the answer (1–5, «Оценка ответа заявителем»); our contract.
-    rating: int | None = Field(default=None, ge=1, le=5)
+    # Strict: `true` is not a score of 1 (which would reopen the ticket), "5" is not 5.
+    rating: int | None = Field(default=None, ge=1, le=5, strict=True)
 
 
 def _decision(

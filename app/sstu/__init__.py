@@ -1,0 +1,1 @@
+"""ССТУ.РФ reporting: the classifier, appeal questions and outcomes, the monthly documents."""
