@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -19,6 +20,7 @@ from app.sstu.rules import parse_month
 cli = typer.Typer(no_args_is_help=True)
 
 MonthOption = Annotated[str, typer.Option(help="The month, YYYY-MM (the city's time zone)")]
+EXPORT_SUFFIXES = (".zip", ".json")
 
 
 class _Progress:
@@ -66,6 +68,13 @@ def export(
 
     Example: appeals sstu export --month 2026-11 --out sstu-2026-11.zip
     """
+    if out.suffix.lower() not in EXPORT_SUFFIXES:
+        typer.echo(
+            f"error: --out {out} must end in .zip (one JSON document per appeal) or .json "
+            "(the documents and the statistics table); nothing was written",
+            err=True,
+        )
+        raise typer.Exit(2)
 
     async def work(db: Database) -> MonthReport:
         return await _month(db, month, bar=True)
@@ -127,7 +136,8 @@ def check(month: MonthOption) -> None:
 def upload(month: MonthOption) -> None:
     """Queue the month's documents for ССТУ.РФ (the worker's relay sends them to
     APPEALS_SSTU_URL with retries; dead letters: appeals outbox list --state dead). Refused
-    while `appeals sstu check` lists appeals.
+    before the month has ended in the city's time zone, and while `appeals sstu check` lists
+    appeals. Run again, it queues only the documents changed or new since (late arrivals).
 
     Example: appeals sstu upload --month 2026-11
     """
@@ -136,7 +146,7 @@ def upload(month: MonthOption) -> None:
         settings = get_settings()
         async with db.sessionmaker() as session:
             result = await sstu_upload.queue_month(
-                session, parse_month(month, settings.tz), tz=settings.tz
+                session, parse_month(month, settings.tz), tz=settings.tz, now=datetime.now(UTC)
             )
             await session.commit()
             return result

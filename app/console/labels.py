@@ -39,6 +39,95 @@ EVENT = {
     "delivery_attempt": "доставка ответа",
     "duplicate_dismissed": "не дубликат",
     "sstu_questions": "вопросы для ССТУ.РФ",
+    "updated": "изменены сведения",
+    "source_updated": "обновлено в источнике",
+    "source_answer": "ответ дан в источнике",
+    "feedback": "оценка гражданина",
+    "citizen_message": "новое сообщение гражданина",
+    "bouncing": "пересылается между отделами",
+    "duplicate_suggested": "возможный дубликат",
+    "repeat_flagged": "повторное обращение",
+    "duplicate_linked": "присоединён дубликат",
+    "duplicate_unlinked": "дубликат отсоединён",
+    "delivery_replayed": "повторная отправка ответа",
+    "personal_data_purged": "персональные данные удалены по сроку хранения",
+    "registered": "зарегистрировано",
+}
+# TicketEvent.actor: fixed actors of the system and the command line («user:», «key:» and
+# «connector:» actors are named in app.console.timeline).
+ACTOR = {
+    "system:routing": "маршрутизация",
+    "system:outbox": "отправка ответов",
+    "system:sla": "контроль сроков",
+    "system:dedup": "поиск дубликатов",
+    "system:chatbot": "чат-бот",
+    "system:feedback_platform_poller": "опрос ПОС",
+    "cli": "командная строка",
+    "cli:purge": "командная строка (удаление персональных данных)",
+    "cli:outbox": "командная строка (отправка ответов)",
+    "worker:purge": "удаление персональных данных по сроку",
+}
+CHANNEL = {
+    "gosuslugi": "Госуслуги",
+    "vk": "ВКонтакте",
+    "ok": "Одноклассники",
+    "telegram": "Telegram",
+    "web": "сайт",
+    "phone": "телефон",
+    "email": "эл. почта",
+    "visit": "личный приём",
+    "mail": "почта",
+    "other": "другое",
+}
+# RoutingDecision.method and the re-routing ``how``.
+METHOD = {
+    "explicit": "указан источником",
+    "rule": "правило",
+    "category": "по категории",
+    "model": "модель",
+    "triage": "разбор",
+    "manual": "вручную",
+    "returned": "возвращено отделом",
+}
+# A routing rule's conditions (app.routing.rules.check_rule), named when a rule almost matched.
+CONDITION = {
+    "source": "источник",
+    "kind": "вид обращения",
+    "channel": "канал",
+    "category": "категория",
+    "district": "район",
+    "priority": "приоритет",
+    "keywords": "ключевые слова",
+}
+# Fixed reasons the code itself writes on a status change (an operator's own words stay as is).
+REASON = {
+    "final answer sent": "отправлен окончательный ответ",
+    "duplicate found automatically": "дубликат найден автоматически",
+    "merged by hand": "объединено вручную",
+    "unmerged": "дубликат отсоединён",
+}
+SENTIMENT = {"positive": "доволен", "neutral": "нейтрально", "negative": "недоволен"}
+DEADLINES = {
+    "created": "установлены",
+    "interim_answer": "после промежуточного ответа",
+    "resumed": "после паузы",
+    "reopened": "после возобновления",
+    "extended": "продлены",
+}
+# Keys of ``changes`` in the ``updated`` and ``source_updated`` events.
+CHANGED = {
+    "text": "текст",
+    "address": "адрес",
+    "lat": "координаты",
+    "lon": "координаты",
+    "source_url": "ссылка на источник",
+    "attachments_added": "вложения",
+    "extra": "доп. сведения",
+    "answers_added": "ответы",
+    "status_not_applied": "статус в источнике",
+    "category": "категория",
+    "priority": "приоритет",
+    "district": "район",
 }
 DONE = {
     "taken": "Обращение взято в работу.",

@@ -13,7 +13,7 @@ from app.access.sessions import SessionLimits, end_session, start_session
 from app.access.users import AccountLocked, sign_in
 from app.access.visibility import sees
 from app.api.deps import NowDep, RowId, SessionDep
-from app.console import labels, sstu_panel
+from app.console import labels, sstu_panel, timeline
 from app.console.deps import (
     Console,
     ConsoleDep,
@@ -191,18 +191,26 @@ async def ticket_page(
     answers = await ticket_actions.list_answers(session, ticket_id, principal=principal)
     departments = await directory.list_departments(session)
     department = next((d for d in departments if d.code == ticket.department_code), None)
+    category_names = {c.code: c.name for c in await directory.list_categories(session)}
+    actors = [e.actor for e in events] + [a.author for a in answers]
+    names = timeline.Names(
+        console.department_names, category_names, await timeline.user_names(session, actors)
+    )
+    districts = {d.code: d.name for d in await directory.list_districts(session)}
     return render(
         request,
         "ticket.html",
         {
             "ticket": ticket,
             "applicant": applicant,
-            "events": events,
+            "events": timeline.rows(events, ticket, names),
             "answers": answers,
+            "actor": lambda name: timeline.actor_name(name, names.users),
             "related": await related_tickets(session, ticket, viewer=console.viewer),
             "departments": [d for d in departments if d.active and not d.is_triage],
             "department": department,
-            "category_names": {c.code: c.name for c in await directory.list_categories(session)},
+            "category_names": category_names,
+            "district": districts.get(ticket.district_code or "", ticket.district_code),
             "status": Status(ticket.status),
             "open": Status(ticket.status) in OPEN_STATUSES,
             "done": done,
@@ -239,6 +247,7 @@ async def triage(
         now=now,
     )
     items = [(t, await _routing_hint(session, t)) for t, _ in rows]
+    category_names = {c.code: c.name for c in await directory.list_categories(session)}
     suggestions = await duplicates.list_suggestions(
         session, viewer=console.viewer, status="open", limit=PAGE
     )
@@ -253,6 +262,13 @@ async def triage(
             "next_cursor": next_cursor,
             "departments": [d for d in departments if d.active and not d.is_triage],
             "names": {d.code: d.name for d in departments},
+            "category_names": category_names,
+            "why": lambda hint: timeline.routing_reason(
+                hint.method,
+                rule=hint.rule.name if hint.rule else None,
+                category=category_names.get(hint.category, hint.category),
+                confidence=hint.confidence,
+            ),
             "done": done,
             "error": labels.error_message(error, field),
         },

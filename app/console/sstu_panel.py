@@ -19,6 +19,7 @@ from app.models.sstu import (
 from app.models.tickets import Ticket
 from app.sstu import questions as sstu_questions
 from app.sstu import service as sstu
+from app.sstu.rules import DONE_STATUSES
 
 
 async def panel(session: AsyncSession, ticket: Ticket) -> dict[str, Any] | None:
@@ -31,7 +32,7 @@ async def panel(session: AsyncSession, ticket: Ticket) -> dict[str, Any] | None:
     rows = [*appeal.questions, None]
     return {
         "appeal": appeal,
-        "hints": hints(appeal.questions),
+        "hints": hints(appeal.questions, reopened=ticket.status not in DONE_STATUSES),
         "rows": rows,
         "codes": await sstu.list_classifier(session, questions_only=True, include_retired=False),
         "outcomes": [(o.value, STATUS_NAMES[o.value]) for o in SstuOutcome],
@@ -41,8 +42,9 @@ async def panel(session: AsyncSession, ticket: Ticket) -> dict[str, Any] | None:
     }
 
 
-def hints(questions: list[SstuQuestionPublic]) -> list[str]:
-    """What closing the appeal still needs, in the console's words (``missing`` in the API)."""
+def hints(questions: list[SstuQuestionPublic], *, reopened: bool = False) -> list[str]:
+    """What closing the appeal still needs, in the console's words (``missing`` in the API);
+    ``reopened``: the appeal is open, so a result already in effect awaits confirmation."""
     out = []
     for q in questions:
         n = f"вопрос {q.position}"
@@ -50,6 +52,8 @@ def hints(questions: list[SstuQuestionPublic]) -> list[str]:
             out.append(f"{n}: код классификатора")
         if q.status is None:
             out.append(f"{n}: результат рассмотрения")
+        elif reopened and q.decided_at is not None:
+            out.append(f"{n}: результат записан до возобновления — подтвердите его или измените")
         elif q.status == SstuOutcome.Supported and q.actions_taken is None:
             out.append(f"{n}: приняты ли меры")
         elif q.status == SstuOutcome.LeftWithoutAnswer and q.ground is None:

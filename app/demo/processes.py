@@ -133,18 +133,31 @@ def ignore_stop_signals() -> None:
         signal.signal(sig, signal.SIG_IGN)
 
 
+def terminal_gone(fd: int) -> bool:
+    """Whether the terminal on ``fd`` has hung up (closed window, ssh gone). Under `make run`
+    the kernel's SIGHUP goes to make, which waits on; the demo sees the hangup only here."""
+    try:
+        os.tcgetpgrp(fd)
+    except OSError:
+        return True
+    return False
+
+
 def watch_parent(on_orphaned: Callable[[], None], interval: float = 1.0) -> threading.Event:
     """Call ``on_orphaned`` once if the process that started the demo dies (the demo is then
-    re-parented); set the returned event to stop watching."""
+    re-parented) or the terminal it was started from hangs up; set the returned event to stop
+    watching."""
     parent = os.getppid()
     done = threading.Event()
+    # Only a terminal that is ours now (its foreground group readable) can later be "gone".
+    tty = next((fd for fd in (0, 1, 2) if os.isatty(fd) and not terminal_gone(fd)), None)
 
     def watch() -> None:
         while not done.wait(interval):
-            if os.getppid() != parent:
+            if os.getppid() != parent or (tty is not None and terminal_gone(tty)):
                 on_orphaned()
                 return
 
-    if parent > 1:
+    if parent > 1 or tty is not None:
         threading.Thread(target=watch, name="demo-parent-watch", daemon=True).start()
     return done

@@ -17,8 +17,8 @@ from sqlmodel import SQLModel
 
 from app.models.common import RequestBody, ts_field
 
-# РАЗДЕЛ.ТЕМАТИКА.ГРУППА.ВОПРОС: four segments of four digits.
-CODE_PATTERN = r"^\d{4}\.\d{4}\.\d{4}\.\d{4}$"
+# РАЗДЕЛ.ТЕМАТИКА.ГРУППА.ВОПРОС: four segments of four ASCII digits (pydantic's \d is Unicode).
+CODE_PATTERN = r"^[0-9]{4}\.[0-9]{4}\.[0-9]{4}\.[0-9]{4}$"
 QuestionCode = Annotated[str, Field(pattern=CODE_PATTERN, examples=["0005.0005.0056.1153"])]
 MAX_QUESTIONS = 20
 

@@ -56,7 +56,7 @@ def question_record(
     """One question as of the month's end; the caller checked it has a code."""
     assert q.code is not None
     state = question_state(q, ticket, month.end, lead)
-    incoming = local_date(ticket.received_at, tz)
+    incoming = local_date(ticket.created_at, tz)  # receipt: the source's date
     assert incoming is not None
     registered = None
     if ticket.registered_at is not None and ticket.registered_at < month.end:
@@ -111,6 +111,28 @@ def appeal_record(
         questions=tuple(question_record(q, ticket, month, tz, lead) for q in questions),
         applicant=applicant or ApplicantRecord(),
     )
+
+
+def date_gaps(record: AppealRecord) -> list[str]:
+    """Dates of the document that precede its question's incoming date: the data contradicts
+    itself (a response before the appeal was received), so the appeal is a problem to fix,
+    never a document sent as it is."""
+    gaps = []
+    for n, q in enumerate(record.questions, start=1):
+        registered = q.status in _DECIDED or q.status == SstuStatus.InWork
+        dates = (
+            ("createDate", record.created_on),
+            ("registrationDate", q.registered_on if registered else None),
+            ("responseDate", q.responded_on),
+            ("transferDate", q.transfer.on if q.transfer is not None else None),
+        )
+        for name, day in dates:
+            if day is not None and day < q.incoming_on:
+                gaps.append(
+                    f"question {n} ({q.code}): {name} {day.isoformat()} precedes its "
+                    f"incomingDate {q.incoming_on.isoformat()}"
+                )
+    return gaps
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import tzinfo
+from datetime import datetime, tzinfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -102,11 +102,12 @@ def month_archive(report: MonthReport) -> tuple[str, bytes]:
 
 
 async def queue_upload(
-    session: AsyncSession, month: str, *, principal: Principal, tz: tzinfo
+    session: AsyncSession, month: str, *, principal: Principal, tz: tzinfo, now: datetime
 ) -> SstuUploadPublic:
-    """Queue the whole city's month for the relay (409 while appeals lack codes or outcomes);
-    the city's report is sent by admins and the press service, not by one department."""
+    """Queue the whole city's month for the relay (409 before the month is over, or while
+    appeals lack codes or outcomes); the city's report is sent by admins and the press
+    service, not by one department."""
     if await scope_of(session, principal) is not None:
         raise Forbidden("the city's ССТУ.РФ upload is sent by admins and the press service")
-    result = await upload.queue_month(session, parse_month(month, tz), tz=tz)
+    result = await upload.queue_month(session, parse_month(month, tz), tz=tz, now=now)
     return SstuUploadPublic(month=result.month, documents=result.documents, queued=result.queued)

@@ -32,6 +32,11 @@ _DEFAULTS = text(
     "LEFT JOIN sstu_category_questions up ON up.category_code = c.parent_code"
 )
 CLOSING = frozenset({Status.answered, Status.closed, Status.rejected})
+# When the ticket last moved to rejected (the timeline's status change).
+_REJECTED_AT = text(
+    "SELECT max(e.at) FROM ticket_events e WHERE e.ticket_id = :id "
+    "AND e.type = 'status_changed' AND e.data->>'after' = 'rejected'"
+)
 
 
 def facts_of(row: SstuQuestion) -> QuestionFacts:
@@ -168,7 +173,7 @@ async def store_questions(
 ) -> list[SstuQuestion]:
     """Replace the appeal's questions. On an open appeal an outcome waits for the closing move;
     on one already closed it is a correction, dated when the appeal was decided (its earlier
-    decision, else its answer, else now)."""
+    decision, else :func:`decided_moment`)."""
     assert ticket.id is not None
     for index, q in enumerate(questions):
         _check_details(index, q)
@@ -179,14 +184,14 @@ async def store_questions(
         await session.delete(row)
     await session.flush()
     done = ticket.status in DONE_STATUSES
+    decided_then = await decided_moment(session, ticket, now=now) if done else None
     rows = []
     for position, q in enumerate(questions, start=1):
         values = _row_values(q, profile)
         old = before.get(position)
         decided = None
         if done and values["status"]:
-            earlier = old.decided_at if old is not None else None
-            decided = earlier or ticket.answered_at or ticket.closed_at or now
+            decided = (old.decided_at if old is not None else None) or decided_then
         row = SstuQuestion(
             ticket_id=ticket.id,
             position=position,
@@ -201,6 +206,18 @@ async def store_questions(
         await _store_direct(session, ticket.id, direct, actor=actor, now=now)
     await session.flush()
     return rows
+
+
+async def decided_moment(session: AsyncSession, ticket: Ticket, *, now: datetime) -> datetime:
+    """When a closed appeal without a recorded outcome was decided: a rejected one (only the
+    source rejects without an outcome, e.g. ПОС moderation) when it was rejected — its move to
+    rejected on the timeline, else (it arrived rejected) the source's date of that snapshot,
+    else its receipt; an answered or closed one when it was answered, else closed."""
+    assert ticket.id is not None
+    if ticket.status == Status.rejected:
+        rows = await session.exec(_REJECTED_AT, params={"id": ticket.id})  # type: ignore[call-overload]
+        return rows.scalar() or ticket.source_updated_at or ticket.created_at
+    return ticket.answered_at or ticket.closed_at or now
 
 
 async def _store_direct(
@@ -219,13 +236,14 @@ async def require_outcome(
     session: AsyncSession, ticket: Ticket, target: Status, *, now: datetime
 ) -> None:
     """Before a 59-ФЗ appeal is answered, closed or rejected by staff: every question needs a
-    code and an outcome with its details, else a 422 naming what is missing. The outcomes of
+    code and an outcome with its details, else a 422 naming what is missing. An appeal
+    reopened since its outcomes took effect needs them confirmed (set again). The outcomes of
     an appeal closed from open take effect now."""
     if ticket.kind != Kind.fz59_appeal or target not in CLOSING:
         return
     assert ticket.id is not None
     questions = (await questions_of(session, [ticket]))[ticket.id]
-    gaps = closing_gaps(questions)
+    gaps = closing_gaps(questions, status=ticket.status)
     if gaps:
         raise ValidationFailed(
             "closing a 59-ФЗ appeal needs the ССТУ.РФ outcome of each of its questions "

@@ -19,7 +19,7 @@ from app.connectors.sstu.document import appeal_json, format_errors
 from app.models.sstu import AppealRecord, ApplicantRecord, SstuClassifierEntry, SstuProfile
 from app.models.tickets import Applicant, Ticket
 from app.sstu import questions as sstu_questions
-from app.sstu.documents import Profile, Statistics, appeal_record, statistics
+from app.sstu.documents import Profile, Statistics, appeal_record, date_gaps, statistics
 from app.sstu.rules import (
     DONE_STATUSES,
     Lead,
@@ -32,16 +32,16 @@ from app.sstu.rules import (
 )
 
 # The net is wide (an appeal of an earlier month still open, or decided in this one); the pure
-# rule (belongs_to_month) decides. The partial index on received_at serves it (0020_sstu):
-# the kind is a literal so the planner can match the index's predicate.
+# rule (belongs_to_month) decides. An appeal's month is that of its receipt, ``created_at``
+# (the source's date), not of the hub's ``received_at``: ix_tickets_created serves the range.
 _MONTH_IDS = text(
-    "SELECT t.id FROM tickets t WHERE t.kind = 'fz59_appeal' AND t.received_at < :end "
+    "SELECT t.id FROM tickets t WHERE t.kind = 'fz59_appeal' AND t.created_at < :end "
     "AND (CAST(:department AS text) IS NULL OR t.department_code = :department) "
-    "AND (t.received_at >= :start OR t.status NOT IN ('answered', 'closed', 'rejected') "
+    "AND (t.created_at >= :start OR t.status NOT IN ('answered', 'closed', 'rejected') "
     "  OR t.answered_at >= :start OR t.closed_at >= :start "
     "  OR EXISTS (SELECT 1 FROM sstu_questions q WHERE q.ticket_id = t.id "
     "             AND q.decided_at >= :start)) "
-    "ORDER BY t.received_at, t.id"
+    "ORDER BY t.created_at, t.id"
 )
 
 
@@ -97,7 +97,6 @@ def ticket_facts(t: Ticket) -> TicketFacts:
         channel=t.channel,
         department_code=t.department_code,
         created_at=t.created_at,
-        received_at=t.received_at,
         registered_at=t.registered_at,
         answered_at=t.answered_at,
         closed_at=t.closed_at,
@@ -234,13 +233,9 @@ async def build_month(
         if profile.department_of(t.department_code) is None:
             missing.append("the department's ССТУ id (sstu.department_id in the city config)")
             buildable = False
-        if missing:
-            report.problems.append(ReportProblem(t.id, t.number, missing, buildable))
         if not buildable:
+            report.problems.append(ReportProblem(t.id, t.number, missing, reported=False))
             continue
-        applicant = applicant_record(
-            loaded.applicants.get(t.applicant_id or 0), loaded.profile.applicant_fields
-        )
         record = appeal_record(
             facts,
             qs,
@@ -249,16 +244,21 @@ async def build_month(
             profile=profile,
             direct=loaded.direct.get(t.id, True),
             lead=lead,
-            applicant=applicant,
+            applicant=applicant_record(
+                loaded.applicants.get(t.applicant_id or 0), loaded.profile.applicant_fields
+            ),
         )
         document = appeal_json(record)
-        invalid = format_errors(document)
-        if invalid:
-            # A safety net: a case the rules above missed is a problem, never a bad upload.
-            report.problems.append(ReportProblem(t.id, t.number, invalid, reported=False))
-            continue
-        transfers = [q.transfer.to for q in record.questions if q.transfer is not None]
-        report.entries.append(ReportEntry(t.id, t.channel, record, document, transfers))
+        # Dates contradicting each other, or (a safety net) a case the rules above missed: a
+        # problem to fix, never a bad upload.
+        invalid = date_gaps(record) or format_errors(document)
+        if missing or invalid:
+            report.problems.append(
+                ReportProblem(t.id, t.number, missing + invalid, reported=not invalid)
+            )
+        if not invalid:
+            transfers = [q.transfer.to for q in record.questions if q.transfer is not None]
+            report.entries.append(ReportEntry(t.id, t.channel, record, document, transfers))
     return report
 
 

@@ -1,6 +1,10 @@
 """Pure rules of ССТУ.РФ reporting: the report month, classifier codes, what closing an appeal
 needs, and which status each question has at the end of a month. No session, no clock.
 
+An appeal's receipt is the ticket's ``created_at`` (the source's date, as docs/SLA.md counts
+59-ФЗ terms from it), not the moment the hub received it: an appeal written on 31 October and
+delivered on 30 November belongs to October (and to November, while it is not decided).
+
 A question's status is what staff recorded when the appeal was closed (``SstuOutcome``) or,
 where they recorded none, what the ticket's lifecycle says: not registered yet, in work, an
 answer the source sent (``Answered``), or a rejection the source made before the appeal reached
@@ -15,11 +19,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 
-from app.errors import ValidationFailed
+from app.errors import Conflict, ValidationFailed
 from app.models.sstu import SstuOutcome, SstuStatus
 
-_MONTH = re.compile(r"(\d{4})-(\d{2})")
-_CODE = re.compile(r"\d{4}\.\d{4}\.\d{4}\.\d{4}")
+# ASCII digits only: "２０２６-11" (full-width) is not a month.
+_MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
+_CODE = re.compile(r"[0-9]{4}\.[0-9]{4}\.[0-9]{4}\.[0-9]{4}")
 ZERO = "0000"
 
 # Closing moves: an appeal answered, closed or rejected has its questions decided.
@@ -50,6 +55,16 @@ def parse_month(value: str, tz: tzinfo) -> Month:
     start = datetime(year, month, 1, tzinfo=tz)
     end = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=tz)
     return Month(f"{year:04d}-{month:02d}", start, end)
+
+
+def require_ended(month: Month, now: datetime) -> None:
+    """A month is uploaded once it is over in the city's time zone (409 before that): its
+    appeals are still coming in and being decided."""
+    if now < month.end:
+        raise Conflict(
+            f"{month.label} has not ended yet in the city's time zone (it ends "
+            f"{month.end:%Y-%m-%d %H:%M} local time); upload it after that"
+        )
 
 
 def is_code(value: str) -> bool:
@@ -95,8 +110,7 @@ class TicketFacts:
     status: str
     channel: str
     department_code: str
-    created_at: datetime
-    received_at: datetime
+    created_at: datetime  # receipt: the source's date (the hub's own receive time is not used)
     registered_at: datetime | None = None
     answered_at: datetime | None = None
     closed_at: datetime | None = None
@@ -112,13 +126,22 @@ class Lead:
     questions: tuple[QuestionFacts, ...]
 
 
-def outcome_gaps(q: QuestionFacts) -> list[str]:
-    """What this question still lacks before its appeal may be closed (empty: nothing)."""
+def outcome_gaps(q: QuestionFacts, *, reopened: bool = False) -> list[str]:
+    """What this question still lacks before its appeal may be closed (empty: nothing).
+
+    ``reopened``: the appeal is open again, so an outcome that already took effect
+    (``decided_at``) was its earlier decision, kept for history; closing anew needs it again.
+    """
     label = f"question {q.position}" + (f" ({q.code})" if q.code else "")
     if not q.code:
         return [f"{label}: a classifier code", f"{label}: an outcome ({OUTCOMES})"]
     if q.status is None:
         return [f"{label}: an outcome ({OUTCOMES})"]
+    if reopened and q.decided_at is not None:
+        return [
+            f"{label}: an outcome ({OUTCOMES}) — {q.status} was recorded before the appeal "
+            "was reopened; confirm it or set another"
+        ]
     gaps = []
     if q.status == SstuOutcome.Supported and q.actions_taken is None:
         gaps.append(f"{label}: actions_taken (were measures taken?) for Supported")
@@ -136,11 +159,14 @@ def outcome_gaps(q: QuestionFacts) -> list[str]:
     return gaps
 
 
-def closing_gaps(questions: Sequence[QuestionFacts]) -> list[str]:
-    """Everything the appeal's questions lack before it may be closed."""
+def closing_gaps(questions: Sequence[QuestionFacts], *, status: str | None = None) -> list[str]:
+    """Everything the appeal's questions lack before it may be closed. ``status``: the ticket's
+    own; an open one whose questions carry a decision was reopened after it (or a rejection
+    was undone), and its outcomes need confirming."""
     if not questions:
         return ["question 1: a classifier code", f"question 1: an outcome ({OUTCOMES})"]
-    return [gap for q in questions for gap in outcome_gaps(q)]
+    reopened = status is not None and status not in DONE_STATUSES
+    return [gap for q in questions for gap in outcome_gaps(q, reopened=reopened)]
 
 
 @dataclass(frozen=True)
@@ -194,15 +220,15 @@ def finished_at(
     if decided and len(decided) == len(questions):
         return max(decided)
     if ticket.status == "rejected":
-        return ticket.received_at  # rejected by the source: it never reached us
-    return ticket.answered_at or ticket.closed_at or ticket.received_at
+        return ticket.created_at  # rejected by the source: it never reached us
+    return ticket.answered_at or ticket.closed_at or ticket.created_at
 
 
 def belongs_to_month(ticket: TicketFacts, finished: datetime | None, month: Month) -> bool:
-    """Received in the month, or received before it and not decided before it began."""
-    if ticket.received_at >= month.end:
+    """Received (``created_at``) in the month, or before it and not decided before it began."""
+    if ticket.created_at >= month.end:
         return False
-    if ticket.received_at >= month.start:
+    if ticket.created_at >= month.start:
         return True
     return finished is None or finished >= month.start
 

@@ -77,7 +77,7 @@ async def appeal_public(session: AsyncSession, ticket: Ticket) -> SstuAppealPubl
         reported=reported,
         direct=direct,
         questions=[_question_public(q, names) for q in questions],
-        missing=closing_gaps(questions) if reported else [],
+        missing=closing_gaps(questions, status=ticket.status) if reported else [],
     )
 
 

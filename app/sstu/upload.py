@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import tzinfo
+from datetime import datetime, tzinfo
 from typing import Any
 
 from sqlmodel import select
@@ -20,7 +20,7 @@ from app.models.tickets import Applicant, Ticket
 from app.outbox import service as outbox
 from app.sstu import questions as sstu_questions
 from app.sstu.report import applicant_record, build_month
-from app.sstu.rules import Month
+from app.sstu.rules import Month, require_ended
 
 
 @dataclass(frozen=True)
@@ -38,8 +38,11 @@ def message_id(month: str, number: str, document: dict[str, Any]) -> str:
     return f"sstu:{month}:{number}:{digest}"
 
 
-async def queue_month(session: AsyncSession, month: Month, *, tz: tzinfo) -> UploadResult:
-    """Queue the month's documents for the relay; a month with problems is a 409 listing them."""
+async def queue_month(
+    session: AsyncSession, month: Month, *, tz: tzinfo, now: datetime
+) -> UploadResult:
+    """Queue the month's documents for the relay; a month with problems is a 409 listing them,
+    and so is (once ready) a month not over yet in the city's time zone."""
     report = await build_month(session, month, tz=tz)
     if report.problems:
         listed = [
@@ -51,6 +54,7 @@ async def queue_month(session: AsyncSession, month: Month, *, tz: tzinfo) -> Upl
             "(see `appeals sstu check`); nothing was queued",
             problems=listed,
         )
+    require_ended(month, now)
     queued = 0
     for entry in report.entries:
         ticket = await session.get(Ticket, entry.ticket_id)

@@ -81,7 +81,7 @@ def _field(principal: Principal, name: str) -> Any:
     if name in _LINKS:
         return _link(principal, name)
     if name == "overdue":
-        due = _T.c.resolution_due_at < queries._param("now", DateTime(timezone=True))
+        due = _T.c.resolution_due_at < queries.param("now", DateTime(timezone=True))
         return func.coalesce(queries.is_open() & due, false())
     if name == "attachments":
         return cast(_T.c.attachments, Text)  # written into the page as it is stored
@@ -175,7 +175,7 @@ def detail_statement(principal: Principal, dialect: Dialect) -> Compiled:
             select(_token(), *_columns(principal))
             .outerjoin(Applicant, col(Applicant.id) == col(Ticket.applicant_id))
             .where(
-                col(Ticket.id) == queries._param("ticket_id", BigInteger()),
+                col(Ticket.id) == queries.param("ticket_id", BigInteger()),
                 queries.visible_to(principal),
             )
         )

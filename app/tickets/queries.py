@@ -1,23 +1,17 @@
-"""Listing tickets: filters, full-text search, keyset pagination."""
+"""Listing tickets: one page as one statement (full-text search included), keyset pagination."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
-    ARRAY,
     BigInteger,
-    ColumnElement,
     DateTime,
     Integer,
     Interval,
-    String,
     and_,
-    any_,
-    bindparam,
     func,
     literal_column,
     tuple_,
@@ -26,124 +20,34 @@ from sqlalchemy import (
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.access import visibility
 from app.access.api_keys import Principal
 from app.errors import ValidationFailed
-from app.models.common import OPEN_STATUSES
 from app.models.pagination import decode_cursor, encode_cursor
 from app.models.tickets import Applicant, Ticket
-from app.tickets.search_text import search_query
-
-OPEN = [s.value for s in OPEN_STATUSES]
-
-
-@dataclass
-class TicketFilters:
-    status: list[str] = field(default_factory=list)
-    department: str | None = None
-    category: str | None = None
-    source: str | None = None
-    kind: str | None = None
-    priority: str | None = None
-    district: str | None = None
-    created_from: datetime | None = None
-    created_to: datetime | None = None
-    overdue: bool | None = None
-    at_risk: bool | None = None
-    q: str | None = None
-
-
-def visible_to(principal: Principal) -> ColumnElement[bool]:
-    """Rows a principal may see: admins all, everyone else their own department."""
-    return visibility.seen_in_sql(principal, col(Ticket.department_code))
-
-
-# Every value a page query takes is a named bound parameter (``page_params``), never a literal
-# baked into the statement: the same statement, compiled once per shape, serves every caller
-# (app.tickets.pages). Constants are SQL literals.
-_TS = DateTime(timezone=True)
-_EQUAL = (
-    ("department", Ticket.department_code),
-    ("category", Ticket.category_code),
-    ("source", Ticket.source),
-    ("kind", Ticket.kind),
-    ("priority", Ticket.priority),
-    ("district", Ticket.district_code),
+from app.tickets.filters import (
+    TicketFilters,
+    all_words_needed,
+    conditions,
+    filter_params,
+    is_open,
+    param,
+    search_words,
+    visible_to,
 )
+
+__all__ = [
+    "SORTS",
+    "TicketFilters",
+    "count_tickets",
+    "is_open",
+    "list_tickets",
+    "param",
+    "visible_to",
+]
+
+_TS = DateTime(timezone=True)
 _INFINITY_SQL = literal_column("'9999-12-31 23:59:59.999999+00'::timestamptz", _TS)
 _ZERO = literal_column("interval '0'", Interval())
-
-
-def _param(name: str, type_: Any = None) -> Any:
-    return bindparam(name, type_=type_)
-
-
-def is_open() -> ColumnElement[bool]:
-    """The ticket is in an open status (constants in the SQL: partial indexes match them)."""
-    return col(Ticket.status).in_([literal_column(f"'{s}'") for s in OPEN])
-
-
-def filter_params(f: TicketFilters, now: datetime) -> dict[str, Any]:
-    """The bound values of ``_conditions``: one per filter given."""
-    params: dict[str, Any] = {}
-    if len(f.status) == 1:
-        # One status is an equality: ix_tickets_status_created then serves the order too.
-        params["status"] = f.status[0]
-    elif f.status:
-        params["statuses"] = list(f.status)
-    for name, _ in _EQUAL:
-        if getattr(f, name) is not None:
-            params[name] = getattr(f, name)
-    if f.created_from is not None:
-        params["created_from"] = f.created_from
-    if f.created_to is not None:
-        params["created_to"] = f.created_to
-    if f.overdue is not None or f.at_risk is not None:
-        params["now"] = now
-    if f.q:
-        params["q"] = search_query(f.q)
-    return params
-
-
-def _conditions(f: TicketFilters, params: dict[str, Any]) -> list[ColumnElement[bool]]:
-    conds: list[ColumnElement[bool]] = []
-    if "status" in params:
-        conds.append(col(Ticket.status) == _param("status", String()))
-    if "statuses" in params:
-        conds.append(col(Ticket.status) == any_(_param("statuses", ARRAY(String()))))
-    for name, column in _EQUAL:
-        if name in params:
-            conds.append(col(column) == _param(name, String()))
-    if "created_from" in params:
-        conds.append(col(Ticket.created_at) >= _param("created_from", _TS))
-    if "created_to" in params:
-        conds.append(col(Ticket.created_at) < _param("created_to", _TS))
-    now = _param("now", _TS)
-    if f.overdue is not None:
-        overdue = and_(is_open(), col(Ticket.resolution_due_at) < now)
-        conds.append(overdue if f.overdue else ~overdue)
-    if f.at_risk is not None:
-        # At risk: an open ticket that has used 75 % of its resolution window but is not
-        # overdue. The SLA engine stores that moment (working-time aware); older rows fall
-        # back to wall time.
-        risk_point = func.coalesce(
-            col(Ticket.resolution_risk_at),
-            col(Ticket.created_at)
-            + (col(Ticket.resolution_due_at) - col(Ticket.created_at)) * literal_column("0.75"),
-        )
-        at_risk = and_(is_open(), col(Ticket.resolution_due_at) >= now, risk_point <= now)
-        conds.append(at_risk if f.at_risk else ~at_risk)
-    if "q" in params:
-        conds.append(col(Ticket.search).op("@@")(_words()))
-    return conds
-
-
-def _words() -> Any:
-    """The search's words: lemmas on both sides (app.tickets.search_text), so «батареей» finds
-    «холодные батареи»."""
-    return func.websearch_to_tsquery(literal_column("'simple'"), _param("q", String()))
-
-
 SORTS = ("-created_at", "created_at", "resolution_due_at")
 _INFINITY = datetime.max.replace(year=9999).isoformat() + "+00:00"
 _MAX_ID = 2**63 - 1
@@ -179,6 +83,9 @@ def page_params(
             raise ValidationFailed("the cursor is not one this API issued", field="cursor") from exc
         if not 0 <= params["cursor_id"] <= _MAX_ID:
             raise ValidationFailed("the cursor is not one this API issued", field="cursor")
+    scope = params.get("viewer_department") or params.get("department")
+    if "q" in params and scope and all_words_needed(params["q"]):
+        params["scope_department"] = scope
     if "q" in params and sort == "-created_at":
         params["recent"] = SEARCH_RECENT
         if principal.sees_all_departments:
@@ -213,14 +120,14 @@ def _ids(
     """The ids of the page's rows (and ``columns``), in order, at most ``limit``."""
     desc = sort.startswith("-")
     ids = select(col(Ticket.id), *columns).where(
-        visible_to(principal), *_conditions(filters, params)
+        visible_to(principal), *conditions(filters, params)
     )
     if "cursor_key" in params:
         pair = tuple_(key_col, col(Ticket.id))
-        after = tuple_(_param("cursor_key", _TS), _param("cursor_id", BigInteger()))
+        after = tuple_(param("cursor_key", _TS), param("cursor_id", BigInteger()))
         ids = ids.where(pair < after if desc else pair > after)
     order = [key_col.desc(), col(Ticket.id).desc()] if desc else [key_col, col(Ticket.id)]
-    return ids.order_by(*order).limit(_param("limit", Integer()))
+    return ids.order_by(*order).limit(param("limit", Integer()))
 
 
 def _search_ids(principal: Principal, filters: TicketFilters, params: dict[str, Any]) -> Any:
@@ -231,34 +138,34 @@ def _search_ids(principal: Principal, filters: TicketFilters, params: dict[str, 
        a word common in the scope fills the page here, whatever the planner would guess;
     2. across all departments only, the last month in the order the planner picks (walk
        backwards, or GIN and the month's range): right for words the statistics know;
-    3. every match through the GIN indexes (``ix_tickets_search``, and department + words
-       ``ix_tickets_department_search``), sorted: the word is rare in this scope.
+    3. every match through the GIN indexes (``ix_tickets_search``; in one department
+       ``ix_tickets_scoped_words``), sorted: the word is rare in this scope.
 
     A department skips step 2: PostgreSQL takes a department and a word as independent, so
     for a word of another department's tickets it expects a match every few rows and walks
     the department's whole month. Every step gives the same rows in the same order as one
     query over everything (each looks at tickets newer than all it leaves out).
     """
-    limit = _param("limit", Integer())
+    limit = param("limit", Integer())
     newest = _ids(
         principal,
         filters,
-        {k: v for k, v in params.items() if k != "q"},  # the scope, without the words
+        {k: v for k, v in params.items() if k not in ("q", "scope_department")},  # no words
         "-created_at",
         col(Ticket.created_at),
         [col(Ticket.created_at), col(Ticket.search)],
     )
-    newest = newest.limit(_param("recent", Integer())).subquery("newest")
+    newest = newest.limit(param("recent", Integer())).subquery("newest")
     steps = [
         select(newest.c.id)
-        .where(newest.c.search.op("@@")(_words()))
+        .where(newest.c.search.op("@@")(search_words()))
         .order_by(newest.c.created_at.desc(), newest.c.id.desc())
         .limit(limit)
         .cte("recent_hits")
     ]
     if "since" in params:
         month = _ids(principal, filters, params, "-created_at", col(Ticket.created_at))
-        steps.append(month.where(col(Ticket.created_at) >= _param("since", _TS)).cte("month"))
+        steps.append(month.where(col(Ticket.created_at) >= param("since", _TS)).cte("month"))
     branches = []
     short: list[Any] = []  # the steps before this one found less than a page
     for step in steps:
@@ -364,6 +271,6 @@ async def count_tickets(
     stmt = (
         select(func.count())
         .select_from(Ticket)
-        .where(visible_to(principal), *_conditions(filters, params))
+        .where(visible_to(principal), *conditions(filters, params))
     )
     return int((await session.exec(stmt, params=params)).one())

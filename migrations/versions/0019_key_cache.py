@@ -16,6 +16,7 @@ The scrape reads the counter instead of counting tickets. Tickets overdue now ar
 counted here.
 
 ``ix_tickets_open_due_created``: the overdue list from the index alone.
+``ix_tickets_scoped_words``: a search within one department (app.tickets.filters).
 """
 
 import json
@@ -78,6 +79,27 @@ def upgrade() -> None:
         "WHERE status IN ('new','routed','in_progress','on_hold')"
     )
     op.execute("DROP INDEX IF EXISTS ix_tickets_open_due_dept")
+    # A search within one department: entries department|lemma, so a word absent from the
+    # department is answered at once and PostgreSQL's estimate is for the word there. It takes
+    # the place of the btree_gin (department_code, search) index of 0013/0014, whose department
+    # entry lists a third of all tickets for the largest department (8-10 ms per search).
+    op.execute(
+        "CREATE FUNCTION appeals_scoped_words(department text, words tsvector) RETURNS text[] "
+        "LANGUAGE sql IMMUTABLE PARALLEL SAFE "
+        "RETURN ARRAY(SELECT department || '|' || l FROM unnest(tsvector_to_array(words)) AS l)"
+    )
+    op.execute(
+        "CREATE FUNCTION appeals_scoped_query(department text, query text) RETURNS text[] "
+        "LANGUAGE sql IMMUTABLE PARALLEL SAFE "
+        "RETURN ARRAY(SELECT department || '|' || l "
+        "FROM unnest(tsvector_to_array(to_tsvector('simple', query))) AS l)"
+    )
+    op.execute(
+        "CREATE INDEX IF NOT EXISTS ix_tickets_scoped_words ON tickets "
+        "USING gin (appeals_scoped_words(department_code, search))"
+    )
+    op.execute("DROP INDEX IF EXISTS ix_tickets_department_search")
+    op.execute("ANALYZE api_key_version")
 
 
 def count_overdue(bind: sa.Connection) -> dict[str, int]:
@@ -91,6 +113,13 @@ def count_overdue(bind: sa.Connection) -> dict[str, int]:
 
 
 def downgrade() -> None:
+    op.execute(
+        "CREATE INDEX IF NOT EXISTS ix_tickets_department_search ON tickets "
+        "USING gin (department_code, search)"
+    )
+    op.execute("DROP INDEX IF EXISTS ix_tickets_scoped_words")
+    op.execute("DROP FUNCTION IF EXISTS appeals_scoped_query(text, text)")
+    op.execute("DROP FUNCTION IF EXISTS appeals_scoped_words(text, tsvector)")
     op.execute(
         "CREATE INDEX IF NOT EXISTS ix_tickets_open_due_dept ON tickets (resolution_due_at) "
         "INCLUDE (department_code, status) "

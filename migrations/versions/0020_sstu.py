@@ -76,17 +76,18 @@ def upgrade() -> None:
         sa.UniqueConstraint("ticket_id", "position", name="uq_sstu_question_position"),
     )
     op.create_index("ix_sstu_questions_decided", "sstu_questions", ["decided_at"])
-    # A month's report reads the 59-ФЗ appeals received before its end (fz59 is a small share).
+    # A month's report reads the 59-ФЗ appeals received (created_at, the source's receipt)
+    # before its end (fz59 is a small share).
     op.create_index(
-        "ix_tickets_fz59_received",
+        "ix_tickets_fz59_created",
         "tickets",
-        ["received_at", "id"],
+        ["created_at", "id"],
         postgresql_where=sa.text("kind = 'fz59_appeal'"),
     )
 
 
 def downgrade() -> None:
-    op.drop_index("ix_tickets_fz59_received", table_name="tickets")
+    op.drop_index("ix_tickets_fz59_created", table_name="tickets")
     op.drop_index("ix_sstu_questions_decided", table_name="sstu_questions")
     op.drop_table("sstu_questions")
     op.drop_table("sstu_appeals")

@@ -192,7 +192,8 @@ async def test_take_hold_and_errors_come_back_as_messages(db, client):
     )
     assert r.headers["location"].endswith("done=held")
     page = await client.get(f"/console/tickets/{ticket.id}")
-    assert "приостановлено" in page.text and "user:volkov" in page.text
+    # the timeline names the person (by login when the account has no display name)
+    assert "приостановлено" in page.text and '<span class="actor">volkov</span>' in page.text
     assert "ждём подрядчика" in page.text
 
 

@@ -11,7 +11,7 @@ from sqlmodel import col, select
 from app.models.sstu import SstuQuestion
 from app.models.tickets import Ticket
 from tests.api.test_console import csrf_of, make_user, sign_in
-from tests.support.builders import make_ticket
+from tests.support.builders import auth, make_key, make_ticket
 
 HEATING = "0005.0005.0056.1156"
 FIELDSET = "ССТУ.РФ: результат по каждому вопросу обращения (59-ФЗ)"
@@ -87,6 +87,39 @@ async def test_answering_without_outcome_is_refused_then_with_one_accepted(db, c
     [q] = await stored(db, ticket.id)
     assert (q.code, q.status, q.actions_taken, q.ground) == (HEATING, "Supported", True, None)
     assert q.decided_at is not None and q.updated_by == "user:sokolova"
+
+
+async def test_a_reopened_appeal_shows_its_outcome_to_confirm(db, client):
+    await make_user(db, "sokolova", dept="zhkh")
+    ticket = await make_ticket(db, kind="fz59_appeal", category_code="heating")
+    admin = await make_key(db, "admin")
+    body = {"questions": [{"code": HEATING, "status": "Explained"}]}
+    url = f"/api/v1/tickets/{ticket.id}"
+    assert (await client.put(f"{url}/sstu", json=body, headers=auth(admin))).status_code == 200
+    final = {"text": "Ответ.", "kind": "final"}
+    assert (await client.post(f"{url}/answers", json=final, headers=auth(admin))).status_code == 201
+    reopen = {"to": "in_progress", "reason": "не сделано"}
+    r = await client.post(f"{url}/transitions", json=reopen, headers=auth(admin))
+    assert r.status_code == 200
+    await sign_in(client, "sokolova")
+    page = await client.get(f"/console/tickets/{ticket.id}")
+    form = answer_form(page.text)
+    assert "вопрос 1: результат записан до возобновления — подтвердите его или измените" in form
+    assert '<option value="Explained" selected>' in form  # kept, offered to confirm
+    # Sent back with the answer form, the outcome is confirmed and the appeal answered.
+    rows = {
+        "q_code": [HEATING, ""],
+        "q_status": ["Explained", ""],
+        "q_actions": ["", ""],
+        "q_ground": ["", ""],
+        "t_to": ["", ""],
+        "t_date": ["", ""],
+        "t_number": ["", ""],
+    }
+    token = csrf_of(page.text)
+    data = {"text": "Повторный ответ.", "kind": "final", "csrf_token": token, **rows}
+    r = await client.post(f"/console/tickets/{ticket.id}/answer", data=data)
+    assert r.headers["location"] == f"/console/tickets/{ticket.id}?done=answered"
 
 
 async def test_rejecting_as_transferred_from_the_console(db, client):

@@ -9,21 +9,27 @@ import io
 import json
 import zipfile
 from collections import Counter
+from datetime import UTC, datetime
 
 import jsonschema_rs
 import pytest
+from sqlmodel import select
 
 from app.connectors.sstu.document import SCHEMA_PATH
 from app.intake.ingestion import ingest_draft
 from app.models.drafts import TicketDraft
+from app.models.outbox import OutboxMessage
+from app.models.tickets import TicketEvent
 from tests.support.builders import auth, make_key, make_ticket
 from tests.support.sstu_month import (
     CITY_ID,
     MONTH,
     ROSPOTREB,
     ROSPOTREB_ID,
+    VLAD,
     by_section,
     by_status,
+    close,
     expected_questions,
     local,
     make_month,
@@ -339,3 +345,231 @@ async def test_ticket_questions_default_to_the_category(client, db):
         "0003.0000.0000.0000",
     )
     assert q["name"].startswith("Уборка снега")
+
+
+async def ingest(db, draft: TicketDraft, now):
+    async with db.sessionmaker() as session:
+        ticket = (await ingest_draft(session, draft, actor="test", now=now)).ticket
+        await session.commit()
+    return ticket
+
+
+def pos_appeal(source_id: str, **fields) -> TicketDraft:
+    """A ПОС item filed under 59-ФЗ."""
+    values = {
+        "source": "feedback_platform",
+        "source_id": source_id,
+        "kind": "fz59_appeal",
+        "channel": "gosuslugi",
+        "text": "Не вывозят мусор во дворе",
+        "category_code": "waste",
+    }
+    return TicketDraft(**{**values, **fields})
+
+
+class TestReceipt:
+    """An appeal's month and incoming date are its receipt (the source's ``created_at``), not
+    the moment it reached the hub; registration is when the hub registered it."""
+
+    WRITTEN = datetime(2026, 10, 31, 23, 30, tzinfo=VLAD)  # 31 Oct, 23:30 in the city
+
+    async def test_an_appeal_delivered_late_is_in_its_own_month(self, app, client, db):
+        app.state.clock = lambda: local("2026-12-02")
+        draft = pos_appeal(
+            "late-1",
+            created_at=self.WRITTEN,
+            status="answered",  # answered in ПОС on 10 Nov, before it reached the hub
+            source_status="SEND_RESPONSE",
+            source_updated_at=local("2026-11-10"),
+        )
+        ticket = await ingest(db, draft, now=local("2026-11-30", 9))
+        admin = await make_key(db, "admin")
+        november = (await report(client, admin)).json()
+        [doc] = november["documents"]
+        assert doc["number"] == ticket.number and doc["createDate"] == "2026-10-31"
+        [q] = doc["questions"]
+        assert (q["status"], q["incomingDate"], q["registrationDate"], q["responseDate"]) == (
+            "Answered",
+            "2026-10-31",
+            "2026-11-30",  # registered late, on arrival: later than incoming, and that is right
+            "2026-11-10",
+        )
+        october = (await report(client, admin, "2026-10")).json()
+        [doc] = october["documents"]
+        assert doc["questions"][0] == {
+            "code": "0005.0005.0056.1160",
+            "status": "NotRegistered",
+            "incomingDate": "2026-10-31",
+        }
+
+    async def test_a_late_arrival_joins_an_uploaded_month(self, app, client, db):
+        admin = await make_key(db, "admin")
+        app.state.clock = lambda: local("2026-11-05")
+        first = await ingest(
+            db, pos_appeal("early-1", created_at=local("2026-10-12")), now=local("2026-10-12")
+        )
+        r = await client.post(
+            "/api/v1/reports/sstu/uploads", params={"month": "2026-10"}, headers=auth(admin)
+        )
+        assert r.status_code == 202 and r.json()["queued"] == 1, r.text
+        late = await ingest(
+            db, pos_appeal("late-2", created_at=self.WRITTEN), now=local("2026-11-30", 9)
+        )
+        app.state.clock = lambda: local("2026-11-30")
+        r = await client.post(
+            "/api/v1/reports/sstu/uploads", params={"month": "2026-10"}, headers=auth(admin)
+        )
+        assert r.status_code == 202, r.text
+        assert (r.json()["documents"], r.json()["queued"]) == (2, 1)  # only the late one
+        october = (await report(client, admin, "2026-10")).json()
+        assert [d["number"] for d in october["documents"]] == [first.number, late.number]
+
+    async def test_a_date_before_the_incoming_date_is_a_problem(self, app, client, db):
+        # The source dates the appeal 20 Nov; staff record it as transferred on 6 Nov.
+        app.state.clock = lambda: local("2026-11-21")
+        ticket = await make_ticket(
+            db, kind="fz59_appeal", category_code="health", created_at=local("2026-11-20"),
+            now=local("2026-11-21"),
+        )  # fmt: skip
+        admin = await make_key(db, "admin")
+        transfer = {"to": ROSPOTREB, "date": "2026-11-06", "number": "01-12/9"}
+        body = {"questions": [{"code": "0002.0014.0143.0389", "status": "Transferred",
+                               "transfer": transfer}]}  # fmt: skip
+        put = await client.put(f"/api/v1/tickets/{ticket.id}/sstu", json=body, headers=auth(admin))
+        assert put.status_code == 200, put.text
+        await close(client, admin, ticket.id, "reject")
+        app.state.clock = lambda: local("2026-12-01")
+        body = (await report(client, admin)).json()
+        assert body["documents"] == [] and body["ready"] is False
+        [problem] = body["problems"]
+        assert problem["number"] == ticket.number and problem["reported"] is False
+        assert problem["missing"] == [
+            "question 1 (0002.0014.0143.0389): transferDate 2026-11-06 precedes its "
+            "incomingDate 2026-11-20"
+        ]
+
+
+class TestReopened:
+    async def test_closing_again_needs_the_outcome_again(self, app, client, db):
+        app.state.clock = lambda: local("2026-11-12")
+        ticket = await make_ticket(
+            db, kind="fz59_appeal", category_code="heating", now=local("2026-11-10")
+        )
+        admin = await make_key(db, "admin")
+        url = f"/api/v1/tickets/{ticket.id}"
+        body = {"questions": [{"code": "0005.0005.0056.1156", "status": "Supported",
+                               "actions_taken": True}]}  # fmt: skip
+        assert (await client.put(f"{url}/sstu", json=body, headers=auth(admin))).status_code == 200
+        await close(client, admin, ticket.id, "answer")
+        app.state.clock = lambda: local("2026-11-16")
+        r = await client.post(
+            f"{url}/transitions",
+            json={"to": "in_progress", "reason": "житель сообщил, что не сделано"},
+            headers=auth(admin),
+        )
+        assert r.status_code == 200, r.text
+        # Kept for history, but no longer in effect: closing needs it again.
+        kept = (await client.get(f"{url}/sstu", headers=auth(admin))).json()
+        [q] = kept["questions"]
+        assert (q["status"], q["actions_taken"]) == ("Supported", True)
+        assert q["decided_at"].startswith("2026-11-12")
+        assert "Supported was recorded before the appeal was reopened" in kept["missing"][0]
+        app.state.clock = lambda: local("2026-11-20")
+        final = {"text": "Повторный ответ.", "kind": "final"}
+        r = await client.post(f"{url}/answers", json=final, headers=auth(admin))
+        assert r.status_code == 422, r.text
+        assert "question 1 (0005.0005.0056.1156): an outcome" in r.json()["detail"]
+        assert "Supported" in r.json()["detail"]
+        assert r.json()["errors"][0]["field"] == "sstu"
+        assert (await client.get(url, headers=auth(admin))).json()["status"] == "in_progress"
+        # Confirmed (here: changed), the appeal closes and the new outcome dates from then.
+        body = {"questions": [{"code": "0005.0005.0056.1156", "status": "Explained"}]}
+        assert (await client.put(f"{url}/sstu", json=body, headers=auth(admin))).status_code == 200
+        r = await client.post(f"{url}/answers", json=final, headers=auth(admin))
+        assert r.status_code == 201, r.text
+        app.state.clock = lambda: local("2026-12-01")
+        [doc] = (await report(client, admin)).json()["documents"]
+        assert (doc["questions"][0]["status"], doc["questions"][0]["responseDate"]) == (
+            "Explained",
+            "2026-11-20",
+        )
+
+
+class TestRejectedBySource:
+    """A correction on an appeal ПОС moderation rejected is dated when it was rejected."""
+
+    async def test_arrived_rejected_dates_from_the_sources_rejection(self, app, client, db):
+        draft = pos_appeal(
+            "declined-1",
+            created_at=local("2026-11-05"),
+            status="rejected",
+            source_status="MODERATION_DECLINE",
+            source_updated_at=local("2026-11-06"),
+        )
+        ticket = await ingest(db, draft, now=local("2026-11-07"))
+        admin = await make_key(db, "admin")
+        app.state.clock = lambda: local("2026-12-03")  # the correction is made in December
+        body = {"questions": [{"code": "0005.0005.0056.1160", "status": "LeftWithoutAnswer",
+                               "ground": "obscene"}]}  # fmt: skip
+        put = await client.put(f"/api/v1/tickets/{ticket.id}/sstu", json=body, headers=auth(admin))
+        assert put.status_code == 200, put.text
+        assert put.json()["questions"][0]["decided_at"] == local("2026-11-06").isoformat().replace(
+            "+00:00", "Z"
+        )
+        [doc] = (await report(client, admin)).json()["documents"]
+        assert doc["questions"][0]["status"] == "LeftWithoutAnswer"
+        assert doc["questions"][0]["responseDate"] == "2026-11-06"
+
+    async def test_rejected_later_dates_from_its_move_to_rejected(self, app, client, db):
+        ticket = await ingest(
+            db, pos_appeal("declined-2", source_status="NEW"), now=local("2026-11-05")
+        )
+        draft = pos_appeal(
+            "declined-2",
+            status="rejected",
+            source_status="MODERATION_DECLINE",
+            source_updated_at=local("2026-11-06"),
+        )
+        await ingest(db, draft, now=local("2026-11-06"))
+        async with db.sessionmaker() as session:
+            rows = await session.exec(
+                select(TicketEvent).where(
+                    TicketEvent.ticket_id == ticket.id, TicketEvent.type == "status_changed"
+                )
+            )
+            [moved] = [e for e in rows.all() if e.data["after"] == "rejected"]
+        admin = await make_key(db, "admin")
+        app.state.clock = lambda: datetime(2031, 1, 15, tzinfo=UTC)  # "today", far from it
+        body = {"questions": [{"code": "0005.0005.0056.1160", "status": "NotSupported"}]}
+        put = await client.put(f"/api/v1/tickets/{ticket.id}/sstu", json=body, headers=auth(admin))
+        assert put.status_code == 200, put.text
+        decided = datetime.fromisoformat(put.json()["questions"][0]["decided_at"])
+        assert decided == moved.at
+
+
+class TestMonthInput:
+    async def test_full_width_digits_are_not_a_month(self, client, db):
+        admin = await make_key(db, "admin")
+        r = await client.get(
+            "/api/v1/reports/sstu", params={"month": "２０２６-11"}, headers=auth(admin)
+        )
+        assert r.status_code == 422
+        assert r.headers["content-type"].startswith("application/problem+json")
+
+    async def test_a_month_not_over_is_not_uploaded(self, app, client, db):
+        admin = await make_key(db, "admin")
+        await make_ticket(db, kind="fz59_appeal", category_code="roads", now=local("2026-11-03"))
+        app.state.clock = lambda: local("2026-11-30", 23)  # 23:00 on 30 Nov in the city
+        r = await client.post(
+            "/api/v1/reports/sstu/uploads", params={"month": "2026-11"}, headers=auth(admin)
+        )
+        assert r.status_code == 409
+        assert "2026-11 has not ended yet in the city's time zone" in r.json()["detail"]
+        async with db.sessionmaker() as session:
+            queued = await session.exec(select(OutboxMessage).where(OutboxMessage.target == "sstu"))
+            assert queued.all() == []
+        app.state.clock = lambda: local("2026-12-01", 0)  # midnight: November is over
+        r = await client.post(
+            "/api/v1/reports/sstu/uploads", params={"month": "2026-11"}, headers=auth(admin)
+        )
+        assert r.status_code == 202 and r.json()["queued"] == 1, r.text

@@ -16,6 +16,7 @@ from tests.support.loop import (
     OPEN,
     POS_SECRET,
     all_tickets,
+    record_sstu_outcome,
     relay_worker,
     start_simulator,
     until,
@@ -49,16 +50,20 @@ async def test_every_answer_reaches_its_source_exactly_once_across_a_relay_kill(
         APPEALS_INCIDENT_MANAGEMENT_WEBHOOK_SECRETS=IM_SECRET,
     )
     env = app_env(database_url)
-    pos, pos_url = simulator(
-        "feedback-platform", base + "/api/v1/webhooks/feedback-platform", POS_SECRET, tmp_path, env
-    )
-    im, im_url = simulator(
-        "incident-management", base + "/api/v1/webhooks/incident-management", IM_SECRET,
-        tmp_path, env,
-    )  # fmt: skip
     workers: list[Process] = []
-    admin = await make_key(db, Role.admin)
+    running: list[Process] = [api]
     try:
+        pos, pos_url = simulator(
+            "feedback-platform", base + "/api/v1/webhooks/feedback-platform", POS_SECRET,
+            tmp_path, env,
+        )  # fmt: skip
+        running.append(pos)
+        im, im_url = simulator(
+            "incident-management", base + "/api/v1/webhooks/incident-management", IM_SECRET,
+            tmp_path, env,
+        )  # fmt: skip
+        running.append(im)
+        admin = await make_key(db, Role.admin)
         async with (
             httpx.AsyncClient(base_url=base, headers=auth(admin), timeout=30) as hub,
             httpx.AsyncClient(timeout=30) as sims,
@@ -103,6 +108,8 @@ async def test_every_answer_reaches_its_source_exactly_once_across_a_relay_kill(
                 dept = ticket["department"]
                 if dept not in tokens:
                     tokens[dept] = await make_key(db, Role.operator, dept)
+                if kind == "final":
+                    await record_sstu_outcome(hub, ticket["id"], auth(tokens[dept]))
                 r = await hub.post(
                     f"/api/v1/tickets/{ticket['id']}/answers",
                     json={
@@ -178,5 +185,5 @@ async def test_every_answer_reaches_its_source_exactly_once_across_a_relay_kill(
             # SIGTERM: the worker finishes its pass and exits cleanly.
             assert workers[1].stop() == 0
     finally:
-        for proc in [*workers, pos, im, api]:
+        for proc in [*workers, *reversed(running)]:
             proc.stop()

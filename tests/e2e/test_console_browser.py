@@ -54,14 +54,15 @@ async def test_operator_answers_a_pushed_post_in_the_browser(db, database_url, t
         APPEALS_INCIDENT_MANAGEMENT_WEBHOOK_SECRETS=IM_SECRET,
         APPEALS_CONSOLE_SESSION_SECRET="console-browser-test-secret",
     )
-    env = app_env(database_url)
-    im, im_url = start_simulator(
-        "incident-management", base + "/api/v1/webhooks/incident-management", IM_SECRET,
-        tmp_path, env, count=8, seed=3,
-    )  # fmt: skip
-    processes: list[Process] = [im, api]
-    admin = await make_key(db, Role.admin)
+    processes: list[Process] = [api]
     try:
+        env = app_env(database_url)
+        im, im_url = start_simulator(
+            "incident-management", base + "/api/v1/webhooks/incident-management", IM_SECRET,
+            tmp_path, env, count=8, seed=3,
+        )  # fmt: skip
+        processes.insert(0, im)
+        admin = await make_key(db, Role.admin)
         async with (
             httpx.AsyncClient(base_url=base, headers=auth(admin), timeout=30) as hub,
             httpx.AsyncClient(timeout=30) as sims,
@@ -114,7 +115,7 @@ async def test_operator_answers_a_pushed_post_in_the_browser(db, database_url, t
                 await page.wait_for_url(f"**/console/tickets/{post['id']}?done=answered")
                 main = await page.locator("main").inner_text()
                 assert "Ответ сохранён" in main and answer_text in main
-                assert "user:operator1" in main
+                assert "Анна Операторова" in main and "user:operator1" not in main
 
                 async def delivered() -> dict | None:
                     got = (await sims.get(im_url + "/simulator/received")).json()["answers"]

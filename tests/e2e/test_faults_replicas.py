@@ -22,6 +22,7 @@ from tests.support.loop import (
     OPEN,
     POS_SECRET,
     all_tickets,
+    record_sstu_outcome,
     relay_worker,
     start_simulator,
     until,
@@ -101,6 +102,8 @@ async def test_two_apis_two_workers_deliver_once_and_mark_sla_once(db, database_
                 if dept not in tokens:
                     tokens[dept] = await make_key(db, Role.operator, dept)
                 async with sem, httpx.AsyncClient(base_url=base, timeout=30) as c:
+                    if kind == "final":
+                        await record_sstu_outcome(c, ticket["id"], auth(tokens[dept]))
                     r = await c.post(
                         f"/api/v1/tickets/{ticket['id']}/answers",
                         json={"text": f"Ответ по {ticket['number']}: сделано.", "kind": kind},
@@ -120,8 +123,11 @@ async def test_two_apis_two_workers_deliver_once_and_mark_sla_once(db, database_
                         continue
                     base = (base_a, base_b)[i % 2]  # both replicas take answers
                     kinds = ["interim", "final"] if i % 2 == 0 else ["final"]
-                    calls.append(answer_all(t, kinds, base))
-            await asyncio.gather(*calls)
+                    calls.append((t, kinds, base))
+            # A task group, not gather: one failing cancels the rest (none writes on afterwards).
+            async with asyncio.TaskGroup() as group:
+                for call in calls:
+                    group.create_task(answer_all(*call))
             # Both workers start on a full outbox and a full SLA queue: they race for all of it.
             workers = [worker(database_url, pos_url, im_url, tmp_path, n) for n in (1, 2)]
             running.extend(workers)

@@ -179,11 +179,12 @@ async def test_two_apis_and_workers_count_exactly_and_survive_restart(db, databa
         running.append(api_b)
         workers = [start_sla_worker(database_url, tmp_path, n) for n in (1, 2)]
         running.extend(workers)
-        await asyncio.gather(
-            drive_api(base_a, token),
-            drive_api(base_b, token),
-            *(drive_worker(db, WORKER_OPS) for _ in range(WORKER_WRITERS)),
-        )
+        # A task group, not gather: one failing cancels the rest (none writes on afterwards).
+        async with asyncio.TaskGroup() as group:
+            group.create_task(drive_api(base_a, token))
+            group.create_task(drive_api(base_b, token))
+            for _ in range(WORKER_WRITERS):
+                group.create_task(drive_worker(db, WORKER_OPS))
         await wait_swept(db, workers)
         for w in workers:
             w.stop()

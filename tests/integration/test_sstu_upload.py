@@ -19,7 +19,7 @@ from app.models.tickets import TicketEvent
 from app.tools.simulators import sstu as simulator
 from app.workers.relay import Relay
 from tests.support.builders import auth, make_key
-from tests.support.sstu_month import MONTH, make_month
+from tests.support.sstu_month import MONTH, local, make_month
 
 TOKEN = "sstu-test-token"
 VALIDATOR = jsonschema_rs.validator_for(json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
@@ -114,8 +114,9 @@ async def test_a_refused_document_is_a_dead_letter_until_replayed(app, client, d
     appeals = await make_month(app, client, db, admin)
     await upload(client, admin)
     relay = Relay(db, settings=relay_settings(), transport=transport)
-    now = datetime.now(UTC) + timedelta(minutes=1)
-    app.state.clock = lambda: now  # the replay is due at the API's now
+    # The replay is due at the API's now; the correction is uploaded once November is over.
+    now = max(datetime.now(UTC), local("2026-12-05")) + timedelta(minutes=1)
+    app.state.clock = lambda: now
     try:
         await relay.run_once(now)
         # A correction after the upload: the appeal's document changes, one message is queued.

@@ -87,3 +87,26 @@ async def all_tickets(c: httpx.AsyncClient, source: str) -> list[dict[str, Any]]
         cursor = page.get("next_cursor")
         if not cursor:
             return items
+
+
+# A question of the classifier for appeals whose category has no default code (docs/SSTU.md).
+FALLBACK_SSTU_CODE = "0003.0009.0097.0689"
+
+
+async def record_sstu_outcome(
+    c: httpx.AsyncClient, ticket_id: int, headers: dict[str, str] | None = None
+) -> None:
+    """Before a final answer: a 59-ФЗ appeal's questions get the outcome «разъяснено»
+    (closing one needs it, docs/SSTU.md); other kinds are not reported and need nothing."""
+    url = f"/api/v1/tickets/{ticket_id}/sstu"
+    r = await c.get(url, headers=headers)
+    assert r.status_code == 200, r.text
+    if not r.json()["reported"]:
+        return
+    questions = [
+        {"code": q["code"] or FALLBACK_SSTU_CODE, "status": "Explained"}
+        for q in r.json()["questions"]
+    ] or [{"code": FALLBACK_SSTU_CODE, "status": "Explained"}]
+    r = await c.put(url, json={"questions": questions}, headers=headers)
+    assert r.status_code == 200, r.text
+    assert r.json()["missing"] == [], r.json()

@@ -12,7 +12,7 @@ import sys
 import time
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 
@@ -26,9 +26,16 @@ def free_port() -> int:
 
 
 class Process:
-    """A child process with its output in a log file; killed at the end of the test."""
+    """A child process with its output in a log file; killed at the end of the test.
+
+    Every one started and not yet stopped is in ``Process.running``: tests/e2e/conftest.py
+    stops what a test left behind (a failed test must not leave a server or a worker writing
+    to the database the next test resets)."""
+
+    running: ClassVar[set[Process]] = set()
 
     def __init__(self, args: Sequence[str], env: dict[str, str], log_path: Path) -> None:
+        self.args = list(args)
         self.log_path = log_path
         self._log = log_path.open("wb")
         self.proc = subprocess.Popen(
@@ -39,6 +46,7 @@ class Process:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+        Process.running.add(self)
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
@@ -55,6 +63,7 @@ class Process:
             self.signal(signal.SIGKILL)
             self.proc.wait(timeout=5)
         self._log.close()
+        Process.running.discard(self)
         return self.proc.returncode
 
 

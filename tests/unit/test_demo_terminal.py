@@ -4,6 +4,7 @@ with everything a new user needs to get in."""
 from __future__ import annotations
 
 import os
+import signal
 import socket
 from pathlib import Path
 
@@ -42,3 +43,31 @@ def test_the_banner_holds_the_urls_the_key_and_the_sign_ins() -> None:
         "var/demo/access.json",
     ):
         assert part in text, part
+
+
+def test_a_hung_up_terminal_is_seen_even_without_its_sighup(tmp_path):
+    """Under `make run` a closed terminal's SIGHUP goes to make, which waits on: the demo
+    must notice the hangup itself (found by an outside check: everything kept running)."""
+    import pty
+    import time
+
+    from app.demo.processes import terminal_gone
+
+    result = tmp_path / "result"
+    pid, master = pty.fork()
+    if pid == 0:  # pragma: no cover - the child, on the pty as its controlling terminal
+        try:
+            signal.signal(signal.SIGHUP, signal.SIG_IGN)
+            seen = [terminal_gone(0)]
+            for _ in range(100):
+                if terminal_gone(0):
+                    seen.append(True)
+                    break
+                time.sleep(0.05)
+            result.write_text(repr(seen))
+        finally:
+            os._exit(0)
+    time.sleep(1.0)
+    os.close(master)
+    os.waitpid(pid, 0)
+    assert result.read_text() == "[False, True]"

@@ -10,8 +10,9 @@ import pytest
 from pydantic import ValidationError
 
 from app.connectors.sstu.document import REQUIRED, SCHEMA_PATH, WireAppeal, appeal_json
-from app.errors import ValidationFailed
+from app.errors import Conflict, ValidationFailed
 from app.models.sstu import AppealRecord, QuestionRecord, SstuStatus, TransferRecord
+from app.sstu.documents import Profile, appeal_record, date_gaps
 from app.sstu.rules import (
     Lead,
     QuestionFacts,
@@ -22,6 +23,7 @@ from app.sstu.rules import (
     level_of,
     parse_month,
     question_state,
+    require_ended,
     section_of,
 )
 
@@ -42,7 +44,6 @@ def ticket(status: str = "in_progress", **kw: object) -> TicketFacts:
         "channel": "gosuslugi",
         "department_code": "zhkh",
         "created_at": at(3),
-        "received_at": at(3),
         "registered_at": at(3),
     }
     fields.update(kw)
@@ -61,10 +62,20 @@ class TestMonthAndCodes:
         assert NOV.end == datetime(2026, 12, 1, tzinfo=TZ)
         assert parse_month("2026-12", TZ).end == datetime(2027, 1, 1, tzinfo=TZ)
 
-    @pytest.mark.parametrize("bad", ["2026-13", "2026-00", "26-11", "2026/11", "", "1999-01"])
+    @pytest.mark.parametrize(
+        "bad", ["2026-13", "2026-00", "26-11", "2026/11", "", "1999-01", "２０２６-11", "2026-１１"]
+    )
     def test_other_forms_are_refused(self, bad: str) -> None:
         with pytest.raises(ValidationFailed):
             parse_month(bad, TZ)
+
+    def test_a_month_is_uploaded_once_it_has_ended_in_the_city(self) -> None:
+        december = parse_month("2026-12", TZ)
+        with pytest.raises(Conflict, match="2026-12 has not ended yet"):
+            require_ended(december, datetime(2026, 11, 30, 12, tzinfo=UTC))
+        with pytest.raises(Conflict):  # 31 Dec 23:59 in Vladivostok
+            require_ended(december, datetime(2026, 12, 31, 13, 59, tzinfo=UTC))
+        require_ended(december, datetime(2026, 12, 31, 14, 0, tzinfo=UTC))  # 1 Jan 00:00 local
 
     def test_levels_and_sections(self) -> None:
         assert level_of("0005.0000.0000.0000") == 1
@@ -123,10 +134,18 @@ class TestMonthMembership:
         assert belongs_to_month(ticket(), None, NOV)
 
     def test_received_later_is_not(self) -> None:
-        assert not belongs_to_month(ticket(received_at=at(1, 12)), None, NOV)
+        assert not belongs_to_month(ticket(created_at=at(1, 12)), None, NOV)
+
+    def test_receipt_is_the_sources_date_in_the_city(self) -> None:
+        # Written at 23:30 on 31 October in Vladivostok (13:30 UTC), whenever it reached us.
+        late = ticket(created_at=datetime(2026, 10, 31, 23, 30, tzinfo=TZ).astimezone(UTC))
+        october = parse_month("2026-10", TZ)
+        assert belongs_to_month(late, None, october)
+        assert belongs_to_month(late, None, NOV)  # carried over while open
+        assert not belongs_to_month(late, at(5, 11), parse_month("2026-12", TZ))
 
     def test_earlier_still_open_or_decided_in_the_month_is_carried_over(self) -> None:
-        october = ticket(received_at=at(20, 10))
+        october = ticket(created_at=at(20, 10))
         assert belongs_to_month(october, None, NOV)
         assert belongs_to_month(october, at(5), NOV)
         assert not belongs_to_month(october, at(25, 10), NOV)
@@ -160,6 +179,16 @@ class TestClosingGaps:
             transfer_department_id="x",
         )
         assert closing_gaps([complete, question(position=2, status="Explained")]) == []
+
+    def test_a_reopened_appeal_needs_its_outcome_again(self) -> None:
+        earlier = question(status="Supported", actions_taken=True, decided_at=at(10))
+        [gap] = closing_gaps([earlier], status="in_progress")
+        assert gap.startswith("question 1 (0005.0005.0056.1156): an outcome (")
+        assert "Supported was recorded before the appeal was reopened" in gap
+        # Answered → closed is the same decision; set again on the open appeal, it is confirmed.
+        assert closing_gaps([earlier], status="answered") == []
+        confirmed = question(status="Supported", actions_taken=True)
+        assert closing_gaps([confirmed], status="in_progress") == []
 
     def test_no_code_is_named_first(self) -> None:
         assert closing_gaps([question(code=None, stored=False)])[0] == (
@@ -224,3 +253,37 @@ class TestWireDocument:
         assert not VALIDATOR.is_valid(doc)
         with pytest.raises(ValidationError):
             WireAppeal.model_validate(doc)
+
+
+class TestDatesAgree:
+    def test_an_appeal_delivered_late_keeps_its_receipt(self) -> None:
+        # ПОС 59-ФЗ: written 31 Oct 23:30 local, answered in the source 10 Nov, reaching the
+        # hub (and registered) on 30 Nov: receipt 31 Oct, registration 30 Nov, response 10 Nov.
+        late = ticket(
+            "answered",
+            created_at=datetime(2026, 10, 31, 23, 30, tzinfo=TZ).astimezone(UTC),
+            registered_at=at(30),
+            answered_at=at(10),
+        )
+        doc = appeal_record(late, [question()], month=NOV, tz=TZ, profile=Profile("dep-1"))
+        [q] = doc.questions
+        assert (doc.created_on, q.incoming_on) == (date(2026, 10, 31), date(2026, 10, 31))
+        assert (q.status, q.registered_on, q.responded_on) == (
+            SstuStatus.Answered,
+            date(2026, 11, 30),
+            date(2026, 11, 10),
+        )
+        assert date_gaps(doc) == []
+
+    def test_a_date_before_the_incoming_date_is_listed(self) -> None:
+        answered_before = record(q_record(SstuStatus.Explained, responded_on=date(2026, 11, 2)))
+        assert date_gaps(answered_before) == [
+            "question 1 (0005.0005.0056.1153): responseDate 2026-11-02 precedes its "
+            "incomingDate 2026-11-03"
+        ]
+        transfer = TransferRecord("dep-2", "Прокуратура", date(2026, 11, 1), "5")
+        sent_before = record(q_record(SstuStatus.Transferred, responded_on=None, transfer=transfer))
+        assert [g.split(": ", 1)[1] for g in date_gaps(sent_before)] == [
+            "transferDate 2026-11-01 precedes its incomingDate 2026-11-03"
+        ]
+        assert date_gaps(record(q_record(SstuStatus.Explained))) == []

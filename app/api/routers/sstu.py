@@ -119,9 +119,11 @@ async def report(
     responses=problems(401, 403, 409, 422, 503),
 )
 async def upload(
-    session: SessionDep, principal: ManagerDep, settings: SettingsDep, month: Month
+    session: SessionDep, principal: ManagerDep, settings: SettingsDep, month: Month, now: NowDep
 ) -> SstuUploadPublic:
     """Queue the month's documents for ССТУ.РФ (the outbox relay sends them, with retries and
-    dead letters: `GET /api/v1/outbox?target=sstu`). A month with appeals lacking a code or an
-    outcome is a 409 listing them; nothing is queued."""
-    return await monthly.queue_upload(session, month, principal=principal, tz=settings.tz)
+    dead letters: `GET /api/v1/outbox?target=sstu`). A month that has not ended yet in the
+    city's time zone is a 409; so is a month with appeals lacking a code or an outcome (listing
+    them). Nothing is queued then. Uploading a month again queues only the documents that
+    changed or are new since (an appeal received in it but delivered late joins it)."""
+    return await monthly.queue_upload(session, month, principal=principal, tz=settings.tz, now=now)

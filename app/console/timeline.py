@@ -1,0 +1,175 @@
+"""The ticket's timeline and routing explanations in Russian words.
+
+Events keep codes and the system's own English reasons; the console turns them into words at
+display time, from the event's structured data (a routing event's method, rule, keywords,
+confidence) rather than from its English sentence. Only what a person wrote (a reason for a
+hold, a re-route, a return) is shown as it was written."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.console import labels
+from app.models.tickets import Ticket, TicketEvent
+from app.models.users import ConsoleUser
+
+NO_RULE = "правила не подошли"
+
+
+@dataclass(frozen=True)
+class Names:
+    """Names by code for one page: departments, categories and console users (by login)."""
+
+    departments: Mapping[str, str]
+    categories: Mapping[str, str]
+    users: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class Row:
+    at: datetime
+    actor: str
+    title: str
+    detail: str  # plain text after the title ("" for none)
+
+
+async def user_names(session: AsyncSession, actors: Iterable[str]) -> dict[str, str]:
+    """The display name (else the login) of every console user among ``actors``."""
+    logins = {a.removeprefix("user:") for a in actors if a.startswith("user:")}
+    if not logins:
+        return {}
+    query = select(ConsoleUser.login, ConsoleUser.name).where(
+        col(ConsoleUser.login).in_(sorted(logins))
+    )
+    rows = (await session.exec(query)).all()
+    return {login: name or login for login, name in rows}
+
+
+def actor_name(actor: str, users: Mapping[str, str]) -> str:
+    """Who did it, in words: a person by name, a source by its name, a key by its number."""
+    kind, _, rest = actor.partition(":")
+    if actor in labels.ACTOR:
+        return labels.ACTOR[actor]
+    if kind == "user":
+        return users.get(rest, rest)
+    if kind == "key":
+        return f"интеграция (ключ {rest})"
+    if kind == "connector":
+        return labels.SOURCE.get(rest, rest)
+    if kind in ("system", "worker"):
+        return "система"
+    return actor
+
+
+def routing_reason(
+    method: str,
+    *,
+    rule: str | None = None,
+    keywords: Sequence[str] = (),
+    category: str | None = None,
+    confidence: float | None = None,
+) -> str | None:
+    """Why routing chose the department, from what it recorded; None for a person's move."""
+    share = f"{confidence * 100:.0f} %" if confidence is not None else None
+    if method == "rule":
+        text = f"правило «{rule}»" if rule else "правило"
+        return text + (f": в тексте {', '.join(keywords)}" if keywords else "")
+    if method == "category":
+        return f"{NO_RULE}; категория «{category}» закреплена за отделом"
+    if method == "model":
+        return f"{NO_RULE}; отдел предложила модель" + (f" (уверенность {share})" if share else "")
+    if method == "triage":
+        text = f"{NO_RULE}, а у категории нет отдела"
+        return text + (f"; уверенность модели {share} — ниже порога" if share else "")
+    if method == "explicit":
+        return "отдел указан при создании обращения"
+    return None
+
+
+def status_reason(reason: str) -> str:
+    """A reason the code writes itself in Russian; a person's words as they are."""
+    if reason in labels.REASON:
+        return labels.REASON[reason]
+    rating = reason.removeprefix("citizen rating: ")
+    return f"оценка гражданина: {rating}" if rating != reason else reason
+
+
+def _quoted(text: str | None) -> str:
+    return f" («{text}»)" if text else ""
+
+
+def _routed(data: Mapping[str, Any], ticket: Ticket, names: Names) -> str:
+    depts = names.departments
+    before, after = str(data.get("department_before") or ""), str(data.get("department"))
+    moved = f"{depts.get(before, before)} → " if before else ""
+    moved += depts.get(after, after)
+    rule = data.get("rule") or {}
+    category = data.get("category") or ticket.category_code
+    why = routing_reason(
+        str(data.get("method", "")),
+        rule=rule.get("name") if isinstance(rule, dict) else None,
+        keywords=data.get("keywords") or (),
+        category=names.categories.get(category, category),
+        confidence=data.get("confidence"),
+    )
+    return moved + _quoted(why or data.get("reason"))
+
+
+def _changes(data: Mapping[str, Any]) -> str:
+    keys = dict.fromkeys(labels.CHANGED.get(k, k) for k in data.get("changes") or {})
+    return f"изменено: {', '.join(keys)}" if keys else ""
+
+
+def _feedback(data: Mapping[str, Any]) -> str:
+    sentiment = labels.SENTIMENT.get(data.get("sentiment", ""), "")
+    value = data.get("source_value")
+    text = ", ".join(p for p in (f"«{value}»" if value else "", sentiment) if p)
+    return text + ("; обращение возобновлено" if data.get("reopen") else "")
+
+
+def _detail(event: TicketEvent, ticket: Ticket, names: Names) -> str:
+    data, kind = event.data or {}, event.type
+    if kind == "status_changed":
+        before, after = str(data.get("before")), str(data.get("after"))
+        reason = data.get("reason")
+        moved = f"{labels.STATUS.get(before, before)} → {labels.STATUS.get(after, after)}"
+        return moved + _quoted(status_reason(reason) if reason else None)
+    if kind in ("routed", "rerouted"):
+        return _routed(data, ticket, names)
+    if kind in ("answer", "source_answer"):
+        return "окончательный" if data.get("kind") == "final" else "промежуточный"
+    if kind == "comment":
+        return str(data.get("text", ""))
+    if kind == "delivery_attempt":
+        outcome = data.get("outcome", "")
+        return labels.DELIVERY_OUTCOME.get(outcome, outcome)
+    if kind in ("updated", "source_updated"):
+        return _changes(data)
+    if kind == "feedback":
+        return _feedback(data)
+    if kind == "deadlines":
+        return labels.DEADLINES.get(data.get("reason", ""), "")
+    if kind == "assigned":
+        return f"{data.get('before') or '—'} → {data.get('after') or '—'}"
+    if kind == "bouncing":
+        return f"перенаправлено {data.get('reroute_count')} раз"
+    return ""
+
+
+def rows(events: Iterable[TicketEvent], ticket: Ticket, names: Names) -> list[Row]:
+    """The timeline as the console shows it."""
+    return [
+        Row(
+            e.at,
+            actor_name(e.actor, names.users),
+            labels.EVENT.get(e.type, "событие"),
+            _detail(e, ticket, names),
+        )
+        for e in events
+    ]
