@@ -461,7 +461,7 @@ def table(report: dict[str, Any]) -> list[dict[str, Any]]:
     )
     if "ingest_pool32" in f:
         add(
-            "ingest rps, pool 32 vs default 10+20",
+            "ingest rps, pool 32+8 vs default 30+0",
             rps("ingest_pool32"),
             rps("ingest"),
             _ratio(rps("ingest_pool32"), rps("ingest")),
@@ -469,7 +469,7 @@ def table(report: dict[str, Any]) -> list[dict[str, Any]]:
         )
     if "list_filtered_pool32" in f:
         add(
-            "list with filters rps, pool 32 vs default",
+            "list with filters rps, pool 32+8 vs default 30+0",
             rps("list_filtered_pool32"),
             rps("list_filtered"),
             _ratio(rps("list_filtered_pool32"), rps("list_filtered")),
