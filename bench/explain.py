@@ -57,6 +57,8 @@ LIST_CASES: dict[str, tuple[Principal, TicketFilters]] = {
     "search_two_words": (ADMIN, TicketFilters(q="нет воды")),
     "search_dept": (operator("roads"), TicketFilters(q="яма")),
     "search_dept_absent": (operator("zhkh"), TicketFilters(q="мусор")),
+    "search_month": (ADMIN, TicketFilters(q="фонари")),  # under 1 in 40 of the newest 2000
+    "search_absent": (ADMIN, TicketFilters(q="трамвай")),  # in no ticket: all three steps
 }
 
 

@@ -1,9 +1,9 @@
-"""The ticket list and the ticket page answered with the bytes PostgreSQL built (app.tickets.pages).
+"""The ticket list and the ticket page answered from one statement each (app.tickets.pages).
 
 No SQLAlchemy session and no response model at request time: the pool's asyncpg connection
-runs the page's one statement outside a transaction (one statement is its own), and the JSON
-goes out as it came. The caller comes from this process's key cache (``KeyCache``) and is
-confirmed by that same statement; a key the cache does not hold is read first.
+runs the page's one statement outside a transaction (one statement is its own), and the bytes
+orjson wrote go out as they are. The caller comes from this process's key cache (``KeyCache``)
+and is confirmed by that same statement; a key the cache does not hold is read first.
 """
 
 from __future__ import annotations
