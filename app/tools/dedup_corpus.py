@@ -19,6 +19,7 @@ import yaml
 
 from app.dedup.score import TicketView, classify, duplicate_score
 from app.directory.district_map import DistrictMap
+from app.tools.dedup_eval import LinkScores
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "dedup_corpus.yaml"
 _T0 = datetime(2026, 11, 2, 3, 0, tzinfo=UTC)
@@ -52,29 +53,13 @@ class Outcome:
 
 
 @dataclass(frozen=True)
-class PairReport:
+class PairReport(LinkScores):
     duplicates: int
     negatives: int
     merged: int
     merged_right: int
     flagged: int
     flagged_right: int
-
-    @property
-    def precision(self) -> float:
-        return self.merged_right / self.merged if self.merged else 1.0
-
-    @property
-    def recall(self) -> float:
-        return self.merged_right / self.duplicates if self.duplicates else 1.0
-
-    @property
-    def flagged_precision(self) -> float:
-        return self.flagged_right / self.flagged if self.flagged else 1.0
-
-    @property
-    def flagged_recall(self) -> float:
-        return self.flagged_right / self.duplicates if self.duplicates else 1.0
 
     def lines(self) -> list[str]:
         return [

@@ -11,13 +11,13 @@ from app.directory.district_map import DistrictMap
 from app.tools.simulators.routing_corpus import CorpusTicket
 
 
-@dataclass(frozen=True)
-class DedupReport:
-    tickets: int
-    duplicates: int  # tickets that arrived while an earlier report of their incident existed
+class LinkScores:
+    """Precision and recall of automatic merges and of merges plus suggestions."""
+
+    duplicates: int
     merged: int
     merged_right: int
-    flagged: int  # merged or suggested
+    flagged: int
     flagged_right: int
 
     @property
@@ -35,6 +35,16 @@ class DedupReport:
     @property
     def flagged_recall(self) -> float:
         return self.flagged_right / self.duplicates if self.duplicates else 1.0
+
+
+@dataclass(frozen=True)
+class DedupReport(LinkScores):
+    tickets: int
+    duplicates: int  # tickets that arrived while an earlier report of their incident existed
+    merged: int
+    merged_right: int
+    flagged: int  # merged or suggested
+    flagged_right: int
 
     def lines(self) -> list[str]:
         return [
