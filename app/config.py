@@ -188,6 +188,30 @@ class Settings(BaseSettings):
         description="The hub's own base URL as staff open it: links to console pages in CLI "
         "output (unset: the paths alone).",
     )
+    feedback_platform_backoffice_url: str = Field(
+        default="https://pos.gosuslugi.ru/backoffice/appeals",
+        pattern=r"^https?://\S+$",
+        description="ПОС back office base URL: a ПОС ticket's page in the console links to "
+        "this URL, a slash and the item's ПОС number (its «Номер»).",
+    )
+    intake_batch_max: int = Field(
+        default=500,
+        ge=1,
+        le=5000,
+        description="Most deliveries the intake pipeline takes in one batch (one transaction); "
+        "it takes what is waiting, so one when quiet, up to this under load.",
+    )
+    intake_poll_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        description="How often the intake pipeline looks for waiting deliveries when no NOTIFY "
+        "woke it (every api process and every worker run it).",
+    )
+    intake_in_api: bool = Field(
+        default=True,
+        description="Run the intake pipeline in the api process too (woken by NOTIFY: a quiet "
+        "system makes the ticket within tens of milliseconds); workers always run it.",
+    )
     outbox_interval_seconds: float = Field(
         default=1.0, gt=0, description="How often each worker's relay looks for due messages."
     )

@@ -23,6 +23,7 @@ from app.api.problems import install_problem_handlers
 from app.api.rate_limit import RateLimiter
 from app.api.readiness import connectors_probe
 from app.api.responses import Problem, use_problem_for_validation_errors
+from app.api.routers import deliveries as deliveries_router
 from app.api.routers import directory, health, tickets
 from app.api.routers import feedback as feedback_router
 from app.api.routers import imports as imports_router
@@ -43,6 +44,7 @@ from app.console.mount import install as install_console
 from app.db import Database, resolve_database_url, stop_embedded_postgres
 from app.directory.city_config import read_city_config
 from app.directory.city_setup import apply_city_config
+from app.intake.runner import IntakeTask
 from app.logging_setup import configure_logging
 from app.metrics.hooks import install_metric_hooks
 from app.metrics.http import HttpMetricsMiddleware
@@ -98,9 +100,14 @@ def create_app(*, db: Database | None = None, settings: Settings | None = None) 
             configure_logging(settings.log_level, as_json=settings.log_json)
             app.state.db = await prepare_database(settings)
             freeze_startup_objects()
+        intake = IntakeTask(app.state.db) if settings.intake_in_api else None
+        if intake is not None:
+            intake.start()
         try:
             yield
         finally:
+            if intake is not None:
+                await intake.stop()
             if owns_db:
                 await app.state.db.dispose()
                 stop_embedded_postgres()
@@ -139,6 +146,7 @@ def create_app(*, db: Database | None = None, settings: Settings | None = None) 
     app.include_router(sla_router.router)
     app.include_router(sstu_router.router)
     app.include_router(webhooks_router.router)
+    app.include_router(deliveries_router.router)
     app.include_router(quarantine_router.router)
     app.include_router(imports_router.router)
     app.include_router(routing_router.router)

@@ -62,16 +62,15 @@ def import_(
 
     async def work(db: Database) -> dict[str, object]:
         with file.open("rb") as handle, _progress(file) as progress:
-            async with db.sessionmaker() as session:
-                report = await import_workbook(
-                    session,
-                    handle,
-                    source=source,
-                    tz=settings.tz,
-                    now=datetime.now(UTC),
-                    batch_rows=settings.import_batch_rows,
-                    progress=progress,
-                )
+            report = await import_workbook(
+                db,
+                handle,
+                source=source,
+                tz=settings.tz,
+                now=datetime.now(UTC),
+                batch_rows=settings.import_batch_rows,
+                progress=progress,
+            )
         for item in report.rejected:
             typer.echo(f"row {item['row']}: {item['reason']}", err=True)
         return {

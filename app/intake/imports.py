@@ -1,18 +1,22 @@
-"""Excel exports of ПОС (ЛК ОА) and IM («Детализация») through the same idempotent ingestion.
+"""Excel exports of ПОС (ЛК ОА) and IM («Детализация») through the intake inbox and pipeline.
 
 The workbook is read with openpyxl in read-only mode, in batches on a worker thread, so 50 000
-rows never sit in memory; each batch is committed (a re-run skips what is already stored).
-Columns are found by their titles, wherever they stand. A bad row is reported with its reason
-and skipped, and the import goes on: the connector checks every column it reads (bounds, dates,
-numbers), and each row is stored in its own savepoint, so a value PostgreSQL still refuses
-costs that row only, reported with the real cause. A corrupt file is refused whole before its
-first row is read (``workbook_check``), and a header that repeats a column the rows are read by
-is refused (which of the two holds the data cannot be told).
+rows never sit in memory; each batch of rows goes into the intake inbox in one multi-row insert
+and is committed, and the intake pipeline (this process too, and every api and worker) makes
+the tickets as the file is still being read: one path from receipt to ticket. Columns are found
+by their titles, wherever they stand. A bad row is reported with its reason and skipped, and
+the import goes on: the connector checks every column it reads (bounds, dates, numbers) before
+the row is stored, and a row PostgreSQL still refuses fails alone in the pipeline (a poison
+item), reported with the real cause. A re-run finds every item stored: nothing changes. A
+corrupt file is refused whole before its first row is read (``workbook_check``), and a header
+that repeats a column the rows are read by is refused (which of the two holds the data cannot
+be told).
 """
 
 from __future__ import annotations
 
 import asyncio
+import uuid
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
@@ -26,16 +30,17 @@ from zoneinfo import ZoneInfo
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
-from sqlalchemy.exc import DBAPIError
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlalchemy import insert, text
 
 from app.connectors import registry
 from app.connectors.base import ConnectorPayloadError, ExportFormat
-from app.data_errors import data_error_cause
-from app.errors import AppError, ValidationFailed
-from app.intake.inbound import connector_actor
-from app.intake.ingestion import ingest_draft
+from app.db import Database
+from app.errors import ValidationFailed
+from app.intake.inbound import NOTIFY_CHANNEL
+from app.intake.pipeline import run_batch
+from app.intake.row_codec import encode_row
 from app.intake.workbook_check import check_workbook
+from app.models.inbound import DeliveryKind, DeliveryOutcome, InboundDelivery
 
 Row = dict[str, object]
 HEADER_SCAN_ROWS = 20
@@ -168,7 +173,7 @@ def _unreadable(exc: BaseException, *, row: int | None) -> ValidationFailed:
 
 
 async def import_workbook(
-    session: AsyncSession,
+    db: Database,
     file: IO[bytes],
     *,
     source: str,
@@ -177,49 +182,114 @@ async def import_workbook(
     batch_rows: int = 500,
     progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
-    """Ingest every row; commits per batch. Bad rows are reported, never fatal."""
+    """Store every row in the intake inbox (a multi-row insert per batch, committed as it is
+    read) while the intake pipeline makes the tickets, and report each row's outcome once the
+    last one is made. A row whose cells do not parse is rejected at once; one the pipeline
+    cannot store is rejected with its cause. ``progress`` counts rows finished."""
     fmt = export_format(source)
     rows = await asyncio.to_thread(open_rows, file, fmt)
-    report = ImportReport(source=fmt.source)
-    actor = connector_actor(fmt.source)
-    while batch := await asyncio.to_thread(lambda: list(islice(rows, batch_rows))):
-        for number, row in batch:
-            report.rows += 1
-            await _import_row(session, fmt, number, row, report, tz=tz, now=now, actor=actor)
-        await session.commit()
-        if progress is not None:
-            progress(len(batch))
-    return report
+    run = _Run(db, fmt, import_id=str(uuid.uuid4()), tz=tz, now=now, progress=progress)
+    storing = asyncio.create_task(run.store(rows, batch_rows))
+    try:
+        await run.follow(storing)
+    finally:
+        if not storing.done():
+            storing.cancel()
+    storing.result()  # a file that turned out corrupt half-way: 422 after its rows are made
+    return await run.report()
 
 
-async def _import_row(
-    session: AsyncSession,
-    fmt: ExportFormat,
-    number: int,
-    row: Row,
-    report: ImportReport,
-    *,
-    tz: ZoneInfo,
-    now: datetime,
-    actor: str,
-) -> None:
-    """Ingest one row in its own savepoint, or add it to the report's rejected rows."""
-    try:
-        draft = fmt.parse(row, tz=tz, now=now)
-    except ConnectorPayloadError as exc:
-        report.rejected.append({"row": number, "reason": str(exc), "errors": exc.errors})
-        return
-    try:
-        async with session.begin_nested():
-            result = await ingest_draft(session, draft, actor=actor, now=now)
-    except AppError as exc:
-        report.rejected.append({"row": number, "reason": exc.detail, "errors": []})
-        return
-    except DBAPIError as exc:
-        cause = data_error_cause(exc)
-        if cause is None:
-            raise
-        error = {"field": "row", "message": cause, "type": "storage"}
-        report.rejected.append({"row": number, "reason": cause, "errors": [error]})
-        return
-    getattr(report, result.outcome).append(number)
+class _Run:
+    """One import: its rows go into the inbox; the pipeline's outcomes come back per row."""
+
+    def __init__(
+        self,
+        db: Database,
+        fmt: ExportFormat,
+        *,
+        import_id: str,
+        tz: ZoneInfo,
+        now: datetime,
+        progress: Callable[[int], None] | None,
+    ) -> None:
+        self.db, self.fmt, self.import_id = db, fmt, import_id
+        self.tz, self.now, self.progress = tz, now, progress
+        self.rows = 0
+        self.rejected: list[dict[str, Any]] = []
+        self.shown = 0
+
+    async def store(self, rows: Iterator[tuple[int, Row]], batch_rows: int) -> None:
+        while batch := await asyncio.to_thread(lambda: list(islice(rows, batch_rows))):
+            values = [v for number, row in batch if (v := self._value(number, row)) is not None]
+            self.rows += len(batch)
+            if values:
+                async with self.db.sessionmaker() as session:
+                    await session.exec(insert(InboundDelivery), params=values)  # type: ignore[call-overload]
+                    await session.exec(text(f"NOTIFY {NOTIFY_CHANNEL}"))  # type: ignore[call-overload]
+                    await session.commit()
+
+    def _value(self, number: int, row: Row) -> dict[str, Any] | None:
+        try:
+            draft = self.fmt.parse(row, tz=self.tz, now=self.now)
+        except ConnectorPayloadError as exc:
+            self.rejected.append({"row": number, "reason": str(exc), "errors": exc.errors})
+            return None
+        return {
+            "source": self.fmt.source,
+            "kind": DeliveryKind.import_row.value,
+            "import_id": self.import_id,
+            "row_number": number,
+            "source_item_id": draft.source_id,
+            "received_at": self.now,
+            "body": encode_row(row),
+            "headers": {},
+            "errors": [],
+            "outcome": DeliveryOutcome.received.value,
+            "attempts": 0,
+        }
+
+    async def follow(self, storing: asyncio.Task[None]) -> None:
+        """Make tickets (this process is one more pipeline) until every stored row is made."""
+        settings = self.db.settings
+        while True:
+            stored_all = storing.done()  # read first: rows stored after the count are waited for
+            taken = await run_batch(self.db, limit=settings.intake_batch_max)
+            waiting, finished = await self._counts()
+            self._show(finished + len(self.rejected))
+            if stored_all and waiting == 0:
+                return
+            if not taken:  # reading is ahead of us, or another process holds the rest
+                await asyncio.sleep(0.02)
+
+    async def _counts(self) -> tuple[int, int]:
+        async with self.db.sessionmaker() as session:
+            row = (await session.exec(_COUNTS, params={"id": self.import_id})).one()  # type: ignore[call-overload]
+        return int(row[0]), int(row[1])
+
+    def _show(self, finished: int) -> None:
+        if self.progress is not None and finished > self.shown:
+            self.progress(finished - self.shown)
+            self.shown = finished
+
+    async def report(self) -> ImportReport:
+        report = ImportReport(source=self.fmt.source, rows=self.rows)
+        async with self.db.sessionmaker() as session:
+            outcomes = await session.exec(_OUTCOMES, params={"id": self.import_id})  # type: ignore[call-overload]
+            for number, outcome, detail, errors in outcomes.all():
+                if outcome == DeliveryOutcome.invalid:
+                    report.rejected.append({"row": number, "reason": detail, "errors": errors})
+                else:
+                    getattr(report, outcome).append(number)
+        report.rejected = sorted([*report.rejected, *self.rejected], key=lambda r: r["row"])
+        return report
+
+
+_COUNTS = text(
+    "SELECT count(*) FILTER (WHERE outcome = 'received'), "
+    "count(*) FILTER (WHERE outcome <> 'received') "
+    "FROM inbound_deliveries WHERE import_id = :id"
+)
+_OUTCOMES = text(
+    "SELECT row_number, outcome, error_detail, errors FROM inbound_deliveries "
+    "WHERE import_id = :id ORDER BY row_number"
+)

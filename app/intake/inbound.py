@@ -1,7 +1,9 @@
-"""Signed webhook deliveries: verify, archive raw, ingest once, quarantine what is invalid."""
+"""Signed webhook deliveries: verify, validate, store raw in the intake inbox (the pipeline makes
+the tickets), quarantine what is invalid."""
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -17,20 +19,25 @@ from app.connectors.base import Connector, ConnectorPayloadError
 from app.connectors.registry import inbound_connector
 from app.errors import SignatureInvalid, ValidationFailed
 from app.intake import connector_health
-from app.intake.ingestion import ingest_draft, item_lock_key
 from app.metrics import catalog
 from app.metrics import store as metrics_store
 from app.models.drafts import TicketDraft
 from app.models.inbound import DeliveryOutcome, InboundDelivery
-from app.models.tickets import Ticket
 
 log = logging.getLogger(__name__)
 
-_LOCKS = text(
-    "SELECT pg_advisory_xact_lock(hashtextextended(:webhook, 0)), "
-    "CASE WHEN CAST(:item AS text) IS NOT NULL "
-    "THEN pg_advisory_xact_lock(hashtextextended(CAST(:item AS text), 0)) END"
+# One idempotent insert per delivery: the first of a webhook-id is the effective one; a repeat
+# finds it taken and is archived as ``duplicate``.
+_INSERT = text(
+    "INSERT INTO inbound_deliveries (source, kind, webhook_id, source_item_id, received_at, "
+    "body, headers, outcome, error_detail, errors, attempts) "
+    "VALUES (:source, 'webhook', :webhook_id, :item, :now, :body, CAST(:headers AS jsonb), "
+    ":outcome, :detail, CAST(:errors AS jsonb), 0) "
+    "ON CONFLICT (source, webhook_id) "
+    "WHERE webhook_id IS NOT NULL AND outcome <> 'duplicate' DO NOTHING RETURNING id"
 )
+NOTIFY_CHANNEL = "appeals_intake"
+_NOTIFY = text(f"NOTIFY {NOTIFY_CHANNEL}")
 # Never archived: they authenticate (the signature, keys, cookies), they are not content.
 _SECRET_HEADERS = frozenset(
     {"webhook-signature", "authorization", "proxy-authorization", "cookie", "x-api-key"}
@@ -39,8 +46,11 @@ _SECRET_HEADERS = frozenset(
 
 @dataclass
 class Received:
+    """What the receipt stored: the delivery row (the first one of its webhook-id when this
+    is a repeat) and whether this delivery was a repeat."""
+
     delivery: InboundDelivery
-    ticket: Ticket | None
+    repeat: InboundDelivery | None = None
 
 
 def connector_actor(name: str) -> str:
@@ -63,7 +73,8 @@ async def receive_webhook(
     settings: Settings,
     now: datetime,
 ) -> Received:
-    """Handle one signed delivery; commits before returning, so a 2xx means it is stored."""
+    """Verify, validate and store one signed delivery raw in the intake inbox, and nothing
+    more: the pipeline makes its ticket. Commits before returning, so a 202 means it is stored."""
     connector = inbound_connector(source, settings)
     try:
         webhook_id = connector.verify(body, headers, now=now)
@@ -75,72 +86,63 @@ async def receive_webhook(
         problem = None
     except ConnectorPayloadError as exc:
         draft, problem = None, exc
-    # Deliveries of one webhook-id queue here; the first decides, the rest are duplicates. The
-    # item's own lock is taken in the same round trip (always in this order: no deadlock).
-    keys = {"webhook": f"webhook:{connector.name}:{webhook_id}", "item": None}
-    if draft is not None:
-        keys["item"] = item_lock_key(draft.source, draft.source_id)
-    await session.exec(_LOCKS, params=keys)  # type: ignore[call-overload]
-    first = await _first_delivery(session, connector.name, webhook_id)
-    if first is not None:
-        return await _duplicate(session, connector, first, body, headers, now=now)
-    archived = InboundDelivery(
-        source=connector.name,
-        webhook_id=webhook_id,
-        received_at=now,
-        body=body,
-        headers=sanitise_headers(headers),
-        outcome=DeliveryOutcome.invalid,
-    )
-    if draft is None:
-        assert problem is not None
-        archived.error_detail, archived.errors = str(problem), problem.errors
-        session.add(archived)
+    kept = sanitise_headers(headers)
+    params = {
+        "source": connector.name,
+        "webhook_id": webhook_id,
+        "item": draft.source_id if draft is not None else None,
+        "now": now,
+        "body": body,
+        "headers": json.dumps(kept, ensure_ascii=False),
+        "outcome": DeliveryOutcome.received if draft is not None else DeliveryOutcome.invalid,
+        "detail": str(problem) if problem is not None else None,
+        "errors": json.dumps(problem.errors if problem is not None else [], default=str),
+    }
+    inserted = (await session.exec(_INSERT, params=params)).first()  # type: ignore[call-overload]
+    if inserted is None:
+        return await _duplicate(session, connector, webhook_id, body, kept, now=now)
+    delivery = await session.get(InboundDelivery, inserted[0])
+    assert delivery is not None
+    if problem is not None:
         await _count(session, connector.name, DeliveryOutcome.invalid)
         await session.commit()
         await _record_failure(session, connector.name, failure="invalid", now=now)
-        raise _invalid(connector.name, archived) from problem
-    actor = connector_actor(connector.name)
-    result = await ingest_draft(session, draft, actor=actor, now=now, item_locked=True)
-    archived.outcome = result.outcome
-    archived.source_item_id = draft.source_id
-    archived.ticket_id = result.ticket.id
-    session.add(archived)
-    await _count(session, connector.name, result.outcome)
+        raise _invalid(connector.name, delivery) from problem
+    await _count(session, connector.name, DeliveryOutcome.received)
+    await session.exec(_NOTIFY)  # type: ignore[call-overload]
     # Last, so the health row is held only for the commit; it never waits (SKIP LOCKED).
     await connector_health.record_success(session, connector.name, now=now)
     await session.commit()
-    return Received(archived, result.ticket)
-
-
-async def _first_delivery(
-    session: AsyncSession, source: str, webhook_id: str
-) -> InboundDelivery | None:
-    query = select(InboundDelivery).where(
-        InboundDelivery.source == source,
-        InboundDelivery.webhook_id == webhook_id,
-        InboundDelivery.outcome != DeliveryOutcome.duplicate,
-    )
-    return (await session.exec(query)).first()
+    return Received(delivery)
 
 
 async def _duplicate(
     session: AsyncSession,
     connector: Connector,
-    first: InboundDelivery,
+    webhook_id: str,
     body: bytes,
-    headers: Mapping[str, str],
+    headers: dict[str, str],
     *,
     now: datetime,
 ) -> Received:
     """The same webhook-id again: archived, answered like the first, no other effect."""
+    first = (
+        await session.exec(
+            select(InboundDelivery).where(
+                InboundDelivery.source == connector.name,
+                InboundDelivery.webhook_id == webhook_id,
+                InboundDelivery.outcome != DeliveryOutcome.duplicate,
+            )
+        )
+    ).one()
     repeat = InboundDelivery(
         source=connector.name,
-        webhook_id=first.webhook_id,
+        webhook_id=webhook_id,
         source_item_id=first.source_item_id,
         received_at=now,
+        processed_at=now,
         body=body,
-        headers=sanitise_headers(headers),
+        headers=headers,
         outcome=DeliveryOutcome.duplicate,
         ticket_id=first.ticket_id,
     )
@@ -149,8 +151,7 @@ async def _duplicate(
     await session.commit()
     if first.outcome == DeliveryOutcome.invalid and first.replayed_at is None:
         raise _invalid(connector.name, first)
-    ticket = await session.get(Ticket, first.ticket_id) if first.ticket_id else None
-    return Received(repeat, ticket)
+    return Received(first, repeat)
 
 
 def _invalid(source: str, delivery: InboundDelivery) -> ValidationFailed:

@@ -1,12 +1,49 @@
-"""Which source items a poller re-reads: open tickets of a source, in id order."""
+"""Which source items a poller re-reads (open tickets of a source, in id order), and storing
+what it read in the intake inbox for the pipeline."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import text
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.intake.inbound import NOTIFY_CHANNEL
 from app.models.common import OPEN_STATUSES
+from app.models.drafts import TicketDraft
+from app.models.inbound import DeliveryKind, DeliveryOutcome, InboundDelivery
 from app.models.tickets import Ticket
+
+
+def poller_actor(source: str) -> str:
+    """Who the timeline names for what a poll brought."""
+    return f"system:{source}_poller"
+
+
+async def store_polled(
+    session: AsyncSession,
+    *,
+    source: str,
+    item: Mapping[str, Any],
+    draft: TicketDraft,
+    now: datetime,
+) -> None:
+    """One polled snapshot into the inbox (already checked: ``draft`` is its mapping)."""
+    session.add(
+        InboundDelivery(
+            source=source,
+            kind=DeliveryKind.poll,
+            source_item_id=draft.source_id,
+            received_at=now,
+            body=json.dumps(item, ensure_ascii=False).encode(),
+            outcome=DeliveryOutcome.received,
+        )
+    )
+    await session.exec(text(f"NOTIFY {NOTIFY_CHANNEL}"))  # type: ignore[call-overload]
 
 
 async def open_items(

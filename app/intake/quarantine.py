@@ -15,11 +15,12 @@ from app.access.audit import record_access
 from app.access.personal_data import mask_document, scrub_text
 from app.config import Settings
 from app.connectors.base import ConnectorPayloadError
-from app.connectors.registry import inbound_connector, personal_data_keys
+from app.connectors.registry import export_format, inbound_connector, personal_data_keys
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.intake.inbound import connector_actor
 from app.intake.ingestion import IngestResult, ingest_draft
-from app.models.inbound import DeliveryOutcome, DeliveryPublic, InboundDelivery
+from app.intake.row_codec import decode_row, encode_row
+from app.models.inbound import DeliveryKind, DeliveryOutcome, DeliveryPublic, InboundDelivery
 from app.models.pagination import decode_cursor, encode_cursor
 
 # A lone UTF-16 half (`"\ud800"` in the JSON) is a str in Python but not UTF-8: shown as U+FFFD.
@@ -43,6 +44,8 @@ def masked_body(row: InboundDelivery) -> tuple[str | None, str | None]:
     """The body with the source's personal data masked, or None and why it cannot be shown:
     not JSON (nothing in it can be told apart), or nested too deeply to walk. The raw body is
     for ``read_raw_body`` only; replay works from the stored bytes either way."""
+    if row.kind == DeliveryKind.import_row:
+        return _masked_import_row(row), None
     try:
         document = json.loads(row.body, parse_int=_int, parse_float=_float, parse_constant=str)
         masked = mask_document(document, personal_data_keys(row.source))
@@ -51,6 +54,18 @@ def masked_body(row: InboundDelivery) -> tuple[str | None, str | None]:
         return None, "not displayable: the JSON is nested too deeply"
     except ValueError:  # not UTF-8 or not JSON
         return None, "not displayable: the body is not JSON"
+
+
+def _masked_import_row(row: InboundDelivery) -> str:
+    """An export row (by column title): the item's number and dates shown, every other cell
+    ``***`` (a row holds names, addresses and phones under titles no mask list can know)."""
+    fmt = export_format(row.source)
+    cells = json.loads(row.body)
+    shown = {
+        title: value if title == fmt.key_column or title.startswith("Дата") else "***"
+        for title, value in cells.items()
+    }
+    return json.dumps(shown, ensure_ascii=False)
 
 
 # Headers whose values are shown (e-mails and phones in them masked): enough to diagnose a
@@ -166,17 +181,27 @@ async def replay_delivery(
             f"delivery {delivery_id} was already replayed into ticket {row.ticket_id}",
             ticket_id=row.ticket_id,
         )
-    connector = inbound_connector(row.source, settings)
     body = row.body
-    if corrected is not None:
-        body = json.dumps(corrected, ensure_ascii=False).encode()
+    if row.kind == DeliveryKind.import_row:  # an export row that failed in the pipeline
+        fmt = export_format(row.source)
+        if corrected is not None:
+            body = encode_row(corrected)
+        actor = connector_actor(fmt.source)
+    else:
+        connector = inbound_connector(row.source, settings)
+        if corrected is not None:
+            body = json.dumps(corrected, ensure_ascii=False).encode()
+        actor = connector_actor(connector.name)
     try:
-        draft = connector.parse(body, now=now)
+        if row.kind == DeliveryKind.import_row:
+            draft = fmt.parse(decode_row(body), tz=settings.tz, now=now)
+        else:
+            draft = connector.parse(body, now=now)
     except ConnectorPayloadError as exc:
         raise ValidationFailed(
             f"the delivery is still invalid: {exc}", errors=exc.errors, delivery_id=delivery_id
         ) from exc
-    result = await ingest_draft(session, draft, actor=connector_actor(connector.name), now=now)
+    result = await ingest_draft(session, draft, actor=actor, now=now)
     row.replayed_at, row.replayed_by, row.replay_outcome = now, actor, result.outcome
     row.ticket_id, row.source_item_id = result.ticket.id, draft.source_id
     if corrected is not None:

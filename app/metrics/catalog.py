@@ -224,6 +224,41 @@ OUTBOX_OLDEST_AGE = Family(
     ("target", "state"),
     where="scrape",
 )
+INTAKE_BACKLOG = Family(
+    "appeals_intake_backlog",
+    "gauge",
+    "Deliveries stored in the intake inbox and not made into tickets yet, by source.",
+    ("source",),
+    where="scrape",
+)
+INTAKE_OLDEST_AGE = Family(
+    "appeals_intake_oldest_pending_age_seconds",
+    "gauge",
+    "Age of the oldest delivery still waiting in the intake inbox, by source (0 when none).",
+    ("source",),
+    where="scrape",
+)
+INTAKE_BATCH_SIZE = Family(
+    "appeals_intake_batch_size",
+    "histogram",
+    "Deliveries the intake pipeline took in one batch (one transaction).",
+    (),
+    buckets=(1, 2, 5, 10, 25, 50, 100, 250, 500, 1000),
+)
+INTAKE_LATENCY = Family(
+    "appeals_intake_latency_seconds",
+    "histogram",
+    "Time from a delivery's receipt to its outcome (the ticket made or updated), by source.",
+    ("source",),
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0),
+)
+INTAKE_ITEMS = Family(
+    "appeals_intake_items_total",
+    "counter",
+    "Deliveries the intake pipeline finished, by source, kind (webhook, import, poll) and "
+    "outcome (created, updated, unchanged, stale, invalid).",
+    ("source", "kind", "outcome"),
+)
 CONNECTOR_LAST_SUCCESS = Family(
     "appeals_connector_last_success_timestamp_seconds",
     "gauge",
@@ -272,6 +307,11 @@ FAMILIES: tuple[Family, ...] = (
     CONNECTOR_INFO,
     OUTBOX_BACKLOG,
     OUTBOX_OLDEST_AGE,
+    INTAKE_BACKLOG,
+    INTAKE_OLDEST_AGE,
+    INTAKE_BATCH_SIZE,
+    INTAKE_LATENCY,
+    INTAKE_ITEMS,
     CONNECTOR_LAST_SUCCESS,
     CONNECTOR_LAST_FAILURE,
     HTTP_REQUEST_DURATION,

@@ -27,7 +27,7 @@ from app.metrics import catalog
 from app.metrics.catalog import Family
 from app.models.common import OPEN_STATUSES, Channel, Kind, Source
 from app.models.feedback import Sentiment
-from app.models.inbound import DeliveryOutcome
+from app.models.inbound import DeliveryKind
 from app.models.outbox import OutboxKind, OutboxTarget
 
 # A label set: the family's label names and their values.
@@ -45,7 +45,11 @@ FEEDBACK_SOURCES = ("feedback_platform", "incident_management", "chatbot", "manu
 SENTIMENTS = tuple(s.value for s in Sentiment)
 # Sources with signed inbound webhooks (app.connectors.registry entries with ``inbound``).
 WEBHOOK_SOURCES = ("feedback_platform", "incident_management")
-WEBHOOK_OUTCOMES = (*(o.value for o in DeliveryOutcome), "signature")
+# At receipt a delivery is stored (``received``), repeated, invalid or refused; what the
+# pipeline made of it is counted once more, in appeals_intake_items_total.
+WEBHOOK_OUTCOMES = ("received", "duplicate", "invalid", "signature")
+INTAKE_KINDS = tuple(k.value for k in DeliveryKind)
+INTAKE_OUTCOMES = ("created", "updated", "unchanged", "stale", "invalid")
 OUTBOX_TARGETS = tuple(t.value for t in OutboxTarget)
 OUTBOX_KINDS = (*(k.value for k in OutboxKind), "feedback")
 OUTBOX_OUTCOMES = ("sent", "retry", "dead")  # app.outbox.policy.Outcome
@@ -96,12 +100,15 @@ _PRODUCTS: tuple[tuple[Family, tuple[object, ...]], ...] = (
     (catalog.SLA_BREACHES, (DEPARTMENT, catalog.SLA_TARGETS)),
     (catalog.SLA_MET, (DEPARTMENT, catalog.SLA_TARGETS)),
     (catalog.WEBHOOK_DELIVERIES, (WEBHOOK_SOURCES, WEBHOOK_OUTCOMES)),
+    (catalog.INTAKE_ITEMS, (WEBHOOK_SOURCES, INTAKE_KINDS, INTAKE_OUTCOMES)),
     (catalog.OUTBOX_DELIVERIES, (OUTBOX_TARGETS, OUTBOX_OUTCOMES)),
     (catalog.OUTBOX_ENQUEUED, (OUTBOX_TARGETS, OUTBOX_KINDS)),
     (catalog.OUTBOX_REPLAYS, (OUTBOX_TARGETS,)),
     (catalog.OUTBOX_BACKLOG, (OUTBOX_TARGETS, OUTBOX_UNSENT)),
     (catalog.TICKETS_OVERDUE, (DEPARTMENT, catalog.SLA_TARGETS)),
     (catalog.FIRST_RESPONSE, (KINDS,)),
+    (catalog.INTAKE_LATENCY, (WEBHOOK_SOURCES,)),
+    (catalog.INTAKE_BATCH_SIZE, ()),
     (catalog.RESOLUTION, (KINDS,)),
 )
 

@@ -8,7 +8,17 @@ from typing import Any
 
 from pydantic import BaseModel
 from pydantic import Field as PField
-from sqlalchemy import BigInteger, Column, Identity, Index, LargeBinary, String, Text
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Identity,
+    Index,
+    Integer,
+    LargeBinary,
+    SmallInteger,
+    String,
+    Text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
@@ -16,12 +26,23 @@ from app.models.common import RequestBody, ts_field
 
 
 class DeliveryOutcome(StrEnum):
+    received = "received"  # stored, waiting for the intake pipeline
     created = "created"
     updated = "updated"
     unchanged = "unchanged"
     stale = "stale"
     duplicate = "duplicate"  # the same webhook-id again: answered 2xx, no effect
-    invalid = "invalid"  # quarantined until replayed
+    invalid = "invalid"  # quarantined until replayed (refused at receipt, or poison)
+
+
+class DeliveryKind(StrEnum):
+    webhook = "webhook"
+    import_row = "import"
+    poll = "poll"
+
+
+# What a finished delivery can be; ``received`` is still waiting.
+FINAL_OUTCOMES = frozenset(o.value for o in DeliveryOutcome) - {DeliveryOutcome.received.value}
 
 
 class InboundDelivery(SQLModel, table=True):
@@ -41,6 +62,13 @@ class InboundDelivery(SQLModel, table=True):
             postgresql_where="outcome = 'invalid' AND replayed_at IS NULL",
         ),
         Index("ix_inbound_received", "received_at"),
+        Index("ix_inbound_pending", "id", postgresql_where="outcome = 'received'"),
+        Index(
+            "ix_inbound_import",
+            "import_id",
+            "row_number",
+            postgresql_where="import_id IS NOT NULL",
+        ),
     )
 
     id: int | None = Field(default=None, sa_column=Column(BigInteger, Identity(), primary_key=True))
@@ -62,6 +90,11 @@ class InboundDelivery(SQLModel, table=True):
     replayed_by: str | None = Field(default=None, sa_type=String(200))
     replay_outcome: str | None = Field(default=None, sa_type=String(16))
     corrected_body: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
+    kind: str = Field(default=DeliveryKind.webhook.value, sa_type=String(8))
+    processed_at: datetime | None = ts_field()
+    attempts: int = Field(default=0, sa_type=SmallInteger)
+    import_id: str | None = Field(default=None, sa_type=String(36))
+    row_number: int | None = Field(default=None, sa_type=Integer)
 
 
 class DeliveryPublic(BaseModel):
@@ -99,12 +132,41 @@ class DeliveryPublic(BaseModel):
 
 
 class WebhookAccepted(BaseModel):
-    """The answer to an accepted (or repeated) delivery."""
+    """The answer to a delivery stored in the intake inbox (or a repeat of one)."""
 
-    delivery_id: int
-    outcome: DeliveryOutcome
-    ticket_id: int | None = None
+    delivery_id: int = PField(description="The effective delivery (the first of its webhook-id)")
+    outcome: DeliveryOutcome = PField(
+        description="`received` (stored; the pipeline makes the ticket) or `duplicate` (this "
+        "webhook-id was stored before; nothing else happened)"
+    )
+    ticket_id: int | None = PField(
+        default=None, description="For a duplicate: the ticket the first delivery made, if made"
+    )
     ticket_number: str | None = None
+    location: str = PField(description="Where the delivery's status is read (also `Location`)")
+
+
+class DeliveryStatus(BaseModel):
+    """Where a delivery stands: waiting, or what the pipeline made of it."""
+
+    id: int
+    source: str
+    kind: str = PField(description="`webhook`, `import` (a row of an Excel export) or `poll`")
+    webhook_id: str | None
+    source_item_id: str | None
+    received_at: datetime
+    processed_at: datetime | None
+    status: str = PField(
+        description="`received` (waiting for the pipeline), then `created`, `updated`, "
+        "`unchanged`, `stale` (an older snapshot than the ticket holds), `duplicate` (a repeated "
+        "webhook-id) or `invalid` (quarantined: refused at receipt, or failed in the pipeline)"
+    )
+    ticket_id: int | None
+    ticket_number: str | None
+    error_detail: str | None = PField(description="Why it was quarantined (no personal data)")
+    duplicate_of: int | None = PField(
+        default=None, description="For a repeated webhook-id: the first delivery's id"
+    )
 
 
 class ReplayRequest(RequestBody):

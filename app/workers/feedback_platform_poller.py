@@ -1,7 +1,8 @@
 """Re-reads open ПОС items by ``posId`` so decisions made inside ПОС reach the ticket.
 
-Each snapshot goes through the same mapping and idempotent ingestion as a pushed one: an
-unchanged item changes nothing, an older snapshot never overwrites a newer one.
+Each snapshot is checked with the same mapping as a pushed one and stored in the intake inbox;
+the intake pipeline applies it like any delivery: an unchanged item changes nothing (and its
+delivery is not kept), an older snapshot never overwrites a newer one.
 """
 
 from __future__ import annotations
@@ -22,8 +23,7 @@ from app.connectors.feedback_platform.client import (
 from app.connectors.feedback_platform.inbound import FeedbackPlatformConnector
 from app.db import Database
 from app.intake import connector_health
-from app.intake.ingestion import ingest_draft
-from app.intake.polling import open_items
+from app.intake.polling import open_items, store_polled
 from app.models.common import Source
 
 log = logging.getLogger(__name__)
@@ -82,7 +82,9 @@ class FeedbackPlatformPoller:
                 await self._failure("invalid_item", now)
                 continue
             async with self.db.sessionmaker() as session:
-                await ingest_draft(session, draft, actor=ACTOR, now=now)
+                await store_polled(
+                    session, source=Source.feedback_platform, item=item, draft=draft, now=now
+                )
                 await connector_health.record_success(session, HEALTH_NAME, now=now)
                 await session.commit()
             report.read += 1

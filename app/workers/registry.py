@@ -17,6 +17,7 @@ from app.config import Settings
 from app.db import Database
 from app.workers.chatbot_purge import run_chatbot_purge
 from app.workers.feedback_platform_poller import poll_feedback_platform
+from app.workers.intake import run_intake
 from app.workers.metrics_fold import run_metrics_fold
 from app.workers.relay import outbox_relay
 from app.workers.retention import run_personal_data_purge
@@ -59,6 +60,7 @@ LOOPS: tuple[LoopSpec, ...] = (
         lambda s: s.feedback_platform_poll_interval_seconds,
         singleton=True,
     ),
+    LoopSpec("intake", run_intake, lambda s: s.intake_poll_seconds),
     LoopSpec("metrics_fold", run_metrics_fold, every(60.0), singleton=True),
     LoopSpec("outbox_relay", outbox_relay, lambda s: s.outbox_interval_seconds),
     LoopSpec("personal_data_purge", run_personal_data_purge, every(3600.0), singleton=True),

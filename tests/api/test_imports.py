@@ -5,6 +5,7 @@ from sqlmodel import select
 from app.main import create_app
 from app.models.tickets import Ticket
 from tests.support.builders import auth, make_key
+from tests.support.intake import processed
 from tests.support.webhooks import PROBLEM, webhook_settings
 from tests.support.xlsx import header, workbook_bytes
 
@@ -181,7 +182,7 @@ class TestIncidentManagementExport:
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as hooks:
             body = encode(sample("im_incident.json"))
             r = await hooks.post(IM_URL, content=body, headers=signed(body))
-        assert r.json()["outcome"] == "updated"
+        assert (await processed(db, r))["status"] == "updated"
         (ticket,) = (await tickets(db, "incident_management")).values()
         assert ticket.text.startswith("На перекрёстке Ленина и Советской")
 

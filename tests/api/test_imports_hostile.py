@@ -11,8 +11,8 @@ import httpx
 import pytest
 from sqlmodel import select
 
+from app.connectors import registry
 from app.connectors.feedback_platform.export import EXPORT as POS_EXPORT
-from app.intake import imports
 from app.main import create_app
 from app.models.inbound import InboundDelivery
 from tests.api.test_imports import im_file, im_row, importer, pos_file, pos_row, tickets, upload
@@ -62,7 +62,8 @@ async def test_a_value_the_database_refuses_costs_its_row_only(
     client, db, importer, frozen, monkeypatch
 ):
     """The backstop behind the parse-time checks: a row PostgreSQL refuses (here a source
-    status over its 64) is reported with the real cause, and the import goes on."""
+    status over its 64) fails alone in the intake pipeline (a poison item in its batch) and is
+    reported with the real cause; the rest of the batch commits."""
 
     def parse(row, *, tz, now):
         draft = POS_EXPORT.parse(row, tz=tz, now=now)
@@ -70,8 +71,9 @@ async def test_a_value_the_database_refuses_costs_its_row_only(
             draft.source_status = "S" * 100
         return draft
 
+    # Where the import and the intake pipeline both read the format from.
     monkeypatch.setattr(
-        imports, "export_format", lambda source: dataclasses.replace(POS_EXPORT, parse=parse)
+        registry, "export_format", lambda source: dataclasses.replace(POS_EXPORT, parse=parse)
     )
     rows = [pos_row(n) for n in range(9_100_000_001, 9_100_000_011)]  # …007 is the 7th
     report = (await upload(client, "feedback-platform", pos_file(rows), importer)).json()

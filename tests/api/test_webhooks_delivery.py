@@ -10,6 +10,7 @@ from app.metrics import store as metrics_store
 from app.models.inbound import InboundDelivery
 from app.models.tickets import Ticket
 from tests.support.builders import auth, make_key
+from tests.support.intake import processed, settling
 from tests.support.webhooks import (
     IM_URL,
     POS_URL,
@@ -25,7 +26,9 @@ from tests.support.webhooks import (
 async def hooks(db):
     app = create_app(db=db, settings=webhook_settings(webhook_max_body_bytes=4096))
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://testserver", event_hooks=settling(db)
+    ) as c:
         yield c
 
 
@@ -55,30 +58,63 @@ async def series(db, name):
 
 
 class TestAccepted:
-    async def test_202_means_committed(self, hooks, db):
-        r = await post(hooks, IM_URL, sample("im_incident.json"), msg_id="msg_committed")
-        assert r.status_code == 202, r.text
-        body = r.json()
-        assert body["outcome"] == "created"
-        # A separate connection sees the ticket and the archived delivery at once.
+    async def test_202_means_committed_with_a_location(self, db):
+        # No pipeline runs here: the 202 alone must leave the delivery stored, waiting.
+        app = create_app(db=db, settings=webhook_settings())
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            r = await post(client, IM_URL, sample("im_incident.json"), msg_id="msg_committed")
+            assert r.status_code == 202, r.text
+            body = r.json()
+            assert body["outcome"] == "received" and body["ticket_id"] is None
+            assert r.headers["location"] == body["location"]
+            assert body["location"] == f"/api/v1/deliveries/{body['delivery_id']}"
+            # A separate connection sees the archived delivery at once; no ticket yet.
+            async with db.sessionmaker() as session:
+                delivery = await session.get(InboundDelivery, body["delivery_id"])
+            assert delivery is not None and delivery.outcome == "received"
+            assert delivery.webhook_id == "msg_committed"
+            assert delivery.body == encode(sample("im_incident.json"))
+            assert "webhook-signature" not in delivery.headers
+            assert delivery.headers["webhook-id"] == "msg_committed"
+            assert await tickets_count(db) == 0
+            integration = auth(await make_key(db, "integration", "roads"))
+            waiting = await client.get(body["location"], headers=integration)
+            assert waiting.status_code == 200, waiting.text
+            assert waiting.json()["status"] == "received"
+            assert waiting.json()["ticket_number"] is None
+            done = await processed(db, r)
+            status = await client.get(body["location"], headers=integration)
+        assert status.json() == done
+        assert done["status"] == "created" and done["kind"] == "webhook"
+        assert done["processed_at"] is not None
         async with db.sessionmaker() as session:
-            ticket = await session.get(Ticket, body["ticket_id"])
-            delivery = await session.get(InboundDelivery, body["delivery_id"])
-        assert ticket is not None and ticket.number == body["ticket_number"]
+            ticket = await session.get(Ticket, done["ticket_id"])
+        assert ticket is not None and ticket.number == done["ticket_number"]
         assert ticket.category_code == "roads" and ticket.priority == "high"
-        assert delivery is not None and delivery.outcome == "created"
-        assert delivery.webhook_id == "msg_committed"
-        assert delivery.body == encode(sample("im_incident.json"))
-        assert "webhook-signature" not in delivery.headers
-        assert delivery.headers["webhook-id"] == "msg_committed"
+        # The ticket was received when the delivery was, not when the pipeline ran.
+        assert ticket.received_at == delivery.received_at
+
+    async def test_delivery_status_is_for_senders_and_admins(self, hooks, db):
+        r = await post(hooks, IM_URL, sample("im_incident.json"))
+        operator = auth(await make_key(db, "operator", "roads"))
+        assert (await hooks.get(r.json()["location"], headers=operator)).status_code == 403
+        assert (await hooks.get(r.json()["location"])).status_code == 401
+        admin = auth(await make_key(db, "admin"))
+        missing = await hooks.get("/api/v1/deliveries/999999", headers=admin)
+        assert missing.status_code == 404
+        assert missing.headers["content-type"] == PROBLEM
 
     async def test_repeated_webhook_id_has_no_second_effect(self, hooks, db):
         payload = sample("pos_message.json")
         first = await post(hooks, POS_URL, payload, msg_id="msg_1")
         again = await post(hooks, POS_URL, payload, msg_id="msg_1")
         assert (first.status_code, again.status_code) == (202, 202)
+        made = await processed(db, first)
         assert again.json()["outcome"] == "duplicate"
-        assert again.json()["ticket_id"] == first.json()["ticket_id"]
+        assert again.json()["delivery_id"] == first.json()["delivery_id"]
+        assert again.json()["ticket_id"] == made["ticket_id"]
+        assert again.json()["ticket_number"] == made["ticket_number"]
         assert await tickets_count(db) == 1
         assert [d.outcome for d in await deliveries(db)] == ["created", "duplicate"]
 
@@ -86,7 +122,8 @@ class TestAccepted:
         payload = sample("pos_message.json")
         await post(hooks, POS_URL, payload)
         r = await post(hooks, POS_URL, payload)
-        assert (r.status_code, r.json()["outcome"]) == (202, "unchanged")
+        assert r.status_code == 202
+        assert (await processed(db, r))["status"] == "unchanged"
         assert await tickets_count(db) == 1
 
     async def test_update_then_late_old_snapshot(self, hooks, db):
@@ -99,13 +136,10 @@ class TestAccepted:
         created = await post(hooks, IM_URL, old)
         updated = await post(hooks, IM_URL, newer)
         late = await post(hooks, IM_URL, old)
-        assert [r.json()["outcome"] for r in (created, updated, late)] == [
-            "created",
-            "updated",
-            "stale",
-        ]
+        outcomes = [await processed(db, r) for r in (created, updated, late)]
+        assert [o["status"] for o in outcomes] == ["created", "updated", "stale"]
         async with db.sessionmaker() as session:
-            ticket = await session.get(Ticket, created.json()["ticket_id"])
+            ticket = await session.get(Ticket, outcomes[0]["ticket_id"])
         assert ticket is not None
         assert ticket.status == "in_progress"
         assert ticket.text.endswith("мигает жёлтым")
@@ -118,11 +152,18 @@ class TestAccepted:
         counts = await series(db, "appeals_webhook_deliveries_total")
         src = ("source", "incident_management")
         assert counts == {
-            (("outcome", "created"), src): 1,
-            (("outcome", "unchanged"), src): 1,
+            (("outcome", "received"), src): 2,
             (("outcome", "invalid"), src): 1,
             (("outcome", "signature"), src): 1,
         }
+        items = await series(db, "appeals_intake_items_total")
+        hook = ("kind", "webhook")
+        assert items == {
+            (hook, ("outcome", "created"), src): 1,
+            (hook, ("outcome", "unchanged"), src): 1,
+        }
+        latency = await series(db, "appeals_intake_latency_seconds_count")
+        assert latency == {(src,): 2}
         received = await series(db, "appeals_tickets_received_total")
         assert received == {(("channel", "vk"), ("source", "incident_management")): 1}
         async with db.sessionmaker() as session:
@@ -186,9 +227,11 @@ class TestQuarantine:
         assert listed.json()["items"] == []
         again = await hooks.post(f"/api/v1/quarantine/{delivery_id}/replay", headers=admin)
         assert again.status_code == 409
-        # Now the source's retry is answered like an accepted delivery.
+        # Now the source's retry is answered like an accepted delivery, with the ticket.
         late_retry = await post(hooks, POS_URL, broken, msg_id="msg_broken")
         assert late_retry.status_code == 202
+        assert late_retry.json()["outcome"] == "duplicate"
+        assert late_retry.json()["ticket_id"] == replayed.json()["ticket_id"]
 
     async def test_quarantine_is_for_admins(self, hooks, db):
         operator = auth(await make_key(db, "operator", "roads"))

@@ -5,11 +5,11 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, UploadFile
+from fastapi import APIRouter, Depends, File, Request, UploadFile
 from pydantic import BaseModel
 
 from app.access.api_keys import Principal
-from app.api.deps import NowDep, SessionDep, require_roles
+from app.api.deps import NowDep, require_roles
 from app.api.responses import problems
 from app.api.routers.webhooks import SettingsDep
 from app.intake.imports import import_workbook
@@ -46,15 +46,18 @@ class ImportResult(BaseModel):
 @router.post("/{source}", response_model=ImportResult, responses=problems(401, 403, 413, 422, 503))
 async def import_export(
     source: ImportSource,
-    session: SessionDep,
+    request: Request,
     _: ImporterDep,
     settings: SettingsDep,
     now: NowDep,
     file: Annotated[UploadFile, File(description="The .xlsx export as downloaded")],
 ) -> ImportResult:
-    """Load a ПОС back-office or IM «Детализация» export; re-importing changes nothing."""
+    """Load a ПОС back-office or IM «Детализация» export; re-importing changes nothing.
+
+    The rows go through the intake inbox and pipeline like webhooks; the answer comes once the
+    last row's ticket is made, with every row's outcome."""
     report = await import_workbook(
-        session,
+        request.app.state.db,
         file.file,
         source=source.value,
         tz=settings.tz,

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 
 from app.api.deps import NowDep, SessionDep, SessionmakerDep, SettingsDep
 from app.api.responses import problems
+from app.intake.delivery_status import ticket_number
 from app.intake.inbound import receive_webhook
 from app.models.inbound import DeliveryOutcome, WebhookAccepted
 
@@ -13,9 +14,11 @@ router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"])
 
 SIGNED = (
     "Signed per Standard Webhooks: `webhook-id`, `webhook-timestamp` (±300 s), "
-    "`webhook-signature: v1,<base64 HMAC-SHA256 of id.timestamp.body>`. 202 means stored and "
-    "committed; a repeated `webhook-id` or item is answered 202 without a second effect; an "
-    "invalid body is 422 with field errors and kept in quarantine."
+    "`webhook-signature: v1,<base64 HMAC-SHA256 of id.timestamp.body>`. 202 means verified, "
+    "validated and committed to the intake inbox; the ticket is made moments later by the "
+    "intake pipeline: follow `Location` (`GET /api/v1/deliveries/{id}`) for its number. A "
+    "repeated `webhook-id` is answered 202 with the first delivery's `Location` and no second "
+    "effect; an invalid body is 422 with field errors and kept in quarantine."
 )
 RESPONSES = problems(401, 413, 422, 503)
 
@@ -23,6 +26,7 @@ RESPONSES = problems(401, 413, 422, 503)
 async def _receive(
     source: str,
     request: Request,
+    response: Response,
     session: SessionDep,
     sessionmaker: SessionmakerDep,
     settings: SettingsDep,
@@ -37,13 +41,21 @@ async def _receive(
         settings=settings,
         now=now,
     )
-    assert received.delivery.id is not None
-    ticket = received.ticket
+    first = received.delivery
+    assert first.id is not None
+    location = f"/api/v1/deliveries/{first.id}"
+    response.headers["Location"] = location
+    if received.repeat is None:
+        return WebhookAccepted(
+            delivery_id=first.id, outcome=DeliveryOutcome.received, location=location
+        )
+    number = await ticket_number(session, first.ticket_id)
     return WebhookAccepted(
-        delivery_id=received.delivery.id,
-        outcome=DeliveryOutcome(received.delivery.outcome),
-        ticket_id=ticket.id if ticket else None,
-        ticket_number=ticket.number if ticket else None,
+        delivery_id=first.id,
+        outcome=DeliveryOutcome.duplicate,
+        ticket_id=first.ticket_id,
+        ticket_number=number,
+        location=location,
     )
 
 
@@ -60,13 +72,16 @@ async def _receive(
 )
 async def feedback_platform(
     request: Request,
+    response: Response,
     session: SessionDep,
     sessionmaker: SessionmakerDep,
     settings: SettingsDep,
     now: NowDep,
 ) -> WebhookAccepted:
     """Receive one ПОС message snapshot."""
-    return await _receive("feedback_platform", request, session, sessionmaker, settings, now)
+    return await _receive(
+        "feedback_platform", request, response, session, sessionmaker, settings, now
+    )
 
 
 # The same path with a trailing slash answers too: a source must never get a redirect.
@@ -85,10 +100,13 @@ async def feedback_platform(
 )
 async def incident_management(
     request: Request,
+    response: Response,
     session: SessionDep,
     sessionmaker: SessionmakerDep,
     settings: SettingsDep,
     now: NowDep,
 ) -> WebhookAccepted:
     """Receive one IM incident snapshot."""
-    return await _receive("incident_management", request, session, sessionmaker, settings, now)
+    return await _receive(
+        "incident_management", request, response, session, sessionmaker, settings, now
+    )

@@ -1,0 +1,53 @@
+"""Where a stored delivery stands, for the sender that follows the 202's ``Location``."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.errors import NotFound
+from app.models.inbound import DeliveryOutcome, DeliveryStatus, InboundDelivery
+from app.models.tickets import Ticket
+
+
+async def ticket_number(session: AsyncSession, ticket_id: int | None) -> str | None:
+    if ticket_id is None:
+        return None
+    rows = await session.exec(select(Ticket.number).where(Ticket.id == ticket_id))
+    return rows.first()
+
+
+async def delivery_status(session: AsyncSession, delivery_id: int) -> DeliveryStatus:
+    """The delivery's status; a repeated webhook-id answers with its first delivery's ticket."""
+    row = await session.get(InboundDelivery, delivery_id, populate_existing=True)
+    if row is None:
+        raise NotFound(f"no delivery {delivery_id}")
+    assert row.id is not None
+    first_id = None
+    ticket_id = row.ticket_id
+    if row.outcome == DeliveryOutcome.duplicate and row.webhook_id is not None:
+        first = (
+            await session.exec(
+                select(InboundDelivery.id, InboundDelivery.ticket_id).where(
+                    InboundDelivery.source == row.source,
+                    InboundDelivery.webhook_id == row.webhook_id,
+                    InboundDelivery.outcome != DeliveryOutcome.duplicate,
+                )
+            )
+        ).first()
+        if first is not None:
+            first_id, ticket_id = first[0], first[1]
+    return DeliveryStatus(
+        id=row.id,
+        source=row.source,
+        kind=row.kind,
+        webhook_id=row.webhook_id,
+        source_item_id=row.source_item_id,
+        received_at=row.received_at,
+        processed_at=row.processed_at,
+        status=row.outcome,
+        ticket_id=ticket_id,
+        ticket_number=await ticket_number(session, ticket_id),
+        error_detail=row.error_detail,
+        duplicate_of=first_id,
+    )
