@@ -8,6 +8,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -37,7 +38,18 @@ _INSERT = text(
     "WHERE webhook_id IS NOT NULL AND outcome <> 'duplicate' DO NOTHING RETURNING id"
 )
 NOTIFY_CHANNEL = "appeals_intake"
-_NOTIFY = text(f"NOTIFY {NOTIFY_CHANNEL}")
+# The same insert, the connector's last success and the pipeline's wake-up (sent at commit) in
+# one round trip. The health row is a hot row: when another delivery holds it, that one records
+# the same moment, so it is skipped, never waited for (SKIP LOCKED); ``present`` is false only
+# before the connector's first success ever, when the row does not exist yet.
+_INSERT_AND_NOTIFY = text(
+    f"WITH stored AS ({_INSERT.text}), "
+    "health AS (UPDATE connector_health SET last_success_at = GREATEST(last_success_at, :now) "
+    "WHERE connector = (SELECT connector FROM connector_health WHERE connector = :source "
+    "FOR UPDATE SKIP LOCKED) AND EXISTS (SELECT 1 FROM stored) RETURNING 1) "
+    "SELECT id, EXISTS (SELECT 1 FROM connector_health WHERE connector = :source) AS present, "
+    f"pg_notify('{NOTIFY_CHANNEL}', '') FROM stored"
+)
 # Never archived: they authenticate (the signature, keys, cookies), they are not content.
 _SECRET_HEADERS = frozenset(
     {"webhook-signature", "authorization", "proxy-authorization", "cookie", "x-api-key"}
@@ -46,11 +58,12 @@ _SECRET_HEADERS = frozenset(
 
 @dataclass
 class Received:
-    """What the receipt stored: the delivery row (the first one of its webhook-id when this
-    is a repeat) and whether this delivery was a repeat."""
+    """What the receipt stored: the effective delivery's id (the first of its webhook-id when
+    this one is a repeat) and, for a repeat, the ticket the first one made (if made yet)."""
 
-    delivery: InboundDelivery
-    repeat: InboundDelivery | None = None
+    delivery_id: int
+    repeat: bool = False
+    ticket_id: int | None = None
 
 
 def connector_actor(name: str) -> str:
@@ -98,22 +111,21 @@ async def receive_webhook(
         "detail": str(problem) if problem is not None else None,
         "errors": json.dumps(problem.errors if problem is not None else [], default=str),
     }
-    inserted = (await session.exec(_INSERT, params=params)).first()  # type: ignore[call-overload]
+    statement = _INSERT if problem is not None else _INSERT_AND_NOTIFY
+    inserted = (await session.exec(statement, params=params)).first()  # type: ignore[call-overload]
     if inserted is None:
         return await _duplicate(session, connector, webhook_id, body, kept, now=now)
-    delivery = await session.get(InboundDelivery, inserted[0])
-    assert delivery is not None
+    delivery_id = int(inserted[0])
     if problem is not None:
         await _count(session, connector.name, DeliveryOutcome.invalid)
         await session.commit()
         await _record_failure(session, connector.name, failure="invalid", now=now)
-        raise _invalid(connector.name, delivery) from problem
+        raise _invalid(connector.name, delivery_id, str(problem), problem.errors) from problem
     await _count(session, connector.name, DeliveryOutcome.received)
-    await session.exec(_NOTIFY)  # type: ignore[call-overload]
-    # Last, so the health row is held only for the commit; it never waits (SKIP LOCKED).
-    await connector_health.record_success(session, connector.name, now=now)
+    if not inserted[1]:  # the connector's first success ever: its health row is made now
+        await connector_health.record_success(session, connector.name, now=now)
     await session.commit()
-    return Received(delivery)
+    return Received(delivery_id)
 
 
 async def _duplicate(
@@ -149,16 +161,19 @@ async def _duplicate(
     session.add(repeat)
     await _count(session, connector.name, DeliveryOutcome.duplicate)
     await session.commit()
+    assert first.id is not None
     if first.outcome == DeliveryOutcome.invalid and first.replayed_at is None:
-        raise _invalid(connector.name, first)
-    return Received(first, repeat)
+        raise _invalid(connector.name, first.id, first.error_detail, first.errors)
+    return Received(first.id, repeat=True, ticket_id=first.ticket_id)
 
 
-def _invalid(source: str, delivery: InboundDelivery) -> ValidationFailed:
+def _invalid(
+    source: str, delivery_id: int, detail: str | None, errors: list[dict[str, Any]]
+) -> ValidationFailed:
     return ValidationFailed(
-        f"the {source} delivery is invalid and was quarantined: {delivery.error_detail}",
-        errors=delivery.errors,
-        delivery_id=delivery.id,
+        f"the {source} delivery is invalid and was quarantined: {detail}",
+        errors=errors,
+        delivery_id=delivery_id,
     )
 
 

@@ -44,6 +44,13 @@ class IngestResult:
     changes: dict[str, Any] = field(default_factory=dict)
 
 
+class Unread:
+    """``ingest_draft`` reads the item's ticket itself."""
+
+
+UNREAD = Unread()
+
+
 def item_lock_key(source: str, source_id: str) -> str:
     """The advisory lock key of one source item (every process uses the same)."""
     return f"source-item:{source}:{source_id}"
@@ -61,21 +68,26 @@ async def ingest_draft(
     actor: str,
     now: datetime,
     item_locked: bool = False,
+    stored: Ticket | Unread | None = UNREAD,
 ) -> IngestResult:
     """Create the ticket for a source item, or apply a newer snapshot of it; never an older one.
 
     ``item_locked``: the caller already holds ``item_lock_key`` in this transaction.
+    ``stored``: the caller already read the item's ticket (or its absence) under that lock.
     """
     if not item_locked:
         await lock_source_item(session, draft.source, draft.source_id)
-    ticket = (
-        await session.exec(
-            select(Ticket)
-            .where(Ticket.source == draft.source, Ticket.source_id == draft.source_id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
-    ).first()
+    if isinstance(stored, Unread):
+        ticket = (
+            await session.exec(
+                select(Ticket)
+                .where(Ticket.source == draft.source, Ticket.source_id == draft.source_id)
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            )
+        ).first()
+    else:
+        ticket = stored
     if ticket is None:
         result = IngestResult("created", await _create(session, draft, actor=actor, now=now))
     elif is_older(draft.source_updated_at, ticket.source_updated_at):

@@ -29,11 +29,28 @@ from app.tickets.events import record_event
 from app.tickets.search_text import refresh_search_text, search_document
 from app.tickets.status import touch
 
+_NUMBERS = "ticket_numbers"  # session.info: sequence values taken ahead for a batch
+
+
+async def reserve_ticket_numbers(session: AsyncSession, count: int) -> None:
+    """Take ``count`` sequence values in one round trip for the tickets this transaction is
+    about to make (unused ones are gaps, as any rolled-back nextval is)."""
+    if count <= 0:
+        return
+    rows = await session.exec(  # type: ignore[call-overload]
+        text("SELECT nextval('ticket_number_seq') FROM generate_series(1, :n)"), params={"n": count}
+    )
+    session.info.setdefault(_NUMBERS, []).extend(sorted((r[0] for r in rows.all()), reverse=True))
+
 
 async def next_ticket_number(session: AsyncSession, *, created_at: datetime) -> str:
     """The public number, e.g. ``SD-2026-000123`` (year in the city's time zone)."""
     settings = settings_of(session)
-    seq = (await session.exec(text("SELECT nextval('ticket_number_seq')"))).one()[0]  # type: ignore[call-overload]
+    reserved: list[int] = session.info.get(_NUMBERS) or []
+    if reserved:
+        seq = reserved.pop()
+    else:
+        seq = (await session.exec(text("SELECT nextval('ticket_number_seq')"))).one()[0]  # type: ignore[call-overload]
     year = created_at.astimezone(settings.tz).year
     return f"{settings.ticket_number_prefix}-{year}-{seq:06d}"
 

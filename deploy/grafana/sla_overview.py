@@ -12,6 +12,7 @@ from __future__ import annotations
 from pipes import api, channels
 
 from grafana_foundation_sdk.builders.dashboard import Dashboard, Row
+from intake import intake
 from panels import DEPT, bars, department_variable, figure, named, query, series, thresholds
 from satisfaction import satisfaction
 
@@ -206,6 +207,7 @@ ROWS = (
     ("Время ответа (весь город)", answer_times),
     ("Удовлетворённость граждан", satisfaction),
     ("Каналы: входящие и исходящие", channels),
+    ("Приём входящих", intake),
     ("API", api),
 )
 

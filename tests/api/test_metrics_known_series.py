@@ -39,7 +39,15 @@ FRESH = [
     ),
     key("appeals_citizen_feedback_total", source="manual", department="roads", sentiment="neutral"),
     key("appeals_webhook_deliveries_total", source="incident_management", outcome="signature"),
-    key("appeals_webhook_deliveries_total", source="feedback_platform", outcome="created"),
+    key("appeals_webhook_deliveries_total", source="feedback_platform", outcome="received"),
+    key("appeals_intake_items_total", source="feedback_platform", kind="import", outcome="created"),
+    key(
+        "appeals_intake_items_total", source="incident_management", kind="webhook", outcome="stale"
+    ),
+    key("appeals_intake_latency_seconds_count", source="incident_management"),
+    key("appeals_intake_batch_size_count"),
+    key("appeals_intake_backlog", source="feedback_platform"),
+    key("appeals_intake_oldest_pending_age_seconds", source="incident_management"),
     key("appeals_outbox_deliveries_total", target="incident_management", outcome="retry"),
     key("appeals_outbox_enqueued_total", target="department_webhook", kind="feedback"),
     key(

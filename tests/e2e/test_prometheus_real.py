@@ -33,6 +33,7 @@ from tests.support.day_expected import (
     rule_expectations,
     since_success,
 )
+from tests.support.day_intake import Finished, intake_panels, read_finished
 from tests.support.day_scenario import Day
 from tests.support.prometheus import (
     Target,
@@ -89,10 +90,11 @@ def panel_time(target: Target, at: float, month: tuple[Any, datetime, datetime])
 
 
 def panel_expectations(
-    e: Expected, facts: Facts, at: float, age_scraped: float
+    e: Expected, facts: Facts, at: float, age_scraped: float, finished: list[Finished]
 ) -> dict[tuple[str, str], Any]:
     """(panel title, query ref) -> what the panel must show, by shown name. ``age_scraped``:
-    when the outbox ages shown at ``at`` were scraped (the api counts them at its own now)."""
+    when the outbox ages shown at ``at`` were scraped (the api counts them at its own now);
+    ``finished``: the deliveries the intake pipeline finished."""
     on_time = e.on_time()
     city = approx({"в срок": on_time} if on_time is not None else {}, EXACT)
     totals = day_totals()
@@ -175,6 +177,7 @@ def panel_expectations(
         seen = durations(facts, kind, column)
         for ref, (label, q) in zip("AB", QUANTILES.items(), strict=True):
             out[(title, ref)] = approx({label: quantile(q, seen) / scale}, EXACT)
+    out.update(intake_panels(finished))
     return out
 
 
@@ -196,11 +199,13 @@ async def settle(prom: str, since: float) -> float:
 Shown = dict[tuple[str, str], dict[str, float | str]]
 
 
-async def check_dashboard(prom: str, e: Expected, facts: Facts, at: float, month: Any) -> Shown:
+async def check_dashboard(
+    prom: str, e: Expected, facts: Facts, at: float, month: Any, finished: list[Finished]
+) -> Shown:
     """Every query of the dashboard against its expected figure; returns what each showed."""
     ages = 'appeals_outbox_oldest_pending_age_seconds{state=~"pending|sending"}'
     age_scraped = await asyncio.to_thread(scalar, prom, f"max(timestamp({ages}))", at)
-    expected = panel_expectations(e, facts, at, age_scraped or at)
+    expected = panel_expectations(e, facts, at, age_scraped or at, finished)
     # Grafana sends ".*" for "All", the code for one department.
     department = ".*" if set(facts.active) <= e.chosen else "|".join(sorted(e.chosen))
     seen: Shown = {}
@@ -304,16 +309,17 @@ async def test_a_scripted_day_every_panel_and_rule_tells_the_truth(db, database_
         ):
             await step()
         facts = await read_facts(day)
+        finished = await read_finished(db)
         # Extrapolation to the end of a window stays small once the series are a minute old.
         await asyncio.sleep(max(0.0, scraping_since + 60 - time.time()))
         at = await settle(prom_base, time.time())
         month = month_bounds(day.now)
         everyone = Expected(facts, facts.active, datetime.fromtimestamp(at, UTC))
         assert everyone.on_time() == pytest.approx(3 / 5)  # the day as written
-        figures = await check_dashboard(prom_base, everyone, facts, at, month)
+        figures = await check_dashboard(prom_base, everyone, facts, at, month, finished)
         for department in ("zhkh", "roads"):
             chosen = Expected(facts, [department], datetime.fromtimestamp(at, UTC))
-            await check_dashboard(prom_base, chosen, facts, at, month)
+            await check_dashboard(prom_base, chosen, facts, at, month, finished)
         await check_rules(prom_base, everyone, facts, at)
         await check_reports(api_base, admin, facts, at, month, figures)
         # No department of the example city has a webhook: none was sent a notice to dead-letter.

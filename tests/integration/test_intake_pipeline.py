@@ -9,7 +9,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import col, func, select
 
 from app.connectors.incident_management.inbound import IncidentManagementConnector
-from app.intake import ingestion, pipeline
+from app.intake import batch, ingestion
 from app.intake.pipeline import drain, run_batch
 from app.intake.polling import store_polled
 from app.main import create_app
@@ -171,12 +171,12 @@ async def test_a_failing_database_is_not_poison(hooks, db, monkeypatch):
     async def lost(*args, **kwargs):
         raise OperationalError("INSERT", {}, ConnectionResetError("connection lost"))
 
-    monkeypatch.setattr(pipeline, "ingest_draft", lost)
+    monkeypatch.setattr(batch, "ingest_draft", lost)
     with pytest.raises(OperationalError):
         await run_batch(db, limit=500)
     stored = await rows(db)
     assert {stored[i].outcome for i in ids} == {"received"}
-    monkeypatch.setattr(pipeline, "ingest_draft", real)
+    monkeypatch.setattr(batch, "ingest_draft", real)
     assert await drain(db, batch=500) == 3
     assert await ticket_count(db) == 3
 

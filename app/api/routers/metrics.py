@@ -8,6 +8,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from app.api.deps import NowDep, SessionDep
+from app.intake.gauges import backlog_rows as intake_rows
 from app.metrics import exposition as metrics
 from app.metrics.http import process_exposition
 from app.outbox.gauges import backlog_rows
@@ -26,8 +27,11 @@ async def scrape(
     """
     parts = []
     if scope in ("all", "business"):
-        outbox = await backlog_rows(session, now=now)
-        parts.append(metrics.render(await metrics.read_rows(session, now=now, extra=outbox)))
+        extra = [
+            *await backlog_rows(session, now=now),
+            *await intake_rows(session, now=now),
+        ]
+        parts.append(metrics.render(await metrics.read_rows(session, now=now, extra=extra)))
     if scope in ("all", "process"):
         parts.append(process_exposition())
     return Response("".join(parts), media_type=metrics.CONTENT_TYPE)

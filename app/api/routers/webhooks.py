@@ -41,20 +41,17 @@ async def _receive(
         settings=settings,
         now=now,
     )
-    first = received.delivery
-    assert first.id is not None
-    location = f"/api/v1/deliveries/{first.id}"
+    location = f"/api/v1/deliveries/{received.delivery_id}"
     response.headers["Location"] = location
-    if received.repeat is None:
+    if not received.repeat:
         return WebhookAccepted(
-            delivery_id=first.id, outcome=DeliveryOutcome.received, location=location
+            delivery_id=received.delivery_id, outcome=DeliveryOutcome.received, location=location
         )
-    number = await ticket_number(session, first.ticket_id)
     return WebhookAccepted(
-        delivery_id=first.id,
+        delivery_id=received.delivery_id,
         outcome=DeliveryOutcome.duplicate,
-        ticket_id=first.ticket_id,
-        ticket_number=number,
+        ticket_id=received.ticket_id,
+        ticket_number=await ticket_number(session, received.ticket_id),
         location=location,
     )
 

@@ -1,0 +1,193 @@
+"""One batch of the intake pipeline: waiting deliveries claimed, grouped by source item, each
+item's newest snapshot applied, and every delivery's outcome written, in one transaction.
+
+The statements are per batch, not per item, wherever the item's own work allows: the claim,
+the items' advisory locks (one statement, in key order: no deadlock between batches), the
+tickets already stored (one ``SELECT … FOR UPDATE``), the new tickets' numbers (one
+``nextval`` over a series), the deliveries' outcomes (one ``UPDATE … FROM unnest``), the
+counters and histograms (one upsert at commit). What stays per item is the domain's own work
+on it: routing, deadlines, duplicates, ratings.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import text, tuple_
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.config import Settings
+from app.connectors import registry
+from app.connectors.registry import inbound_connector
+from app.feedback.service import record_source_feedback
+from app.intake.inbound import connector_actor
+from app.intake.ingestion import ingest_draft, is_older, item_lock_key
+from app.intake.polling import poller_actor
+from app.intake.row_codec import decode_row
+from app.metrics import catalog
+from app.metrics import store as metrics_store
+from app.models.drafts import TicketDraft
+from app.models.inbound import DeliveryKind, DeliveryOutcome
+from app.models.tickets import Ticket
+from app.tickets.service import reserve_ticket_numbers
+
+_CLAIM = text(
+    "SELECT id, source, kind, body, corrected_body, received_at FROM inbound_deliveries "
+    "WHERE outcome = 'received' AND (CAST(:only AS bigint) IS NULL OR id = :only) "
+    "ORDER BY id LIMIT :limit FOR UPDATE SKIP LOCKED"
+)
+_LOCK_ITEMS = text(
+    "SELECT count(pg_advisory_xact_lock(hashtextextended(k, 0))) "
+    "FROM unnest(CAST(:keys AS text[])) WITH ORDINALITY AS t(k, n)"
+)
+_FINISH = text(
+    "UPDATE inbound_deliveries AS d SET outcome = f.outcome, ticket_id = f.ticket_id, "
+    "source_item_id = f.item, attempts = d.attempts + 1, processed_at = clock_timestamp() "
+    "FROM unnest(CAST(:ids AS bigint[]), CAST(:outcomes AS text[]), "
+    "CAST(:tickets AS bigint[]), CAST(:items AS text[])) AS f(id, outcome, ticket_id, item) "
+    "WHERE d.id = f.id RETURNING d.processed_at"
+)
+# A poll that found the item as the ticket holds it says nothing worth keeping.
+_DROP_IDLE_POLLS = text("DELETE FROM inbound_deliveries WHERE id = ANY(CAST(:ids AS bigint[]))")
+
+
+@dataclass
+class Waiting:
+    """A claimed delivery: what the pipeline reads of its row."""
+
+    id: int
+    source: str
+    kind: str
+    body: bytes
+    corrected_body: bytes | None
+    received_at: datetime
+
+
+@dataclass
+class Item:
+    delivery: Waiting
+    draft: TicketDraft
+    outcome: str = DeliveryOutcome.received
+    ticket_id: int | None = None
+
+
+async def claim(session: AsyncSession, *, limit: int, only: int | None = None) -> list[Waiting]:
+    """Waiting deliveries, oldest first, locked for this transaction (others skip them)."""
+    found = await session.exec(_CLAIM, params={"limit": limit, "only": only})  # type: ignore[call-overload]
+    return [Waiting(*row) for row in found.all()]
+
+
+def parse(delivery: Waiting, settings: Settings) -> TicketDraft:
+    """The draft of a stored delivery, read as it was at receipt (its date window included)."""
+    now = delivery.received_at
+    if delivery.kind == DeliveryKind.import_row:
+        fmt = registry.export_format(delivery.source)
+        return fmt.parse(decode_row(delivery.body), tz=settings.tz, now=now)
+    connector = inbound_connector(delivery.source, settings)
+    return connector.parse(delivery.corrected_body or delivery.body, now=now)
+
+
+def _newest(items: list[Item]) -> Item:
+    """The snapshot to apply: the latest by the source's own time, then by receipt."""
+
+    def order(item: Item) -> tuple[bool, datetime, int]:
+        at = item.draft.source_updated_at
+        return (at is not None, at or item.delivery.received_at, item.delivery.id)
+
+    return max(items, key=order)
+
+
+def _actor(delivery: Waiting) -> str:
+    if delivery.kind == DeliveryKind.poll:
+        return poller_actor(delivery.source)
+    return connector_actor(delivery.source)
+
+
+async def _stored_tickets(
+    session: AsyncSession, keys: list[tuple[str, str]]
+) -> dict[tuple[str, str], Ticket]:
+    """The tickets the batch's items already have, locked (the items' locks are held)."""
+    found = await session.exec(
+        select(Ticket)
+        .where(tuple_(col(Ticket.source), col(Ticket.source_id)).in_(keys))
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return {(t.source, t.source_id): t for t in found.all()}
+
+
+async def process(session: AsyncSession, waiting: list[Waiting], settings: Settings) -> None:
+    """Make or update the tickets of ``waiting`` and record each delivery's outcome (no commit)."""
+    groups: dict[tuple[str, str], list[Item]] = defaultdict(list)
+    for delivery in waiting:
+        draft = parse(delivery, settings)
+        groups[(draft.source, draft.source_id)].append(Item(delivery, draft))
+    keys = sorted(groups)
+    await session.exec(_LOCK_ITEMS, params={"keys": sorted(item_lock_key(*k) for k in keys)})  # type: ignore[call-overload]
+    stored = await _stored_tickets(session, keys)
+    await reserve_ticket_numbers(session, len(keys) - len(stored))
+    for key in keys:
+        items = groups[key]
+        newest = _newest(items)
+        actor = _actor(newest.delivery)
+        result = await ingest_draft(
+            session,
+            newest.draft,
+            actor=actor,
+            now=newest.delivery.received_at,
+            item_locked=True,
+            stored=stored.get(key),
+        )
+        newest.outcome, newest.ticket_id = result.outcome, result.ticket.id
+        for item in items:
+            if item is newest:
+                continue
+            older = is_older(item.draft.source_updated_at, newest.draft.source_updated_at)
+            item.outcome = DeliveryOutcome.stale if older else DeliveryOutcome.unchanged
+            item.ticket_id = result.ticket.id
+            # A rating only adds to the ticket: an older snapshot still carries it.
+            await record_source_feedback(
+                session,
+                result.ticket,
+                item.draft.feedback,
+                now=item.delivery.received_at,
+                actor=actor,
+            )
+    await _finish(session, [item for items in groups.values() for item in items])
+
+
+async def _finish(session: AsyncSession, items: list[Item]) -> None:
+    """Every delivery's outcome in one statement; the batch's counters and histograms."""
+    await session.flush()
+    params = {
+        "ids": [i.delivery.id for i in items],
+        "outcomes": [str(i.outcome) for i in items],
+        "tickets": [i.ticket_id for i in items],
+        "items": [i.draft.source_id for i in items],
+    }
+    finished = (await session.exec(_FINISH, params=params)).all()  # type: ignore[call-overload]
+    now: datetime = finished[0][0]
+    idle = [
+        i.delivery.id
+        for i in items
+        if i.delivery.kind == DeliveryKind.poll and i.outcome == DeliveryOutcome.unchanged
+    ]
+    if idle:
+        await session.exec(_DROP_IDLE_POLLS, params={"ids": idle})  # type: ignore[call-overload]
+    outcomes = Counter((i.delivery.source, i.delivery.kind, str(i.outcome)) for i in items)
+    await metrics_store.increment_many(
+        session,
+        [
+            (catalog.INTAKE_ITEMS, {"source": s, "kind": k, "outcome": o}, float(n))
+            for (s, k, o), n in sorted(outcomes.items())
+        ],
+    )
+    for item in items:
+        waited = max(0.0, (now - item.delivery.received_at).total_seconds())
+        await metrics_store.observe(
+            session, catalog.INTAKE_LATENCY, {"source": item.delivery.source}, waited
+        )
+    await metrics_store.observe(session, catalog.INTAKE_BATCH_SIZE, {}, float(len(items)))

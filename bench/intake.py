@@ -1,0 +1,120 @@
+"""Intake figures, each beside its baseline in the same run (issue 16).
+
+- Receipt: signed ПОС webhooks through wrk against an api whose pipeline is off
+  (``APPEALS_INTAKE_IN_API=false``), so the figure is the receipt alone: verify, validate, one
+  insert into the inbox, commit, 202. Baseline: ``bench/baseline_app.py``'s bare INSERT of the
+  same bodies.
+- Pipeline: what the receipt stored, made into tickets by ``drain`` in this process (one
+  pipeline, batches of ``APPEALS_INTAKE_BATCH_MAX``): tickets per second and the batch sizes it
+  took. Baseline: the receipt rate (how fast deliveries can arrive).
+
+``python -m bench.intake [--duration S]`` runs it on a fresh database; ``bench.run`` calls
+``receipt_and_pipeline`` inside its own run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import time
+from typing import Any
+
+from bench import harness, pg, scenarios
+from bench.seed import prepare
+
+
+async def drain_rate(ctx: scenarios.Context) -> dict[str, Any]:
+    """Finish every waiting delivery with one in-process pipeline; tickets per second."""
+    from app.config import get_settings
+    from app.db import Database
+    from app.intake.pipeline import drain
+    from app.metrics.hooks import install_metric_hooks
+
+    install_metric_hooks()
+    settings = get_settings()
+    db = Database(pg.app_url(ctx.name), settings)
+    try:
+        t0 = time.perf_counter()
+        cpu0 = time.process_time()
+        done = await drain(db, batch=settings.intake_batch_max)
+        seconds = time.perf_counter() - t0
+        cpu = time.process_time() - cpu0
+    finally:
+        await db.dispose()
+    return {
+        "deliveries": done,
+        "seconds": round(seconds, 2),
+        "per_s": round(done / seconds, 1) if seconds else None,
+        "cpu_ms_per_delivery": round(cpu * 1000 / done, 2) if done else None,
+    }
+
+
+async def receipt_and_pipeline(ctx: scenarios.Context) -> dict[str, Any]:
+    unique = ctx.duration * 3000
+    out: dict[str, Any] = {}
+    with scenarios.served_baseline(ctx) as (bproc, bbase):
+        out["baseline_insert"] = scenarios._load(
+            ctx, bbase, scenarios._ingest_file(ctx, "/ingest", unique), bproc.proc.pid, mode="once"
+        )
+    with scenarios.served_app(ctx, APPEALS_INTAKE_IN_API="false") as (aproc, abase):
+        out["ingest"] = scenarios._load(
+            ctx,
+            abase,
+            scenarios._ingest_file(ctx, scenarios.WEBHOOK, unique),
+            aproc.proc.pid,
+            mode="once",
+            name="ingest",
+        )
+    out["pipeline"] = await drain_rate(ctx)
+    return out
+
+
+async def main(duration: int) -> dict[str, Any]:
+    name = f"bench_intake_{random.randrange(10**6)}"
+    ctx = scenarios.Context(name=name, duration=duration, profile=False, rng=random.Random(1))
+    harness.RESULTS.mkdir(parents=True, exist_ok=True)
+    await pg.create_database(name)
+    try:
+        await prepare(name)
+        figures = await receipt_and_pipeline(ctx)
+    finally:
+        await pg.drop_database(name)
+    ins, ing, pipe = figures["baseline_insert"], figures["ingest"], figures["pipeline"]
+    figures["table"] = [
+        {
+            "figure": "receipt rps (signed ПОС webhook, 202)",
+            "value": ing.get("rps"),
+            "baseline": ins.get("rps"),
+            "ratio": round(ing["rps"] / ins["rps"], 3) if ins.get("rps") else None,
+            "target": "≥ 0.5",
+        },
+        {
+            "figure": "receipt p99 ms",
+            "value": ing.get("p99_ms"),
+            "baseline": ins.get("p99_ms"),
+            "target": "≤ 100 ms",
+        },
+        {
+            "figure": "pipeline tickets/s (one process)",
+            "value": pipe["per_s"],
+            "baseline": ing.get("rps"),
+            "ratio": round(pipe["per_s"] / ing["rps"], 3) if ing.get("rps") else None,
+            "target": "-",
+        },
+    ]
+    return figures
+
+
+def cli() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--duration", type=int, default=10)
+    args = parser.parse_args()
+    report = asyncio.run(main(args.duration))
+    print(json.dumps(report["table"], indent=2, ensure_ascii=False))
+    print(json.dumps(report["pipeline"], ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    cli()
