@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEV    := $(VENV)/.installed-dev
 
-.PHONY: run test check lint format typecheck openapi docs screenshots bench bench-full fuzz test-deps clean
+.PHONY: run test check lint format typecheck openapi docs screenshots bench bench-full bench-intake fuzz test-deps clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -66,14 +66,22 @@ docs: $(STAMP)
 
 ## Refresh the console screenshots docs/CONSOLE.md shows (tests write theirs to build/screenshots)
 screenshots: $(DEV) test-deps
-	SCREENSHOTS_DIR=docs $(BIN)/pytest -q tests/e2e/test_console_browser.py
+	SCREENSHOTS_DIR=docs $(BIN)/pytest -q tests/e2e/test_console_browser.py tests/e2e/test_reports_browser.py \
+		tests/e2e/test_console_operator_browser.py tests/e2e/test_console_safety_browser.py
 
 ## Short benchmarks with their baseline in the same run
 bench: $(DEV)
+	@./scripts/install-bench-deps.sh
 	$(BIN)/python -m bench.run --short
 
 bench-full: $(DEV)
+	@./scripts/install-bench-deps.sh
 	$(BIN)/python -m bench.run --full
+
+## The intake alone: receipt vs a bare INSERT, then the pipeline's deliveries per second
+bench-intake: $(DEV)
+	@./scripts/install-bench-deps.sh
+	$(BIN)/python -m bench.intake
 
 ## Long fuzz and fault runs
 fuzz: $(DEV) test-deps

@@ -71,9 +71,9 @@ async def receipt_and_pipeline(ctx: scenarios.Context) -> dict[str, Any]:
     return out
 
 
-async def main(duration: int) -> dict[str, Any]:
+async def main(duration: int, *, profile: bool = False) -> dict[str, Any]:
     name = f"bench_intake_{random.randrange(10**6)}"
-    ctx = scenarios.Context(name=name, duration=duration, profile=False, rng=random.Random(1))
+    ctx = scenarios.Context(name=name, duration=duration, profile=profile, rng=random.Random(1))
     harness.RESULTS.mkdir(parents=True, exist_ok=True)
     await pg.create_database(name)
     try:
@@ -110,10 +110,13 @@ async def main(duration: int) -> dict[str, Any]:
 def cli() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--profile", action="store_true", help="py-spy the receipt")
     args = parser.parse_args()
-    report = asyncio.run(main(args.duration))
+    report = asyncio.run(main(args.duration, profile=args.profile))
     print(json.dumps(report["table"], indent=2, ensure_ascii=False))
     print(json.dumps(report["pipeline"], ensure_ascii=False))
+    if "profile_top" in report["ingest"]:
+        print(json.dumps(report["ingest"]["profile_top"], indent=1, ensure_ascii=False))
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ from typing import Any
 
 import httpx
 
-from bench import harness, pg, scenarios
+from bench import harness, intake, pg, scenarios
 from bench.seed import prepare, seed
 
 MODES = {
@@ -114,6 +114,8 @@ async def main(mode: str, *, profile: bool, keep: bool, database: str | None) ->
             )
         ctx.total = cfg["n"]
         report["figures"].update(await scenarios.http_suite(ctx))
+        # What the receipts stored (the apis ran without their pipeline): made into tickets.
+        report["figures"]["pipeline"] = await intake.drain_rate(ctx)
         partial = harness.RESULTS / f"{mode}-partial.json"
         partial.write_text(json.dumps(report, indent=2, ensure_ascii=False, default=str))
         (harness.RESULTS / f"explain-{mode}.txt").write_text(await scenarios.explain(ctx))
