@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from typing import Any
 
 import asyncpg
@@ -23,6 +24,7 @@ from app.intake.pipeline import drain, is_transient
 
 log = logging.getLogger(__name__)
 ERROR_PAUSE_SECONDS = 2.0
+LISTEN_RETRY_SECONDS = 30.0  # a lost listener is sought again at most this often
 
 
 def plain_dsn(url: str) -> str:
@@ -38,6 +40,8 @@ class IntakeTask:
         self.wake = asyncio.Event()
         self.stopping = asyncio.Event()
         self.task: asyncio.Task[None] | None = None
+        self.listen_again_at = 0.0
+        self.said_no_listener = False
 
     def start(self) -> None:
         self.task = asyncio.create_task(self._run(), name="intake-pipeline")
@@ -53,13 +57,26 @@ class IntakeTask:
         self.wake.set()
 
     async def _listen(self) -> asyncpg.Connection | None:
+        """A connection listening for receipts; None (polling only) while none can be had,
+        sought again every ``LISTEN_RETRY_SECONDS`` (the database back after an outage)."""
+        self.listen_again_at = time.monotonic() + LISTEN_RETRY_SECONDS
         try:
             conn = await asyncpg.connect(plain_dsn(self.db.url), timeout=5)
             await conn.add_listener(NOTIFY_CHANNEL, self._notified)
-            return conn
         except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
-            log.warning("intake: no NOTIFY listener (%s); polling only", type(exc).__name__)
+            if not self.said_no_listener:  # once per outage, not once per retry
+                log.warning("intake: no NOTIFY listener (%s); polling", type(exc).__name__)
+                self.said_no_listener = True
             return None
+        if self.said_no_listener:
+            log.info("intake: NOTIFY listener back")
+            self.said_no_listener = False
+        self.wake.set()  # what arrived while nobody listened
+        return conn
+
+    def _lost(self, listener: asyncpg.Connection | None) -> bool:
+        gone = listener is None or listener.is_closed()
+        return gone and time.monotonic() >= self.listen_again_at
 
     async def _run(self) -> None:
         settings = self.db.settings
@@ -76,7 +93,7 @@ class IntakeTask:
                     level = logging.WARNING if is_transient(exc) else logging.ERROR
                     log.log(level, "intake pass failed: %s", type(exc).__name__)
                     pause = max(pause, ERROR_PAUSE_SECONDS)
-                if listener is not None and listener.is_closed():
+                if self._lost(listener):
                     listener = await self._listen()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.wake.wait(), timeout=pause)

@@ -22,7 +22,9 @@ from app.tickets.lifecycle import check_transition
 def touch(ticket: Ticket, now: datetime) -> None:
     """A change the client must re-read: the version (and so the ETag) moves on."""
     ticket.version += 1
-    ticket.updated_at = now
+    # Never backwards: the intake pipeline applies a snapshot at its receipt time, which may be
+    # earlier than a change staff made while it waited.
+    ticket.updated_at = max(ticket.updated_at, now) if ticket.updated_at else now
 
 
 def apply_status(

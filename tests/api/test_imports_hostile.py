@@ -5,6 +5,7 @@ cannot be stored is quarantined with its reason."""
 from __future__ import annotations
 
 import dataclasses
+import json
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -16,6 +17,7 @@ from app.connectors.feedback_platform.export import EXPORT as POS_EXPORT
 from app.main import create_app
 from app.models.inbound import InboundDelivery
 from tests.api.test_imports import im_file, im_row, importer, pos_file, pos_row, tickets, upload
+from tests.support.builders import auth, make_key
 from tests.support.webhooks import IM_URL, POS_URL, encode, sample, signed, webhook_settings
 
 __all__ = ["importer"]  # the fixture, shared with test_imports
@@ -84,6 +86,18 @@ async def test_a_value_the_database_refuses_costs_its_row_only(
     )
     assert report["created"] == [4, 5, 6, 7, 8, 9, 11, 12, 13]
     assert len(await tickets(db, "feedback_platform")) == 9
+    # The row is kept in quarantine like any delivery the pipeline could not make, shown
+    # without its cells' personal data, and replays once the cause is gone.
+    monkeypatch.undo()
+    admin = auth(await make_key(db, "admin"))
+    (kept,) = (await client.get("/api/v1/quarantine", headers=admin)).json()["items"]
+    shown = json.loads(kept["body"])
+    assert shown["Номер"] == 9_100_000_007
+    assert all(v == "***" for k, v in shown.items() if k != "Номер" and not k.startswith("Дата"))
+    replayed = await client.post(f"/api/v1/quarantine/{kept['id']}/replay", headers=admin)
+    assert replayed.status_code == 200, replayed.text
+    assert replayed.json()["outcome"] == "created"
+    assert len(await tickets(db, "feedback_platform")) == 10
 
 
 @pytest.fixture

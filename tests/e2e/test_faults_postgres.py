@@ -1,6 +1,7 @@
 """PostgreSQL stopped under load (a throwaway embedded cluster, never the shared server):
 webhooks get 503 + Retry-After, never a 2xx without a commit, never a bare 500; started
-again, the same api process recovers and every item is stored exactly once."""
+again, the same api process recovers (its intake pipeline too) and every item is stored and
+made into a ticket exactly once."""
 
 from __future__ import annotations
 
@@ -21,7 +22,9 @@ from app.config import get_settings
 from app.db import Database
 from app.directory.city_setup import apply_city_config
 from app.migrate import upgrade
+from tests.support.builders import auth, make_key
 from tests.support.faults import RetryingSender, pos_item, wait_for
+from tests.support.intake_http import all_processed
 from tests.support.servers import start_api
 from tests.support.webhooks import SECRETS
 
@@ -100,6 +103,8 @@ async def stored(cluster: Cluster) -> dict[int, int]:
 async def test_postgres_down_means_503_and_the_api_recovers_by_itself(
     cluster: Cluster, cluster_db: Database, tmp_path
 ):
+    admin = auth(await make_key(cluster_db, "admin"))
+    await cluster_db.dispose()
     api, base = await asyncio.to_thread(
         start_api,
         cluster.url,
@@ -123,6 +128,9 @@ async def test_postgres_down_means_503_and_the_api_recovers_by_itself(
         await pushing
         async with httpx.AsyncClient(base_url=base, timeout=15) as c:
             ready = await c.get("/readyz")
+            # Each 202's Location: the same api's pipeline makes the tickets once it is back.
+            locations = [body["location"] for body in sender.acked.values()]
+            made = await all_processed(c, locations, admin, limit=120)
         assert api.proc.poll() is None  # recovered without a restart
     finally:
         api.stop()
@@ -140,4 +148,5 @@ async def test_postgres_down_means_503_and_the_api_recovers_by_itself(
     assert acked_at_stop <= set(got)
     assert sorted(got) == sorted(sender.acked) == sorted(i["posId"] for i in items)
     assert set(got.values()) == {1}
+    assert sorted(s["status"] for s in made.values()) == ["created"] * ITEMS
     assert "Internal Server Error" not in api.log()

@@ -1,9 +1,13 @@
 """Business metrics are exact with two api processes and worker-like writers at the same time,
-and survive a restart: the scrape of either replica equals the operations performed."""
+and survive a restart: the scrape of either replica equals the operations performed. Signed
+webhooks reach both apis while four intake pipelines race for the inbox (one in each api, one
+in each of two workers): what was received is counted once at receipt, and what the pipelines
+made of it once, whichever process made it."""
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import sys
 import time
 from datetime import UTC, datetime, timedelta
@@ -17,11 +21,25 @@ from app.intake import connector_health
 from app.metrics import catalog
 from app.metrics import store as metrics_store
 from tests.support.builders import auth, distinct_text, make_key, make_ticket
+from tests.support.faults import pos_item
+from tests.support.intake_http import all_processed
 from tests.support.servers import Process, app_env, start_api
+from tests.support.webhooks import POS_URL, SECRETS, encode, signed
 
 TICKETS_PER_API = 30
 WORKER_WRITERS = 4
 WORKER_OPS = 25
+# Signed ПОС deliveries to each api: distinct items; every second one sent again under a new
+# webhook-id (the pipeline finds it unchanged), every third one's webhook-id repeated (a
+# duplicate at receipt); one invalid body (quarantined) and one forged signature.
+WEBHOOK_ITEMS = 15
+RESENT = range(0, WEBHOOK_ITEMS, 2)
+REPEATED = range(0, WEBHOOK_ITEMS, 3)
+FORGED_SECRET = "whsec_" + base64.b64encode(b"not-a-secret-the-hub-holds-000000").decode()
+SECRETS_ENV = {
+    "APPEALS_FEEDBACK_PLATFORM_WEBHOOK_SECRETS": SECRETS,
+    "APPEALS_INCIDENT_MANAGEMENT_WEBHOOK_SECRETS": SECRETS,
+}
 
 
 def business(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -70,6 +88,43 @@ async def drive_api(base: str, token: str) -> None:
         await asyncio.gather(*(one(i) for i in range(TICKETS_PER_API)))
 
 
+async def drive_webhooks(base: str, first_pos_id: int, admin: str) -> None:
+    """Push this api's deliveries, concurrently; then follow every 202 until it is made."""
+    sem = asyncio.Semaphore(8)
+    accepted: list[httpx.Response] = []
+    async with httpx.AsyncClient(base_url=base, timeout=30) as c:
+
+        async def post(body: bytes, msg_id: str, *, status: int = 202, **signing: str) -> None:
+            async with sem:
+                r = await c.post(
+                    POS_URL, content=body, headers=signed(body, msg_id=msg_id, **signing)
+                )
+            assert r.status_code == status, r.text
+            if status == 202:
+                accepted.append(r)
+
+        async def item(n: int) -> None:
+            body = encode(pos_item(first_pos_id + n))
+            await post(body, f"msg_{first_pos_id + n}")
+            resend = [post(body, f"msg_{first_pos_id + n}_again")] if n in RESENT else []
+            repeat = [post(body, f"msg_{first_pos_id + n}")] if n in REPEATED else []
+            await asyncio.gather(*resend, *repeat)
+
+        async with asyncio.TaskGroup() as group:
+            for n in range(WEBHOOK_ITEMS):
+                group.create_task(item(n))
+            invalid = pos_item(first_pos_id + 999)
+            del invalid["description"]
+            group.create_task(post(encode(invalid), f"msg_{first_pos_id}_bad", status=422))
+            forged = encode(pos_item(first_pos_id + 998))
+            group.create_task(
+                post(forged, f"msg_{first_pos_id}_forged", status=401, secret=FORGED_SECRET)
+            )
+        made = await all_processed(c, (r.headers["location"] for r in accepted), auth(admin))
+    outcomes = sorted(s["status"] for s in made.values())
+    assert outcomes == sorted(["created"] * WEBHOOK_ITEMS + ["unchanged"] * len(RESENT)), outcomes
+
+
 async def drive_worker(db, n: int) -> None:
     """Worker-like writers in this process: connector failures, outbox deliveries."""
     now = datetime.now(UTC)
@@ -90,10 +145,15 @@ OVERDUE_TICKETS = 40
 
 
 def start_sla_worker(database_url: str, tmp_path: Path, n: int) -> Process:
-    """A real ``appeals worker`` process running the SLA sweeper often."""
+    """A real ``appeals worker`` process running the SLA sweeper and the intake pipeline often."""
     args = [sys.executable, "-c", "from app.cli.root import main; main()", "worker"]
-    env = app_env(database_url, APPEALS_SLA_SWEEP_INTERVAL_SECONDS="0.2")
-    return Process([*args, "--loop", "sla_sweeper"], env, tmp_path / f"worker-{n}.log")
+    env = app_env(
+        database_url,
+        APPEALS_SLA_SWEEP_INTERVAL_SECONDS="0.2",
+        APPEALS_INTAKE_POLL_SECONDS="0.05",
+    )
+    loops = ["--loop", "sla_sweeper", "--loop", "intake"]
+    return Process([*args, *loops], env, tmp_path / f"worker-{n}.log")
 
 
 async def sql(db, query: str) -> list[tuple]:
@@ -138,7 +198,19 @@ def expected() -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
     routed = total - answered - in_progress
     road = (("department", "roads"),)
     direct = ("kind", "direct_request")  # what staff record over the API
+    pos = ("source", "feedback_platform")
+    hook = ("kind", "webhook")
+    received = 2 * (WEBHOOK_ITEMS + len(RESENT))
     return {
+        ("appeals_webhook_deliveries_total", (("outcome", "received"), pos)): received,
+        ("appeals_webhook_deliveries_total", (("outcome", "duplicate"), pos)): 2 * len(REPEATED),
+        ("appeals_webhook_deliveries_total", (("outcome", "invalid"), pos)): 2,
+        ("appeals_webhook_deliveries_total", (("outcome", "signature"), pos)): 2,
+        ("appeals_intake_items_total", (hook, ("outcome", "created"), pos)): 2 * WEBHOOK_ITEMS,
+        ("appeals_intake_items_total", (hook, ("outcome", "unchanged"), pos)): 2 * len(RESENT),
+        ("appeals_intake_latency_seconds_count", (pos,)): received,
+        ("appeals_intake_batch_size_sum", ()): received,  # each delivery in one batch, once
+        ("appeals_intake_backlog", (pos,)): 0,
         ("appeals_tickets_routed_total", (*road, ("method", "explicit"))): total,
         ("appeals_tickets_open", (*road, ("status", "routed"))): routed,
         ("appeals_tickets_open", (*road, ("status", "in_progress"))): in_progress,
@@ -162,6 +234,7 @@ def expected() -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
 
 async def test_two_apis_and_workers_count_exactly_and_survive_restart(db, database_url, tmp_path):
     token = await make_key(db, "operator", "roads")
+    admin = await make_key(db, "admin")
     long_ago = datetime.now(UTC) - timedelta(days=40)
     for i in range(OVERDUE_TICKETS):  # 59-ФЗ appeals past their 30 days: the sweepers mark them
         await make_ticket(
@@ -173,9 +246,9 @@ async def test_two_apis_and_workers_count_exactly_and_survive_restart(db, databa
         )
     running: list[Process] = []
     try:
-        api_a, base_a = await asyncio.to_thread(start_api, database_url, tmp_path)
+        api_a, base_a = await asyncio.to_thread(start_api, database_url, tmp_path, **SECRETS_ENV)
         running.append(api_a)
-        api_b, base_b = await asyncio.to_thread(start_api, database_url, tmp_path)
+        api_b, base_b = await asyncio.to_thread(start_api, database_url, tmp_path, **SECRETS_ENV)
         running.append(api_b)
         workers = [start_sla_worker(database_url, tmp_path, n) for n in (1, 2)]
         running.extend(workers)
@@ -183,6 +256,8 @@ async def test_two_apis_and_workers_count_exactly_and_survive_restart(db, databa
         async with asyncio.TaskGroup() as group:
             group.create_task(drive_api(base_a, token))
             group.create_task(drive_api(base_b, token))
+            group.create_task(drive_webhooks(base_a, 950_000_000, admin))
+            group.create_task(drive_webhooks(base_b, 950_100_000, admin))
             for _ in range(WORKER_WRITERS):
                 group.create_task(drive_worker(db, WORKER_OPS))
         await wait_swept(db, workers)
@@ -200,6 +275,17 @@ async def test_two_apis_and_workers_count_exactly_and_survive_restart(db, databa
     assert without_ages(from_a) == without_ages(from_b)
     for key, value in expected().items():
         assert from_a.get(key) == value, key
+    # Every stored delivery finished by exactly one pipeline, counted by that one.
+    finished = await sql(
+        db,
+        "SELECT outcome, count(*), max(attempts) FROM inbound_deliveries "
+        "WHERE outcome <> 'duplicate' GROUP BY 1 ORDER BY 1",
+    )
+    assert finished == [
+        ("created", 2 * WEBHOOK_ITEMS, 1),
+        ("invalid", 2, 0),
+        ("unchanged", 2 * len(RESENT), 1),
+    ]
 
     api_c, base_c = await asyncio.to_thread(start_api, database_url, tmp_path)
     try:

@@ -1,10 +1,12 @@
 """Personal data canaries (152-ФЗ): names, phones and e-mails sent in through every channel —
-ПОС webhook applicant, IM webhook author, POST /tickets applicant, Open311, the Telegram bot,
-an Excel import — never reach the api or worker logs (access log on) or /metrics; applicant
-data is shown in full to the department's operator and manager and masked for an admin;
-webhook secrets, the bot's secrets and API keys never reach the logs. The chat-bot's error
-paths too: malformed updates carrying the names, a re-sent update racing its first delivery,
-an album sent at once — neither the names nor the chat id nor its keyed hash is logged."""
+ПОС webhook applicant, IM webhook author (both made into tickets by the intake pipeline after
+the 202), an invalid ПОС delivery quarantined and replayed, POST /tickets applicant, Open311,
+the Telegram bot, an Excel import — never reach the api or worker logs (access log on) or
+/metrics; applicant data is shown in full to the department's operator and manager and masked
+for an admin; webhook secrets, the bot's secrets and API keys never reach the logs. The
+chat-bot's error paths too: malformed updates carrying the names, a re-sent update racing its
+first delivery, an album sent at once — neither the names nor the chat id nor its keyed hash is
+logged."""
 
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ from cryptography.fernet import Fernet
 
 from tests.support.builders import auth, make_key
 from tests.support.faults import pos_item
+from tests.support.intake_http import processed
 from tests.support.servers import Process, app_env, free_port, wait_http
 from tests.support.webhooks import IM_URL, NEW_SECRET, POS_URL, SECRETS, encode, sample, signed
 from tests.support.xlsx import header, workbook_bytes
@@ -40,6 +43,7 @@ CANARY = {
     "open311": ("Чижова", "Ирма", "+79990001104", "irma.open311.canary@example.ru"),
     "telegram": ("Снегирёв", "Фрол", None, "frol_canary_tg"),
     "excel": ("Клестова Нина", None, "+79990001106", "nina.excel.canary@example.ru"),
+    "quarantine": ("Зябликова", "Вера", "+79990001107", "vera.quarantine.canary@example.ru"),
 }
 
 
@@ -111,8 +115,7 @@ async def send_everything(c: httpx.AsyncClient, db, keys: dict[str, str]) -> dic
     }  # fmt: skip
     body = encode(item)
     r = await c.post(POS_URL, content=body, headers=signed(body))
-    assert r.status_code == 202, r.text
-    made["pos"] = r.json()["ticket_id"]
+    made["pos"] = (await processed(c, r, auth(keys["admin"])))["ticket_id"]
     r = await c.get(f"/api/v1/tickets/{made['pos']}", headers=auth(keys["admin"]))
     pos_operator = await make_key(db, "operator", r.json()["department"])
     keys["pos_operator"] = pos_operator
@@ -121,8 +124,11 @@ async def send_everything(c: httpx.AsyncClient, db, keys: dict[str, str]) -> dic
     im["author"] = {"name": CANARY["im"][0], "profile_url": "https://vk.com/id_canary_author"}
     body = encode(im)
     r = await c.post(IM_URL, content=body, headers=signed(body))
-    assert r.status_code == 202, r.text
-    made["im"] = r.json()["ticket_id"]
+    status = await processed(c, r, auth(keys["integration"]))
+    assert status["status"] == "created", status
+    made["im"] = status["ticket_id"]
+
+    made["replayed"] = await quarantine_and_replay(c, keys["admin"])
 
     full_name, _, phone, email = CANARY["manual"]
     r = await c.post(
@@ -188,6 +194,37 @@ async def send_everything(c: httpx.AsyncClient, db, keys: dict[str, str]) -> dic
     )
     assert r.status_code == 201, r.text
     return made
+
+
+async def quarantine_and_replay(c: httpx.AsyncClient, admin: str) -> int:
+    """An invalid ПОС delivery with its canary: 422 and quarantined (a retry too), then an
+    admin replays it with the text restored; returns the ticket it made."""
+    surname, name, phone, email = CANARY["quarantine"]
+    item = pos_item(930_000_002)
+    item["applicant"] = {
+        "epguId": 2, "surname": surname, "name": name, "patronymic": "Зябликовна",
+        "email": email, "phone": phone, "postAddress": "ул. Зябликовая, 7",
+    }  # fmt: skip
+    broken = {k: v for k, v in item.items() if k != "description"}
+    body = encode(broken)
+    headers = signed(body, msg_id="msg_canary_quarantined")
+    r = await c.post(POS_URL, content=body, headers=headers)
+    assert r.status_code == 422, r.text
+    delivery_id = r.json()["delivery_id"]
+    retry = await c.post(POS_URL, content=body, headers=headers)
+    assert (retry.status_code, retry.json()["delivery_id"]) == (422, delivery_id), retry.text
+    listed = await c.get("/api/v1/quarantine", headers=auth(admin))
+    assert [i["id"] for i in listed.json()["items"]] == [delivery_id], listed.text
+    replayed = await c.post(
+        f"/api/v1/quarantine/{delivery_id}/replay", headers=auth(admin), json={"body": item}
+    )
+    assert replayed.status_code == 200, replayed.text
+    assert replayed.json()["outcome"] == "created", replayed.text
+    # The source's late retry is now answered as accepted, naming the replayed ticket.
+    late = await c.post(POS_URL, content=body, headers=headers)
+    assert late.status_code == 202, late.text
+    assert late.json()["ticket_id"] == replayed.json()["ticket_id"], late.text
+    return int(replayed.json()["ticket_id"])
 
 
 TG_CHAT = 55500011
