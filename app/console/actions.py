@@ -15,6 +15,8 @@ from pydantic import ValidationError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.api.deps import NowDep, RowId, SessionDep
+from app.console import handover
+from app.console.confirm import answer_confirmed, merge_request
 from app.console.deps import ConsoleDep, back_to, not_found_page, require_csrf
 from app.console.forms import (
     AnswerForm,
@@ -26,6 +28,8 @@ from app.console.forms import (
     RouteForm,
     SstuRows,
 )
+from app.console.redisplay import Unconfirmed, ticket_again
+from app.console.refusals import refusal
 from app.dedup import actions as duplicates
 from app.errors import (
     AppError,
@@ -37,6 +41,7 @@ from app.errors import (
     ValidationFailed,
 )
 from app.models.common import Status
+from app.models.tickets import Ticket
 from app.routing import rerouting
 from app.sla import extension as sla_actions
 from app.sstu import service as sstu
@@ -63,6 +68,8 @@ def _why(exc: Exception) -> dict[str, str]:
         return {"error": "conflict"}
     if isinstance(exc, Forbidden):
         return {"error": "forbidden"}
+    if isinstance(exc, Unconfirmed):
+        return {"error": "unconfirmed"}
     return {"error": "failed"}
 
 
@@ -80,9 +87,10 @@ async def _run(
     except NotFound:
         await session.rollback()
         return not_found_page(request, console)
-    except (AppError, ValidationError) as exc:
+    except (AppError, ValidationError, Unconfirmed) as exc:
+        # The page again with what was typed and why (never a redirect that loses the text).
         await session.rollback()
-        return back_to(page, **_why(exc))
+        return await ticket_again(request, session, console, ticket_id, refusal(exc))
     return back_to(page, done=done)
 
 
@@ -148,6 +156,7 @@ async def answer(
     now: NowDep,
 ) -> Response:
     async def work() -> object:
+        answer_confirmed(data)
         await _store_sstu(session, ticket_id, data, console, now)
         return await ticket_actions.add_answer(
             session, ticket_id, data.request(), principal=console.principal, now=now
@@ -193,12 +202,25 @@ async def return_(
     data: Annotated[ReturnForm, Form()],
     now: NowDep,
 ) -> Response:
-    async def work() -> object:
-        return await rerouting.return_ticket(
-            session, ticket_id, data.request(), principal=console.principal, if_match=None, now=now
-        )
+    moved: list[Ticket] = []
 
-    return await _run(request, session, console, ticket_id, "returned", work)
+    async def work() -> object:
+        moved.append(
+            await rerouting.return_ticket(
+                session,
+                ticket_id,
+                data.request(),
+                principal=console.principal,
+                if_match=None,
+                now=now,
+            )
+        )
+        return moved[-1]
+
+    # Done: the inbox says where it went (the ticket is out of the operator's sight).
+    return handover.to_inbox(
+        await _run(request, session, console, ticket_id, "returned", work), moved
+    )
 
 
 @router.post("/extend")
@@ -227,11 +249,13 @@ async def merge(
     data: Annotated[MergeForm, Form()],
     now: NowDep,
 ) -> Response:
-    """This ticket is a duplicate of ``into`` (a suggested duplicate, confirmed)."""
+    """This ticket is a duplicate of ``into`` (a suggested duplicate) or of the ticket
+    numbered ``number`` (one the system did not suggest); either needs the confirmation box."""
 
     async def work() -> object:
+        request_ = await merge_request(session, console.principal, data)
         return await duplicates.merge_tickets(
-            session, ticket_id, data.request(), principal=console.principal, now=now
+            session, ticket_id, request_, principal=console.principal, now=now
         )
 
     if data.from_ == "triage":
@@ -248,14 +272,26 @@ async def route(
     data: Annotated[RouteForm, Form()],
     now: NowDep,
 ) -> Response:
+    moved: list[Ticket] = []
+
     async def work() -> object:
-        return await rerouting.route_ticket(
-            session, ticket_id, data.request(), principal=console.principal, if_match=None, now=now
+        moved.append(
+            await rerouting.route_ticket(
+                session,
+                ticket_id,
+                data.request(),
+                principal=console.principal,
+                if_match=None,
+                now=now,
+            )
         )
+        return moved[-1]
 
     if data.from_ == "triage":
         return await _back_to_triage(session, work, "routed")
-    return await _run(request, session, console, ticket_id, "routed", work)
+    response = await _run(request, session, console, ticket_id, "routed", work)
+    # Routed out of the viewer's sight (a triage operator): the inbox says where it went.
+    return handover.to_inbox(response, handover.unseen(moved, console.principal))
 
 
 async def _back_to_triage(
@@ -263,7 +299,7 @@ async def _back_to_triage(
 ) -> Response:
     try:
         await work()
-    except (AppError, ValidationError) as exc:
+    except (AppError, ValidationError, Unconfirmed) as exc:
         await session.rollback()
         return back_to("/console/triage", **_why(exc))
     return back_to("/console/triage", done=done)

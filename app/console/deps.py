@@ -20,6 +20,7 @@ from app.config import Settings
 from app.console import labels
 from app.console.session import CSRF_FIELD, csrf_ok, session_token
 from app.console.timefmt import deadline_state, local_time
+from app.console.typed import Typed
 from app.directory import service as directory
 from app.models.common import Role
 
@@ -127,8 +128,13 @@ def render(
         "csrf": console.csrf if console else context.get("csrf", ""),
         "local": lambda value: local_time(value, tz),
         "deadline": (lambda ticket: deadline_state(ticket, now)) if now else None,
+        "typed": Typed(),
         **context,
     }
+    # A refused form shown again (console.redisplay): what was typed and why it was refused.
+    if getattr(request.state, "console_typed", None) is not None:
+        ctx["typed"] = request.state.console_typed
+        ctx["error"] = request.state.console_error
     response = templates.TemplateResponse(request, name, ctx, status_code=status_code)
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Frame-Options"] = "DENY"

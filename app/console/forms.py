@@ -16,7 +16,7 @@ from pydantic import BaseModel, BeforeValidator, Field
 from app.console.session import CSRF_FIELD
 from app.console.sstu_panel import update_from_form
 from app.models.common import Status
-from app.models.routing import MergeRequest, ReturnRequest, RouteRequest
+from app.models.routing import ReturnRequest, RouteRequest
 from app.models.schemas import AnswerCreate, TransitionRequest
 from app.models.sla import ExtensionRequest
 from app.models.sstu import SstuAppealUpdate
@@ -90,14 +90,16 @@ class ReasonForm(BaseModel):
 
 
 class AnswerForm(SstuRows):
-    """The answer to the citizen and its kind (final unless said); a 59-ФЗ appeal's
-    questions with their outcomes."""
+    """The answer to the citizen and its kind (an explicit choice: nothing is preselected);
+    ``confirm``: the box that confirms a final answer; a 59-ФЗ appeal's questions with their
+    outcomes."""
 
     text: Text = None
     kind: Text = None
+    confirm: Text = None
 
     def request(self) -> AnswerCreate:
-        return AnswerCreate(text=self.text or "", kind=self.kind or "final")  # type: ignore[arg-type]
+        return AnswerCreate(text=self.text or "", kind=self.kind)  # type: ignore[arg-type]
 
 
 class RejectForm(SstuRows):
@@ -136,15 +138,13 @@ class ExtendForm(BaseModel):
 
 
 class MergeForm(BaseModel):
-    """This ticket duplicates ``into``; ``from`` says which page to go back to."""
+    """This ticket duplicates ``into`` (an id) or the ticket numbered ``number``; ``confirm``:
+    the confirmation box; ``from`` says which page to go back to."""
 
     into: Text = None
+    number: Text = None
+    confirm: Text = None
     from_: Raw = Field(None, alias="from")
-
-    def request(self) -> MergeRequest:
-        return MergeRequest.model_validate(
-            {"into": self.into or 0, "reason": "дубликат подтверждён в пульте"}, strict=False
-        )
 
 
 class RouteForm(BaseModel):

@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from app.access.login_lockout import UnknownLogins
-from app.console import actions, routes
+from app.console import actions, digest_page, inbox_page, notes, overview, routes
 from app.console.deps import CsrfRefused, LoginRequired, render, settings_of
 from app.console.session import clear_session
 
@@ -17,8 +17,12 @@ from app.console.session import clear_session
 def install(app: FastAPI) -> None:
     """Mount the console's routes, static files and its two error pages on ``app``."""
     app.state.unknown_logins = UnknownLogins()  # failed sign-ins of logins that name no one
+    app.include_router(overview.router)  # the head's overview and the press digest
+    app.include_router(digest_page.router)
+    app.include_router(inbox_page.router)
     app.include_router(routes.router)
     app.include_router(actions.router)
+    app.include_router(notes.router)
     app.mount(
         "/console/static",
         StaticFiles(directory=Path(__file__).parent / "static"),

@@ -13,7 +13,13 @@ from app.access.sessions import SessionLimits, end_session, start_session
 from app.access.users import AccountLocked, sign_in
 from app.access.visibility import sees
 from app.api.deps import NowDep, RowId, SessionDep
-from app.console import labels, sstu_panel, timeline
+from app.console import (
+    labels,
+    sstu_panel,
+    ticket_extras,
+    ticket_panels,
+    timeline,
+)
 from app.console.deps import (
     Console,
     ConsoleDep,
@@ -23,6 +29,7 @@ from app.console.deps import (
     require_csrf,
     settings_of,
 )
+from app.console.duplicate_view import suggestion_why
 from app.console.forms import LoginForm
 from app.console.session import (
     clear_session,
@@ -33,12 +40,12 @@ from app.console.session import (
     write_login_csrf,
     write_session,
 )
+from app.console.triage_view import preselected
 from app.dedup import actions as duplicates
 from app.dedup.related import related_tickets, suggestion_pairs
 from app.directory import service as directory
 from app.errors import AppError, NotFound, Unauthorized
-from app.feedback.queries import unhappy_tickets
-from app.models.common import OPEN_STATUSES, Source, Status
+from app.models.common import OPEN_STATUSES, Status
 from app.models.routing import ExplainRequest, ExplainResult
 from app.models.tickets import Ticket
 from app.routing.service import explain
@@ -110,64 +117,6 @@ async def logout(request: Request, session: SessionDep) -> Response:
     return response
 
 
-@router.get("", response_class=HTMLResponse)
-async def inbox(
-    request: Request,
-    session: SessionDep,
-    console: ConsoleDep,
-    now: NowDep,
-    status: Annotated[str, Query(max_length=32)] = "",
-    category: Annotated[str, Query(max_length=64)] = "",
-    source: Annotated[str, Query(max_length=32)] = "",
-    overdue: Annotated[str, Query(max_length=8)] = "",
-    q: Annotated[str, Query(max_length=200)] = "",
-    cursor: Annotated[str, Query(max_length=500)] = "",
-) -> Response:
-    valid_status = status if status in {s.value for s in Status} else ""
-    valid_source = source if source in {s.value for s in Source} else ""
-    filters = TicketFilters(
-        status=[valid_status] if valid_status else OPEN,
-        category=category or None,
-        source=valid_source or None,
-        overdue=True if overdue == "1" else None,
-        q=q.strip() or None,
-    )
-    rows, next_cursor = await list_tickets(
-        session,
-        principal=console.principal,
-        filters=filters,
-        sort="resolution_due_at",
-        limit=PAGE,
-        cursor=cursor or None,
-        now=now,
-    )
-    categories = await directory.list_categories(session)
-    params = {
-        "status": valid_status,
-        "category": category,
-        "source": valid_source,
-        "overdue": overdue,
-        "q": q,
-    }
-    return render(
-        request,
-        "inbox.html",
-        {
-            "tickets": [t for t, _ in rows],
-            "unhappy": await unhappy_tickets(session, [t.id for t, _ in rows if t.id]),
-            "next_cursor": next_cursor,
-            "paged": bool(cursor),
-            "params": params,
-            "categories": categories,
-            "category_names": {c.code: c.name for c in categories},
-            "statuses": [s.value for s in Status],
-            "sources": [s.value for s in Source],
-        },
-        console=console,
-        now=now,
-    )
-
-
 @router.get("/tickets/{ticket_id}", response_class=HTMLResponse)
 async def ticket_page(
     request: Request,
@@ -194,7 +143,10 @@ async def ticket_page(
     category_names = {c.code: c.name for c in await directory.list_categories(session)}
     actors = [e.actor for e in events] + [a.author for a in answers]
     names = timeline.Names(
-        console.department_names, category_names, await timeline.user_names(session, actors)
+        console.department_names,
+        category_names,
+        await timeline.user_names(session, actors),
+        await timeline.ticket_numbers(session, events, console.principal),
     )
     districts = {d.code: d.name for d in await directory.list_districts(session)}
     return render(
@@ -216,6 +168,8 @@ async def ticket_page(
             "done": done,
             "error": labels.error_message(error, field),
             "sstu": await sstu_panel.panel(session, ticket),
+            **await ticket_extras.extras(session, ticket),
+            **await ticket_panels.panels(session, ticket, events, console, now),
         },
         console=console,
         now=now,
@@ -252,11 +206,15 @@ async def triage(
         session, viewer=console.viewer, status="open", limit=PAGE
     )
     departments = await directory.list_departments(session)
+    choosable = {d.code for d in departments if d.active and not d.is_triage}
+    sure = console.settings.routing_model_min_confidence
     return render(
         request,
         "triage.html",
         {
             "items": items,
+            "preselect": lambda hint: preselected(hint, choosable, min_confidence=sure),
+            "dup_why": suggestion_why,
             "pairs": await suggestion_pairs(session, suggestions, viewer=console.viewer),
             "openable": _openable(console),
             "next_cursor": next_cursor,

@@ -8,27 +8,35 @@ hold, a re-route, a return) is shown as it was written."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.access.api_keys import Principal
+from app.access.visibility import seen_ids
 from app.console import labels
+from app.console.duplicate_view import why as duplicate_why
+from app.console.targets import deadline_reason
+from app.models.auth import ApiKey
 from app.models.tickets import Ticket, TicketEvent
 from app.models.users import ConsoleUser
+from app.tickets.presenters import event_links
 
 NO_RULE = "правила не подошли"
 
 
 @dataclass(frozen=True)
 class Names:
-    """Names by code for one page: departments, categories and console users (by login)."""
+    """Names by code for one page: departments, categories, console users (by login) and
+    integration keys (by actor, «key:1»); ticket numbers by id."""
 
     departments: Mapping[str, str]
     categories: Mapping[str, str]
     users: Mapping[str, str]
+    tickets: Mapping[int, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -40,15 +48,33 @@ class Row:
 
 
 async def user_names(session: AsyncSession, actors: Iterable[str]) -> dict[str, str]:
-    """The display name (else the login) of every console user among ``actors``."""
+    """The display name (else the login) of every console user among ``actors``, and the
+    name of every integration key (by its actor, «key:1»)."""
+    actors = list(actors)
     logins = {a.removeprefix("user:") for a in actors if a.startswith("user:")}
-    if not logins:
+    keys = {int(a[4:]) for a in actors if a.startswith("key:") and a[4:].isdigit()}
+    names: dict[str, str] = {}
+    if logins:
+        query = select(ConsoleUser.login, ConsoleUser.name).where(
+            col(ConsoleUser.login).in_(sorted(logins))
+        )
+        names.update({login: name or login for login, name in (await session.exec(query)).all()})
+    if keys:
+        found = select(ApiKey.id, ApiKey.name).where(col(ApiKey.id).in_(sorted(keys)))
+        names.update({f"key:{i}": name for i, name in (await session.exec(found)).all() if name})
+    return names
+
+
+async def ticket_numbers(
+    session: AsyncSession, events: Iterable[TicketEvent], principal: Principal
+) -> dict[int, str]:
+    """The numbers of the tickets the events name (a duplicate, a suggestion, a repeat) that
+    the viewer sees, as the API's timeline shows them (another reads «другое обращение»)."""
+    ids = await seen_ids(session, principal, event_links(list(events)))
+    if not ids:
         return {}
-    query = select(ConsoleUser.login, ConsoleUser.name).where(
-        col(ConsoleUser.login).in_(sorted(logins))
-    )
-    rows = (await session.exec(query)).all()
-    return {login: name or login for login, name in rows}
+    rows = await session.exec(select(Ticket.id, Ticket.number).where(col(Ticket.id).in_(ids)))
+    return {i: number for i, number in rows.all() if i is not None}
 
 
 def actor_name(actor: str, users: Mapping[str, str]) -> str:
@@ -59,7 +85,7 @@ def actor_name(actor: str, users: Mapping[str, str]) -> str:
     if kind == "user":
         return users.get(rest, rest)
     if kind == "key":
-        return f"интеграция (ключ {rest})"
+        return f"интеграция «{users[actor]}»" if actor in users else f"интеграция (ключ {rest})"
     if kind == "connector":
         return labels.SOURCE.get(rest, rest)
     if kind in ("system", "worker"):
@@ -133,17 +159,44 @@ def _feedback(data: Mapping[str, Any]) -> str:
     return text + ("; обращение возобновлено" if data.get("reopen") else "")
 
 
+def _number(data: Mapping[str, Any], key: str, names: Names) -> str:
+    value = data.get(key)
+    return names.tickets.get(value, "другое обращение") if isinstance(value, int) else ""
+
+
+# Events that name one other ticket: the words before its number.
+OTHER_TICKET = {
+    "duplicate_linked": ("duplicate", ""),
+    "duplicate_unlinked": ("duplicate", ""),
+    "duplicate_dismissed": ("candidate", "не дубликат "),
+    "repeat_flagged": ("repeat_of", "повтор закрытого "),
+}
+
+
+def _ticket_detail(kind: str, data: Mapping[str, Any], names: Names) -> str:
+    if kind == "duplicate_suggested":
+        return f"похоже на {_number(data, 'candidate', names)}: {duplicate_why(data)}"
+    key, words = OTHER_TICKET[kind]
+    return words + _number(data, key, names)
+
+
 def _detail(event: TicketEvent, ticket: Ticket, names: Names) -> str:
     data, kind = event.data or {}, event.type
     if kind == "status_changed":
         before, after = str(data.get("before")), str(data.get("after"))
         reason = data.get("reason")
         moved = f"{labels.STATUS.get(before, before)} → {labels.STATUS.get(after, after)}"
+        if data.get("duplicate_of") is not None and after == "merged":
+            moved += f", дубликат {_number(data, 'duplicate_of', names)}"
         return moved + _quoted(status_reason(reason) if reason else None)
+    if kind in OTHER_TICKET or kind == "duplicate_suggested":
+        return _ticket_detail(kind, data, names)
     if kind in ("routed", "rerouted"):
         return _routed(data, ticket, names)
     if kind in ("answer", "source_answer"):
-        return "окончательный" if data.get("kind") == "final" else "промежуточный"
+        which = "окончательный" if data.get("kind") == "final" else "промежуточный"
+        main = _number(data, "from_ticket", names)
+        return which + (f" (переслан из основного {main})" if main else "")
     if kind == "comment":
         return str(data.get("text", ""))
     if kind == "delivery_attempt":
@@ -154,7 +207,7 @@ def _detail(event: TicketEvent, ticket: Ticket, names: Names) -> str:
     if kind == "feedback":
         return _feedback(data)
     if kind == "deadlines":
-        return labels.DEADLINES.get(data.get("reason", ""), "")
+        return deadline_reason(data, ticket)
     if kind == "assigned":
         return f"{data.get('before') or '—'} → {data.get('after') or '—'}"
     if kind == "bouncing":

@@ -152,6 +152,22 @@ class RegistrationStats(BaseModel):
     missed: int = 0
 
 
+class DepartmentSla(BaseModel):
+    """One department in a period: the on-time rule of the whole report, what is overdue right
+    now (whenever received), and citizens' ratings given in the period. Percents are 0–100."""
+
+    department: str
+    name: str
+    tickets: int
+    on_time: int
+    missed: int
+    on_time_percent: float | None
+    overdue_now: int
+    feedback: int
+    positive: int
+    satisfied_percent: float | None
+
+
 class SlaReport(BaseModel):
     period_from: datetime
     period_to: datetime
@@ -166,6 +182,7 @@ class SlaReport(BaseModel):
     breaches_by_category: list[BreachCount]
     breaches_by_source: list[BreachCount]
     registration: RegistrationStats = PydanticField(default_factory=RegistrationStats)
+    departments: list[DepartmentSla] = PydanticField(default_factory=list)
 
 
 ReportFormat = Literal["json", "csv"]

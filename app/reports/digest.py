@@ -1,5 +1,7 @@
-"""The weekly digest for «Глава в ответе»: the week's themes, hot addresses, departments'
-timeliness, and a few representative appeals per top theme with personal data removed."""
+"""The weekly digest for «Глава в ответе»: the week's real dates, themes with what was done on
+them, districts, places where one problem repeats, departments' timeliness with the counts
+behind every share, and a draft paragraph (``app.reports.digest_text``). It quotes nobody
+unless asked (``quotes``); a quote then passes ``app.reports.scrub``."""
 
 from __future__ import annotations
 
@@ -7,29 +9,36 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import bindparam, text
 from sqlalchemy.types import DateTime
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.access.personal_data import scrub_text
+from app.access.api_keys import Principal
 from app.config import Settings
-from app.errors import ValidationFailed
+from app.directory import service as directory
+from app.errors import Forbidden, ValidationFailed
+from app.models.common import Role
 from app.models.tickets import Applicant, Ticket
+from app.reports.digest_queries import (
+    ADDRESSES,
+    ANSWERED,
+    DEPARTMENTS,
+    DISTRICTS,
+    RATINGS,
+    SENSITIVE_FAMILIES,
+    THEMES,
+)
+from app.reports.scrub import applicant_parts, scrub_address, scrub_quote
 
 TOP_THEMES = 5
 HOT_ADDRESSES = 10
 EXAMPLES = 5
+HIGHLIGHTS = 3
 
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
-# «Иванов Иван Иванович», «Иванова А. П.», «А.П. Иванова»: a capitalised word with a patronymic
-# or initials next to it. Bare first names are left (they rarely identify anyone alone).
-_NAMES = re.compile(
-    r"\b[А-ЯЁ][а-яё]+\s+[А-ЯЁ][а-яё]+\s+[А-ЯЁ][а-яё]+(?:ович|евич|ич|овна|евна|ична|инична)\b"
-    r"|\b[А-ЯЁ][а-яё]+\s+[А-ЯЁ]\.\s?[А-ЯЁ]\."
-    r"|\b[А-ЯЁ]\.\s?[А-ЯЁ]\.\s?[А-ЯЁ][а-яё]+"
-)
 
 
 def parse_week(value: str) -> date:
@@ -43,12 +52,19 @@ def parse_week(value: str) -> date:
         raise ValidationFailed(f"no such ISO week: {value}", field="week") from None
 
 
-def scrub_personal(text_: str, known: list[str]) -> str:
-    """Remove phones, e-mails, the applicant's own name parts and name-shaped phrases."""
-    out = scrub_text(text_)
-    for value in sorted({k for k in known if k and len(k) >= 3}, key=len, reverse=True):
-        out = re.sub(re.escape(value), "[имя]", out, flags=re.IGNORECASE)
-    return _NAMES.sub("[имя]", out)
+async def digest_scope(
+    session: AsyncSession, principal: Principal, department: str | None
+) -> str | None:
+    """The department the digest covers (None: the whole city), as the caller may see it:
+    admins and the triage department's managers (the press service) any; others their own."""
+    if principal.role == Role.admin or not principal.department_code:
+        return department
+    triage = await directory.triage_department(session)
+    if principal.department_code == triage.code:
+        return department
+    if department is not None and department != principal.department_code:
+        raise Forbidden("a manager sees the digest of their own department only")
+    return principal.department_code
 
 
 @dataclass
@@ -58,7 +74,11 @@ class Theme:
     count: int
     previous: int
     growth_percent: float | None
-    examples: list[dict[str, str]] = field(default_factory=list)
+    answered: int = 0  # answered this week (whenever received)
+    answered_judged: int = 0  # of them with a resolution deadline
+    answered_on_time: int = 0
+    highlights: list[dict[str, str]] = field(default_factory=list)  # answered this week
+    examples: list[dict[str, str]] = field(default_factory=list)  # only with quotes
 
 
 @dataclass
@@ -66,13 +86,17 @@ class Digest:
     week: str
     period_from: datetime
     period_to: datetime
+    dates: str  # «16.11.2026–22.11.2026», the week's days in the city
     department: str | None
     total: int
     previous_total: int
     top_themes: list[Theme]
-    growing_themes: list[Theme]
+    growing_themes: list[Theme]  # rising, and not already among the top themes
     hot_addresses: list[dict[str, object]]
+    districts: list[dict[str, object]]
     departments: list[dict[str, object]]
+    quotes: bool = False
+    draft: str = ""
 
 
 _P = (
@@ -81,43 +105,17 @@ _P = (
     bindparam("end", type_=DateTime(timezone=True)),
     bindparam("now", type_=DateTime(timezone=True)),
 )
-_SCOPE = "t.status <> 'merged' AND (CAST(:dept AS varchar) IS NULL OR t.department_code = :dept)"
-_THEMES = text(
-    "SELECT t.category_code, c.name, "
-    "count(*) FILTER (WHERE t.created_at >= :start) AS cnt, "
-    "count(*) FILTER (WHERE t.created_at < :start) AS prev "
-    "FROM tickets t JOIN categories c ON c.code = t.category_code "
-    f"WHERE t.created_at >= :prev AND t.created_at < :end AND {_SCOPE} "
-    "GROUP BY t.category_code, c.name"
-).bindparams(*_P[:3])
-_ADDRESSES = text(
-    "SELECT min(t.address) AS address, count(*) AS cnt, "
-    "array_agg(DISTINCT t.category_code ORDER BY t.category_code) AS cats "
-    "FROM tickets t "
-    f"WHERE t.created_at >= :start AND t.created_at < :end AND {_SCOPE} "
-    "AND coalesce(t.address_key, lower(t.address)) IS NOT NULL "
-    "GROUP BY coalesce(t.address_key, lower(t.address)) HAVING count(*) >= 2 "
-    "ORDER BY cnt DESC, address LIMIT :limit"
-).bindparams(_P[0], _P[2])
-_DEPARTMENTS = text(
-    "SELECT d.code, d.name, "
-    "count(*) FILTER (WHERE t.answered_at >= :start AND t.answered_at < :end "
-    "  AND t.resolution_due_at IS NOT NULL) AS judged, "
-    "count(*) FILTER (WHERE t.answered_at >= :start AND t.answered_at < :end "
-    "  AND t.answered_at <= t.resolution_due_at) AS on_time, "
-    "count(*) FILTER (WHERE t.status IN ('new','routed','in_progress','on_hold') "
-    "  AND t.created_at < :end AND t.resolution_due_at < LEAST(:end, :now)) AS overdue, "
-    "count(*) FILTER (WHERE t.created_at >= :start AND t.created_at < :end) AS received "
-    "FROM departments d JOIN tickets t ON t.department_code = d.code "
-    f"WHERE {_SCOPE} AND t.created_at < :end AND (t.created_at >= :start "
-    "  OR t.answered_at >= :start OR t.status IN ('new','routed','in_progress','on_hold')) "
-    "GROUP BY d.code, d.name ORDER BY d.code"
-).bindparams(_P[0], _P[2], _P[3])
-_RATINGS = text(
-    "SELECT department_code, count(*), count(*) FILTER (WHERE sentiment = 'positive') "
-    "FROM ticket_feedback WHERE created_at >= :start AND created_at < :end "
-    "AND (CAST(:dept AS varchar) IS NULL OR department_code = :dept) GROUP BY department_code"
-).bindparams(_P[0], _P[2])
+
+
+async def _all(session: AsyncSession, sql: str, params: Mapping[str, object]) -> list[Any]:
+    binds = [b for b in _P if f":{b.key}" in sql]
+    result = await session.exec(text(sql).bindparams(*binds), params=params)  # type: ignore[call-overload]
+    return list(result.all())
+
+
+def week_dates(start: datetime) -> str:
+    last = (start + timedelta(days=6)).date()
+    return f"{start.date():%d.%m.%Y}–{last:%d.%m.%Y}"
 
 
 async def weekly_digest(
@@ -127,73 +125,140 @@ async def weekly_digest(
     department: str | None,
     settings: Settings,
     now: datetime,
+    quotes: bool = False,
 ) -> Digest:
     """The digest of one ISO week in the city's time zone (``department``: one, else all)."""
+    from app.reports.digest_text import draft_paragraph
+
     monday = parse_week(week)
     start = datetime.combine(monday, time(), settings.tz)
     end, prev = start + timedelta(days=7), start - timedelta(days=7)
     params = {"start": start, "prev": prev, "end": end, "now": now, "dept": department}
-    rows = (await session.exec(_THEMES, params=params)).all()  # type: ignore[call-overload]
+    rows = await _all(session, THEMES, params)
     themes = [Theme(r[0], r[1], int(r[2]), int(r[3]), _growth(int(r[2]), int(r[3]))) for r in rows]
     top = sorted((t for t in themes if t.count), key=lambda t: (-t.count, t.category))[:TOP_THEMES]
+    tops = {t.category for t in top}
     growing = sorted(
-        (t for t in themes if t.count > t.previous),
+        (t for t in themes if t.count > t.previous and t.category not in tops),
         key=lambda t: (-(t.count - t.previous), t.category),
     )[:TOP_THEMES]
+    answered = {r[0]: r for r in await _all(session, ANSWERED, params)}
     for theme in top:
-        theme.examples = await _examples(session, theme.category, start, end, department)
-    addresses = (
-        await session.exec(_ADDRESSES, params={**params, "limit": HOT_ADDRESSES})  # type: ignore[call-overload]
-    ).all()
-    departments = await _departments(session, params)
-    return Digest(
+        got = answered.get(theme.category)
+        if got is not None:
+            theme.answered, theme.answered_judged, theme.answered_on_time = map(int, got[1:4])
+        if theme.category in SENSITIVE_FAMILIES:
+            continue  # social protection, health: never a place, never a quote
+        theme.highlights = await _highlights(session, theme.category, params, quotes)
+        if quotes:
+            theme.examples = await _examples(session, theme.category, start, end, department)
+    addresses = await _all(session, ADDRESSES, {**params, "limit": HOT_ADDRESSES})
+    digest = Digest(
         week=f"{monday.isocalendar().year}-W{monday.isocalendar().week:02d}",
         period_from=start,
         period_to=end,
+        dates=week_dates(start),
         department=department,
         total=sum(t.count for t in themes),
         previous_total=sum(t.previous for t in themes),
         top_themes=top,
         growing_themes=growing,
         hot_addresses=[
-            {"address": r[0], "count": int(r[1]), "categories": list(r[2])} for r in addresses
+            {
+                "address": scrub_address(r[0]),
+                "count": int(r[1]),
+                "family": r[2],
+                "family_name": r[3],
+                "categories": list(r[4]),
+            }
+            for r in addresses
         ],
-        departments=departments,
+        districts=[
+            {"district": r[0], "name": r[1] or "район не указан", "count": int(r[2])}
+            for r in await _all(session, DISTRICTS, params)
+        ],
+        departments=await _departments(session, params),
+        quotes=quotes,
     )
+    digest.draft = draft_paragraph(digest)
+    return digest
 
 
 async def _departments(
     session: AsyncSession, params: Mapping[str, object]
 ) -> list[dict[str, object]]:
     """Each department with work in the week: received, answered on time, overdue, ratings."""
-    ratings = {
-        r[0]: (int(r[1]), int(r[2]))
-        for r in (await session.exec(_RATINGS, params=params)).all()  # type: ignore[call-overload]
-    }
+    ratings = {r[0]: (int(r[1]), int(r[2])) for r in await _all(session, RATINGS, params)}
     departments: list[dict[str, object]] = []
-    for r in (await session.exec(_DEPARTMENTS, params=params)).all():  # type: ignore[call-overload]
-        judged, on_time = int(r[2]), int(r[3])
-        rated, positive = ratings.get(r[0], (0, 0))
-        if not (judged or r[4] or r[5] or rated):
+    for r in await _all(session, DEPARTMENTS, params):
+        code, name, judged, on_time, overdue, received = r
+        rated, positive = ratings.get(code, (0, 0))
+        if not (judged or overdue or received or rated):
             continue
         departments.append(
             {
-                "department": r[0],
-                "name": r[1],
-                "received": int(r[5]),
-                "answered_judged": judged,
-                "on_time": on_time,
-                "on_time_percent": round(100.0 * on_time / judged, 1) if judged else None,
-                "overdue_open": int(r[4]),
+                "department": code,
+                "name": name,
+                "received": int(received),
+                "answered_judged": int(judged),
+                "on_time": int(on_time),
+                "on_time_percent": _percent(on_time, judged),
+                "overdue_open": int(overdue),
                 "ratings": rated,
-                "positive_percent": round(100.0 * positive / rated, 1) if rated else None,
+                "positive": positive,
+                "positive_percent": _percent(positive, rated),
             }
         )
     return departments
 
 
+def _percent(part: int, whole: int) -> float | None:
+    return round(100.0 * part / whole, 1) if whole else None
+
+
 def _growth(count: int, previous: int) -> float | None:
     return round(100.0 * (count - previous) / previous, 1) if previous else None
+
+
+async def _highlights(
+    session: AsyncSession, category: str, params: Mapping[str, object], quotes: bool
+) -> list[dict[str, str]]:
+    """Up to three appeals of the theme answered this week: number, place (never a flat), the
+    day answered; the answer's first lines (scrubbed) only where quotes are wanted."""
+    from app.models.tickets import TicketAnswer
+
+    stmt = (
+        select(Ticket, TicketAnswer)
+        .outerjoin(  # answered in the source's own office: no text here, still done
+            TicketAnswer,
+            (col(TicketAnswer.ticket_id) == col(Ticket.id)) & (col(TicketAnswer.kind) == "final"),
+        )
+        .where(
+            Ticket.category_code == category,
+            col(Ticket.answered_at) >= params["start"],
+            col(Ticket.answered_at) < params["end"],
+            col(Ticket.status).in_(("answered", "closed")),
+        )
+        .order_by(col(Ticket.answered_at).desc(), col(TicketAnswer.id).desc())
+    )
+    if params["dept"] is not None:
+        stmt = stmt.where(Ticket.department_code == params["dept"])
+    out: dict[int, dict[str, str]] = {}
+    tz = params["start"].tzinfo  # type: ignore[attr-defined]
+    for ticket, answer in (await session.exec(stmt)).all():
+        if ticket.id in out or ticket.answered_at is None:
+            continue
+        item = {
+            "number": ticket.number,
+            "address": scrub_address(ticket.address) or "",
+            "answered_on": f"{ticket.answered_at.astimezone(tz):%d.%m.%Y}",
+        }
+        if quotes and answer is not None:
+            item["answer"] = scrub_quote(answer.text)[:300]
+        out[ticket.id or 0] = item
+        if len(out) == HIGHLIGHTS:
+            break
+    return list(out.values())
 
 
 async def _examples(
@@ -219,49 +284,11 @@ async def _examples(
         place = ticket.address_key or (ticket.address or "").lower() or ticket.number
         if place in picked:
             continue
-        known: list[str] = []
-        if applicant is not None:
-            for name in ("full_name", "surname", "name", "patronymic", "email", "phone"):
-                value = getattr(applicant, name)
-                known += [value] if name != "full_name" or not value else [value, *value.split()]
         picked[place] = {
             "number": ticket.number,
             "source": ticket.source,
-            "text": scrub_personal(ticket.text, known)[:600],
+            "text": scrub_quote(ticket.text, applicant_parts(applicant))[:600],
         }
         if len(picked) == EXAMPLES:
             break
     return list(picked.values())
-
-
-def to_markdown(digest: Digest) -> str:
-    """The digest as Markdown for the press service."""
-    lines = [
-        f"# Обращения за неделю {digest.week}",
-        "",
-        f"Всего: {digest.total} (неделей раньше: {digest.previous_total}).",
-        "",
-        "## Главные темы",
-    ]
-    for t in digest.top_themes:
-        growth = f", {t.growth_percent:+g} %" if t.growth_percent is not None else ""
-        lines.append(f"- **{t.name}** — {t.count} (было {t.previous}{growth})")
-    lines += ["", "## Растущие темы"]
-    lines += [f"- {t.name}: {t.previous} → {t.count}" for t in digest.growing_themes] or ["- нет"]
-    lines += ["", "## Горячие адреса"]
-    lines += [f"- {a['address']} — {a['count']}" for a in digest.hot_addresses] or ["- нет"]
-    lines += [
-        "",
-        "## Отделы",
-        "",
-        "| отдел | поступило | в срок, % | просрочено | довольны, % |",
-        "|---|---|---|---|---|",
-    ]
-    for d in digest.departments:
-        pct = "—" if d["on_time_percent"] is None else f"{d['on_time_percent']:g}"
-        happy = "—" if d["positive_percent"] is None else f"{d['positive_percent']:g}"
-        lines.append(f"| {d['name']} | {d['received']} | {pct} | {d['overdue_open']} | {happy} |")
-    for t in digest.top_themes:
-        lines += ["", f"## {t.name}: примеры обращений", ""]
-        lines += [f"> {e['text']}\n>\n> — {e['number']}\n" for e in t.examples]
-    return "\n".join(lines).rstrip() + "\n"

@@ -26,9 +26,11 @@ class MonthFigures:
     department_name: str
     received: int
     answered: int
+    answered_judged: int  # answered with a resolution deadline: the base of on_time_percent
     answered_on_time: int
     on_time_percent: float | None
     ratings: int
+    positive: int
     positive_percent: float | None
 
 
@@ -135,23 +137,50 @@ async def monthly_figures(
                 department_name=name,
                 received=int(received),
                 answered=int(answered),
+                answered_judged=int(judged),
                 answered_on_time=int(on_time),
                 on_time_percent=round(100.0 * on_time / judged, 1) if judged else None,
                 ratings=int(rated),
+                positive=int(positive),
                 positive_percent=round(100.0 * positive / rated, 1) if rated else None,
             )
         )
     return out
 
 
+# The CSV's columns in Russian, in the order of MonthFigures' fields.
+CSV_HEADERS = {
+    "month": "Месяц",
+    "department": "Код отдела",
+    "department_name": "Отдел",
+    "received": "Поступило",
+    "answered": "Дано ответов",
+    "answered_judged": "Ответов со сроком",
+    "answered_on_time": "Ответов в срок",
+    "on_time_percent": "В срок, %",
+    "ratings": "Оценок",
+    "positive": "Положительных оценок",
+    "positive_percent": "Довольны, %",
+}
+
+
+def _excel_cell(value: object) -> object:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:g}".replace(".", ",")  # Russian Excel reads 66,7 as a number
+    return value
+
+
 def to_csv(rows: list[MonthFigures]) -> str:
+    """For Russian Excel: UTF-8 with a BOM, ``;`` between cells, decimal commas, a row per month
+    and department with a column per figure (wide), headers in Russian."""
     buffer = io.StringIO()
-    names = list(MonthFigures.__dataclass_fields__)
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(names)
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow(CSV_HEADERS[name] for name in MonthFigures.__dataclass_fields__)
     for row in rows:
-        writer.writerow(["" if v is None else v for v in asdict(row).values()])
-    return buffer.getvalue()
+        writer.writerow([_excel_cell(v) for v in asdict(row).values()])
+    return "\ufeff" + buffer.getvalue()
 
 
 class TtlCache:

@@ -1,10 +1,11 @@
 """Citizen satisfaction by department and month, next to how the work was done.
 
 Per (department, month in the city's time zone) for ``[start, end)``: feedback received and
-its sentiment shares, the average 1–5 score, answered tickets and the share of them without
-any feedback, the on-time share of those answers, re-routes, and the reopen rate. Each
-department also gets the same satisfaction share for the previous period of equal length,
-so a manager sees the trend.
+the satisfied percent, the average 1–5 score, answered tickets and the percent of them without
+any feedback, the on-time percent of those answers (the SLA report's rule: answered by the
+resolution deadline, of the answers that had one), re-routes, and the reopen percent. Each
+department also gets the same satisfied percent for the previous period of equal length, so a
+manager sees the trend. Every share is a percent (0–100), as in every report.
 """
 
 from __future__ import annotations
@@ -49,8 +50,8 @@ SELECT t.department_code AS department,
        count(*) AS answered,
        count(*) FILTER (WHERE NOT EXISTS (
            SELECT 1 FROM ticket_feedback f WHERE f.ticket_id = t.id)) AS without_feedback,
-       count(*) FILTER (WHERE t.resolution_due_at IS NULL
-                        OR t.answered_at <= t.resolution_due_at) AS on_time,
+       count(*) FILTER (WHERE t.resolution_due_at IS NOT NULL) AS judged,
+       count(*) FILTER (WHERE t.answered_at <= t.resolution_due_at) AS on_time,
        coalesce(sum(t.reroute_count), 0) AS reroutes,
        count(*) FILTER (WHERE EXISTS (
            SELECT 1 FROM ticket_events e
@@ -80,15 +81,21 @@ class SatisfactionRow(BaseModel):
     positive: int
     neutral: int
     negative: int
-    satisfaction_share: float | None
+    satisfaction_percent: float | None
     avg_score: float | None
     answered: int
-    without_feedback_share: float | None
-    on_time_share: float | None
+    without_feedback: int
+    without_feedback_percent: float | None
+    answered_judged: int  # answers that had a resolution deadline
+    answered_on_time: int
+    on_time_percent: float | None
     reroutes: int
-    reopen_rate: float | None
-    previous_satisfaction_share: float | None
-    satisfaction_change: float | None
+    reopened: int
+    reopen_percent: float | None
+    previous_feedback: int
+    previous_positive: int
+    previous_satisfaction_percent: float | None
+    satisfaction_change_points: float | None  # percentage points
 
 
 class SatisfactionReport(BaseModel):
@@ -99,7 +106,8 @@ class SatisfactionReport(BaseModel):
 
 
 def _share(part: int, whole: int) -> float | None:
-    return round(part / whole, 4) if whole else None
+    """A percent (0–100, two decimals), the one scale of every report; None without a base."""
+    return round(100.0 * part / whole, 2) if whole else None
 
 
 def _department(principal: Principal, department: str | None) -> str | None:
@@ -142,7 +150,7 @@ async def satisfaction_report(
     feedback = {(r.department, r.month): r for r in await _rows(session, _FEEDBACK, params)}
     answered = {(r.department, r.month): r for r in await _rows(session, _ANSWERED, params)}
     previous = {
-        r.department: _share(r.positive, r.feedback)
+        r.department: (int(r.feedback), int(r.positive))
         for r in await _rows(session, _PREVIOUS, {**params, "start": previous_from, "end": start})
     }
     rows = []
@@ -151,7 +159,8 @@ async def satisfaction_report(
         n_feedback = f.feedback if f else 0
         n_answered = a.answered if a else 0
         share = _share(f.positive, n_feedback) if f else None
-        before = previous.get(key[0])
+        before_n, before_positive = previous.get(key[0], (0, 0))
+        before = _share(before_positive, before_n)
         rows.append(
             SatisfactionRow(
                 department=key[0],
@@ -160,22 +169,39 @@ async def satisfaction_report(
                 positive=f.positive if f else 0,
                 neutral=f.neutral if f else 0,
                 negative=f.negative if f else 0,
-                satisfaction_share=share,
+                satisfaction_percent=share,
                 avg_score=round(float(f.avg_score), 2) if f and f.avg_score is not None else None,
                 answered=n_answered,
-                without_feedback_share=_share(a.without_feedback, n_answered) if a else None,
-                on_time_share=_share(a.on_time, n_answered) if a else None,
+                without_feedback=int(a.without_feedback) if a else 0,
+                without_feedback_percent=_share(a.without_feedback, n_answered) if a else None,
+                answered_judged=int(a.judged) if a else 0,
+                answered_on_time=int(a.on_time) if a else 0,
+                on_time_percent=_share(a.on_time, a.judged) if a else None,
                 reroutes=int(a.reroutes) if a else 0,
-                reopen_rate=_share(a.reopened, n_answered) if a else None,
-                previous_satisfaction_share=before,
-                satisfaction_change=(
-                    round(share - before, 4) if share is not None and before is not None else None
+                reopened=int(a.reopened) if a else 0,
+                reopen_percent=_share(a.reopened, n_answered) if a else None,
+                previous_feedback=before_n,
+                previous_positive=before_positive,
+                previous_satisfaction_percent=before,
+                satisfaction_change_points=(
+                    round(share - before, 2) if share is not None and before is not None else None
                 ),
             )
         )
     return SatisfactionReport(
         period_from=start, period_to=end, previous_from=previous_from, rows=rows
     )
+
+
+async def satisfied_by_department(
+    session: AsyncSession, *, start: datetime, end: datetime, department: str | None
+) -> dict[str, tuple[int, int]]:
+    """Ratings given in ``[start, end)`` per department: (feedback, positive)."""
+    params = {"start": start, "end": end, "department": department}
+    return {
+        r.department: (int(r.feedback), int(r.positive))
+        for r in await _rows(session, _PREVIOUS, params)
+    }
 
 
 def satisfaction_csv(report: SatisfactionReport) -> str:

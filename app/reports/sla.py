@@ -26,7 +26,8 @@ from app.models.sla import BreachCount, DurationStats, RegistrationStats, SlaRep
 
 _BASE = """
 WITH base AS (
-    SELECT t.category_code, t.source, t.status, t.created_at, t.first_responded_at,
+    SELECT t.category_code, t.source, t.department_code, t.status, t.created_at,
+           t.first_responded_at,
            t.answered_at, t.first_response_due_at AS fr_due, t.resolution_due_at AS res_due,
            t.registration_due_at AS reg_due, t.registered_at,
            t.status IN ('new', 'routed', 'in_progress', 'on_hold') AS is_open,
@@ -136,6 +137,8 @@ async def sla_report(
             for r in rows.all()
         ]
     judged = summary.on_time + summary.missed
+    from app.reports.sla_departments import department_rows  # it reuses _BASE above
+
     return SlaReport(
         period_from=start,
         period_to=end,
@@ -156,6 +159,7 @@ async def sla_report(
         registration=RegistrationStats(
             count=summary.reg_count, on_time=summary.reg_on_time, missed=summary.reg_missed
         ),
+        departments=await department_rows(session, params),
     )
 
 
@@ -183,6 +187,9 @@ def report_csv(report: SlaReport) -> str:
             writer.writerow([f"{section}.first_response", row.key, row.first_response])
             writer.writerow([f"{section}.resolution", row.key, row.resolution])
             writer.writerow([f"{section}.registration", row.key, row.registration])
+    for dept in report.departments:
+        for name, value in dept.model_dump(exclude={"department"}).items():
+            writer.writerow([f"departments.{name}", dept.department, _cell(value)])
     return out.getvalue()
 
 

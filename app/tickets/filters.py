@@ -29,6 +29,7 @@ from app.access import visibility
 from app.access.api_keys import Principal
 from app.models.common import OPEN_STATUSES
 from app.models.tickets import Ticket
+from app.tickets import words as search_box
 from app.tickets.search_text import search_query
 
 OPEN = [s.value for s in OPEN_STATUSES]
@@ -48,6 +49,9 @@ class TicketFilters:
     overdue: bool | None = None
     at_risk: bool | None = None
     q: str | None = None
+    # The console's search box (app.tickets.words): number, words, answers' words.
+    words: str | None = None
+    numbers: list[str] = field(default_factory=list)
 
 
 def visible_to(principal: Principal) -> ColumnElement[bool]:
@@ -94,6 +98,8 @@ def filter_params(f: TicketFilters, now: datetime) -> dict[str, Any]:
         params["now"] = now
     if f.q:
         params["q"] = search_query(f.q)
+    if f.words:
+        params.update(search_box.params(f.words, f.numbers))
     return params
 
 
@@ -127,6 +133,8 @@ def conditions(f: TicketFilters, params: dict[str, Any]) -> list[ColumnElement[b
         conds.append(at_risk if f.at_risk else ~at_risk)
     if "q" in params:
         conds.append(col(Ticket.search).op("@@")(search_words()))
+    if "words" in params:
+        conds.append(search_box.condition(params))
     if "scope_department" in params:
         # The same words within one department, through ix_tickets_scoped_words (migration
         # 0019): its entries are department|lemma, so a word absent from the department is

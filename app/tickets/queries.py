@@ -24,6 +24,7 @@ from app.access.api_keys import Principal
 from app.errors import ValidationFailed
 from app.models.pagination import decode_cursor, encode_cursor
 from app.models.tickets import Applicant, Ticket
+from app.tickets import nearest
 from app.tickets.filters import (
     TicketFilters,
     all_words_needed,
@@ -48,7 +49,7 @@ __all__ = [
 _TS = DateTime(timezone=True)
 _INFINITY_SQL = literal_column("'9999-12-31 23:59:59.999999+00'::timestamptz", _TS)
 _ZERO = literal_column("interval '0'", Interval())
-SORTS = ("-created_at", "created_at", "resolution_due_at")
+SORTS = ("-created_at", "created_at", "resolution_due_at", nearest.SORT)
 _INFINITY = datetime.max.replace(year=9999).isoformat() + "+00:00"
 _MAX_ID = 2**63 - 1
 # A full-text page newest first looks at this many newest tickets of the caller's scope first
@@ -96,10 +97,13 @@ def page_params(
 
 
 def sort_key(sort: str, filters: TicketFilters) -> Any:
-    """The page's order key: created_at, or the resolution deadline (none: last)."""
+    """The page's order key: created_at, the resolution deadline or the nearest running
+    deadline (``app.tickets.nearest``; none: last)."""
     key_col: Any = col(Ticket.created_at)
     if sort == "resolution_due_at":
         key_col = func.coalesce(col(Ticket.resolution_due_at), _INFINITY_SQL)
+    elif sort == nearest.SORT:
+        key_col = func.coalesce(nearest.nearest_due_sql(), _INFINITY_SQL)
     if filters.overdue:
         # Overdue tickets are few and old: fetch them all through the partial index of open
         # tickets by deadline (index-only) and sort, rather than walk ix_tickets_created
@@ -228,6 +232,8 @@ async def _rows(
     rows = rows[:limit]
     last = rows[-1][0]
     key = last.resolution_due_at if sort == "resolution_due_at" else last.created_at
+    if sort == nearest.SORT:
+        key = nearest.nearest_due(last)
     return rows, next_cursor(key, last.id)
 
 

@@ -150,7 +150,7 @@ async def test_answer_is_recorded_and_attributed_to_the_person(db, client):
     token = csrf_of(page.text)
     r = await client.post(
         f"/console/tickets/{ticket.id}/answer",
-        data={"text": "Яму засыпали щебнем.", "kind": "final", "csrf_token": token},
+        data={"text": "Яму засыпали щебнем.", "kind": "final", "confirm": "1", "csrf_token": token},
     )
     assert r.status_code == 303
     assert r.headers["location"] == f"/console/tickets/{ticket.id}?done=answered"
@@ -185,7 +185,7 @@ async def test_take_hold_and_errors_come_back_as_messages(db, client):
     r = await client.post(
         f"/console/tickets/{ticket.id}/hold", data={"csrf_token": token, "reason": ""}
     )
-    assert r.status_code == 303 and "error=" in r.headers["location"]
+    assert r.status_code == 422 and "Обращение не приостановлено. Укажите причину." in r.text
     r = await client.post(
         f"/console/tickets/{ticket.id}/hold",
         data={"csrf_token": token, "reason": "ждём подрядчика"},
@@ -214,7 +214,8 @@ async def test_reject_with_addressee_and_return_as_not_ours(db, client):
         f"/console/tickets/{second.id}/return",
         data={"csrf_token": token, "reason": "это про трубы", "department": "zhkh"},
     )
-    assert r.headers["location"].endswith("done=returned")
+    # Back to the inbox, which says where it went (issue 25: not «не найдено»).
+    assert r.headers["location"] == "/console?done=passed&to=zhkh"
     # Now it is another department's: gone from this one.
     r = await client.get(f"/console/tickets/{second.id}")
     assert r.status_code == 404
@@ -304,6 +305,11 @@ async def test_a_suggested_duplicate_is_merged_in_one_click(db, client):
     r = await client.post(
         f"/console/tickets/{dup.id}/merge", data={"csrf_token": csrf_of(page.text), "into": main.id}
     )
+    assert r.status_code == 422 and "отметьте «Я подтверждаю, что это дубликат»" in r.text
+    r = await client.post(
+        f"/console/tickets/{dup.id}/merge",
+        data={"csrf_token": csrf_of(page.text), "into": main.id, "confirm": "1"},
+    )
     assert r.headers["location"].endswith("done=merged")
     page = await client.get(f"/console/tickets/{dup.id}")
     assert "объединено" in page.text and main.number in page.text
@@ -325,6 +331,11 @@ async def test_triage_lists_duplicates_awaiting_confirmation(db, client):
         f"/console/tickets/{dup.id}/merge",
         data={"csrf_token": csrf_of(page.text), "into": main.id, "from": "triage"},
     )
+    assert r.headers["location"] == "/console/triage?error=unconfirmed"
+    r = await client.post(
+        f"/console/tickets/{dup.id}/merge",
+        data={"csrf_token": csrf_of(page.text), "into": main.id, "from": "triage", "confirm": "1"},
+    )
     assert r.headers["location"] == "/console/triage?done=merged"
     page = await client.get("/console/triage")
     assert "Объединить:" not in page.text
@@ -337,19 +348,25 @@ async def test_blank_or_file_fields_count_as_absent_and_come_back_as_messages(db
     token = await page_token(client, f"/console/tickets/{ticket.id}")
     page = f"/console/tickets/{ticket.id}"
     # Whitespace is no answer, and a file where the answer belongs is none either.
-    r = await client.post(f"{page}/answer", data={"csrf_token": token, "text": "   "})
-    assert r.status_code == 303 and r.headers["location"].startswith(f"{page}?error=")
+    answer = {"csrf_token": token, "text": "   ", "kind": "interim"}
+    r = await client.post(f"{page}/answer", data=answer)
+    assert r.status_code == 422 and "Проверьте поля формы: текст ответа." in r.text
     r = await client.post(
         f"{page}/hold",
         data={"csrf_token": token},
         files={"reason": ("reason.txt", b"not a reason", "text/plain")},
     )
-    assert r.status_code == 303 and r.headers["location"].startswith(f"{page}?error=")
-    # A number that is not one: the page says which field.
-    r = await client.post(f"{page}/merge", data={"csrf_token": token, "into": "abc"})
-    assert r.status_code == 303 and "into" in r.headers["location"]
-    # Trimmed text, and the kind defaults to final.
+    assert r.status_code == 422 and "Укажите причину" in r.text
+    # A number that is not one: the page says so.
+    r = await client.post(
+        f"{page}/merge", data={"csrf_token": token, "into": "abc", "confirm": "1"}
+    )
+    assert r.status_code == 422 and "Номер основного обращения указан неверно." in r.text
+    # Trimmed text; the kind is a choice (none is assumed) and a final answer is confirmed.
     r = await client.post(f"{page}/answer", data={"csrf_token": token, "text": "  Сделано.  "})
+    assert r.status_code == 422 and "Выберите вид ответа" in r.text
+    final = {"csrf_token": token, "text": "  Сделано.  ", "kind": "final", "confirm": "1"}
+    r = await client.post(f"{page}/answer", data=final)
     assert r.headers["location"] == f"{page}?done=answered"
     async with db.sessionmaker() as session:
         answers = (

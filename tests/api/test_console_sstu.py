@@ -68,19 +68,17 @@ async def test_answering_without_outcome_is_refused_then_with_one_accepted(db, c
         "t_date": ["", ""],
         "t_number": ["", ""],
     }
-    data = {"text": "Отопление дали.", "kind": "final", "csrf_token": token, **rows}
+    data = {"text": "Отопление дали.", "kind": "final", "confirm": "1", "csrf_token": token, **rows}
     r = await client.post(f"/console/tickets/{ticket.id}/answer", data=data)
-    assert r.status_code == 303
-    assert r.headers["location"] == f"/console/tickets/{ticket.id}?error=form&field=sstu"
-    after = await client.get(r.headers["location"])
-    assert "результат рассмотрения для ССТУ.РФ" in after.text
+    assert r.status_code == 422  # the page again, the answer's text still in its field
+    assert "результат рассмотрения для ССТУ.РФ" in r.text and "Отопление дали.</textarea>" in r.text
     assert await status_of(db, ticket.id) == ticket.status
     assert await stored(db, ticket.id) == []  # the refused answer stored nothing
 
     rows["q_status"] = ["Supported", ""]
     rows["q_actions"] = ["yes", ""]
     rows["q_ground"] = ["obscene", ""]  # a detail of another outcome is not taken
-    data = {"text": "Отопление дали.", "kind": "final", "csrf_token": token, **rows}
+    data = {"text": "Отопление дали.", "kind": "final", "confirm": "1", "csrf_token": token, **rows}
     r = await client.post(f"/console/tickets/{ticket.id}/answer", data=data)
     assert r.headers["location"] == f"/console/tickets/{ticket.id}?done=answered"
     assert await status_of(db, ticket.id) == "answered"
@@ -117,7 +115,13 @@ async def test_a_reopened_appeal_shows_its_outcome_to_confirm(db, client):
         "t_number": ["", ""],
     }
     token = csrf_of(page.text)
-    data = {"text": "Повторный ответ.", "kind": "final", "csrf_token": token, **rows}
+    data = {
+        "text": "Повторный ответ.",
+        "kind": "final",
+        "confirm": "1",
+        "csrf_token": token,
+        **rows,
+    }
     r = await client.post(f"/console/tickets/{ticket.id}/answer", data=data)
     assert r.headers["location"] == f"/console/tickets/{ticket.id}?done=answered"
 

@@ -11,6 +11,7 @@ from sqlmodel import col, select
 from app.main import create_app
 from app.models.routing import DuplicateSuggestion
 from app.models.tickets import Ticket
+from tests.support.intake import processed
 from tests.support.webhooks import IM_URL, POS_URL, encode, sample, signed, webhook_settings
 
 NOW = datetime(2026, 11, 30, 3, 0, tzinfo=UTC)
@@ -56,11 +57,12 @@ def pos_message(n: int, text: str, subject: str) -> dict:
     }
 
 
-async def deliver(hooks, url: str, payload: dict) -> int:
+async def deliver(hooks, db, url: str, payload: dict) -> int:
+    """The ticket the pipeline made of (or merged) the delivery."""
     body = encode(payload)
     r = await hooks.post(url, content=body, headers=signed(body, at=NOW))
     assert r.status_code == 202, r.text
-    return int(r.json()["ticket_id"])
+    return int((await processed(db, r))["ticket_id"])
 
 
 async def links(db) -> tuple[list[tuple[int, str, int | None, str | None]], list[tuple[int, int]]]:
@@ -100,7 +102,7 @@ async def links(db) -> tuple[list[tuple[int, str, int | None, str | None]], list
 )
 async def test_numbers_that_are_no_address_link_nothing(hooks, db, theme, texts):
     for n, text in enumerate(texts):
-        await deliver(hooks, IM_URL, im_post(n, text, theme))
+        await deliver(hooks, db, IM_URL, im_post(n, text, theme))
     tickets, suggested = await links(db)
     assert len(tickets) == len(texts)
     assert [(main, key) for _, status, main, key in tickets if status == "merged" or key] == []
@@ -110,17 +112,20 @@ async def test_numbers_that_are_no_address_link_nothing(hooks, db, theme, texts)
 async def test_a_street_the_city_does_not_list_is_one_house_however_written(hooks, db):
     first = await deliver(
         hooks,
+        db,
         POS_URL,
         pos_message(
             1, "Октябрьская, дом пять — подвал затоплен канализацией", "Многоквартирные дома"
         ),
     )
     second = await deliver(
-        hooks, IM_URL, im_post(2, "Октябрьская 5 в подвале канализация стоит, вонь", "ЖКХ")
+        hooks, db, IM_URL, im_post(2, "Октябрьская 5 в подвале канализация стоит, вонь", "ЖКХ")
     )
-    third = await deliver(hooks, IM_URL, im_post(3, "Октябрьская, д. 9: не работает лифт", "ЖКХ"))
+    third = await deliver(
+        hooks, db, IM_URL, im_post(3, "Октябрьская, д. 9: не работает лифт", "ЖКХ")
+    )
     fourth = await deliver(
-        hooks, IM_URL, im_post(4, "ул. Октябрьская, д. 9 — лифт стоит третий день", "ЖКХ")
+        hooks, db, IM_URL, im_post(4, "ул. Октябрьская, д. 9 — лифт стоит третий день", "ЖКХ")
     )
     tickets, _ = await links(db)
     by_id = {t[0]: t for t in tickets}

@@ -94,7 +94,7 @@ async def test_scrape_time_gauges_and_http_durations(app, client, db):
         await metrics_store.increment(
             session,
             catalog.WEBHOOK_DELIVERIES,
-            {"source": "feedback_platform", "outcome": "created"},
+            {"source": "feedback_platform", "outcome": "received"},
         )
         await session.commit()
     overdue = await make_ticket(

@@ -97,9 +97,41 @@ async def test_monthly_figures_json_and_csv(client, db, app) -> None:
         "/public/v1/stats", params={"from": "2026-10", "to": "2026-11", "format": "csv"}
     )
     assert as_csv.headers["content-type"].startswith("text/csv")
-    table = list(csv.DictReader(io.StringIO(as_csv.text)))
-    line = next(r for r in table if r["month"] == "2026-11" and r["department"] == "roads")
-    assert (line["received"], line["answered"], line["on_time_percent"]) == ("2", "3", "66.7")
+    # Russian Excel: UTF-8 with a BOM, «;», decimal commas, a row per month and department.
+    assert as_csv.content.startswith("\ufeff".encode())
+    body = as_csv.content.decode("utf-8-sig")
+    assert body.splitlines()[0].startswith("Месяц;Код отдела;Отдел;Поступило;Дано ответов;")
+    table = list(csv.DictReader(io.StringIO(body), delimiter=";"))
+    assert len(table) == len(response.json()["months"])
+    line = next(r for r in table if r["Месяц"] == "2026-11" and r["Код отдела"] == "roads")
+    assert (line["Поступило"], line["Дано ответов"], line["В срок, %"]) == ("2", "3", "66,7")
+    assert (line["Ответов со сроком"], line["Ответов в срок"]) == ("3", "2")
+    assert (line["Оценок"], line["Положительных оценок"], line["Довольны, %"]) == ("2", "1", "50")
+    assert november["answered_judged"] == 3 and november["positive"] == 1
+
+
+async def test_a_browser_gets_a_page_with_tables_and_charts(client, db, app) -> None:
+    app.state.clock = lambda: at(11, 25)
+    await seed(db)
+    params = {"from": "2026-10", "to": "2026-11"}
+    browser = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+    page = await client.get("/public/v1/stats", params=params, headers=browser)
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    assert page.headers["vary"] == "Accept"
+    assert "script-src" not in page.headers["content-security-policy"]  # none: default-src
+    html = page.text
+    assert '<html lang="ru">' in html and "<script" not in html
+    assert html.count("<svg") == 2 and 'class="bar"' in html
+    assert "67 % (2 из 3)" in html and "50 % (1 из 2)" in html  # counts behind every percent
+    assert "ноябрь 2026" in html and "Отдел дорог и транспорта" in html
+    assert 'href="/public/v1/stats?from=2026-10&amp;to=2026-11&amp;format=csv"' in html
+    for leak in ("Смирнов", "79245556677", "Ленина", "Яма"):
+        assert leak not in html
+    same = await client.get("/public/v1/stats", params={**params, "format": "html"})
+    assert same.text == html
+    plain = await client.get("/public/v1/stats", params=params)  # no Accept: text/html
+    assert plain.headers["content-type"] == "application/json"
 
 
 async def test_default_window_validation_and_cache(db) -> None:

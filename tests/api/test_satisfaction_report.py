@@ -65,13 +65,17 @@ async def test_report_figures_match_the_seeded_set(client, db):
         assert got["answered"] == want["answered"]
         assert got["feedback"] == want["feedback"]
         assert got["positive"] == want["positive"]
-        assert got["satisfaction_share"] == round(want["positive"] / want["feedback"], 4)
+        assert got["satisfaction_percent"] == round(100 * want["positive"] / want["feedback"], 2)
         assert got["avg_score"] == round(sum(want["scores"]) / len(want["scores"]), 2)
         no_feedback = want["answered"] - want["feedback"]
-        assert got["without_feedback_share"] == round(no_feedback / want["answered"], 4)
+        assert got["without_feedback"] == no_feedback
+        assert got["without_feedback_percent"] == round(100 * no_feedback / want["answered"], 2)
         # Negative feedback (score 1) reopens the ticket: the reopen rate shows it.
-        assert got["reopen_rate"] == round(want["negative"] / want["answered"], 4)
-        assert got["on_time_share"] is not None
+        assert got["reopen_percent"] == round(100 * want["negative"] / want["answered"], 2)
+        assert got["reopened"] == want["negative"]
+        judged, on_time = got["answered_judged"], got["answered_on_time"]
+        assert judged == want["answered"]  # each answered ticket had a resolution deadline
+        assert got["on_time_percent"] == round(100 * on_time / judged, 2)
     csv_text = (
         await client.get(
             "/api/v1/reports/satisfaction", params={**params, "format": "csv"}, headers=auth(admin)

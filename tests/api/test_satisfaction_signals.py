@@ -10,6 +10,7 @@ from app.main import create_app
 from app.models.feedback import TicketFeedback
 from app.models.tickets import Ticket
 from tests.support.builders import auth, make_key
+from tests.support.intake import settling
 from tests.support.webhooks import IM_URL, POS_URL, encode, sample, signed, webhook_settings
 
 
@@ -17,7 +18,9 @@ from tests.support.webhooks import IM_URL, POS_URL, encode, sample, signed, webh
 async def hooks(db):
     app = create_app(db=db, settings=webhook_settings())
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://testserver", event_hooks=settling(db)
+    ) as c:
         yield c
 
 

@@ -46,7 +46,7 @@ async def test_triage_sees_and_merges_the_suggestion_on_its_own_ticket_page(db, 
 
     r = await triage.post(
         f"/console/tickets/{unrouted.id}/merge",
-        data={"csrf_token": csrf_of(page), "into": str(roads.id)},
+        data={"csrf_token": csrf_of(page), "into": str(roads.id), "confirm": "1"},
     )
     assert r.status_code == 303 and r.headers["location"].endswith("done=merged"), r.headers
     await triage.aclose()

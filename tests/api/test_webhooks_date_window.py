@@ -12,6 +12,7 @@ from app.main import create_app
 from app.models.inbound import InboundDelivery
 from app.models.tickets import Ticket
 from tests.support.builders import auth, make_key
+from tests.support.intake import settling
 from tests.support.webhooks import (
     IM_URL,
     POS_URL,
@@ -30,7 +31,9 @@ async def hooks(db):
     app = create_app(db=db, settings=webhook_settings())
     app.state.clock = lambda: NOW
     async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+        transport=httpx.ASGITransport(app=app),
+        base_url="http://testserver",
+        event_hooks=settling(db),  # the intake pipeline runs after each 202
     ) as client:
         yield client
 

@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 from app.models.drafts import ApplicantDraft
 from app.models.feedback import TicketFeedback
 from app.models.tickets import Ticket
-from app.reports.digest import parse_week, scrub_personal
+from app.reports.digest import parse_week
+from app.reports.scrub import scrub_quote
 from tests.support.builders import auth, make_key, make_ticket
 
 WEEK_START = datetime(2026, 11, 15, 14, 0, tzinfo=UTC)  # Monday 16 Nov 00:00 in Vladivostok
@@ -93,7 +94,7 @@ async def seed(db) -> dict[str, int]:
 def test_week_and_scrubbing() -> None:
     assert parse_week("2026-W47").isoformat() == "2026-11-16"
     text = "Звонила Сидорова Анна Петровна, +7 (924) 111-22-33, a@b.ru; А.П. Сидорова тоже"
-    scrubbed = scrub_personal(text, [])
+    scrubbed = scrub_quote(text, [])
     for leak in ("Сидорова", "Анна", "924", "a@b.ru"):
         assert leak not in scrubbed
 
@@ -109,10 +110,11 @@ async def test_digest_figures_and_privacy(client, db, app) -> None:
     top = [(t["category"], t["count"], t["previous"]) for t in digest["top_themes"]]
     assert top == [("roads", 3, 1), ("waste", 2, 0), ("heating", 1, 2)]
     assert digest["top_themes"][0]["growth_percent"] == 200.0
-    assert [t["category"] for t in digest["growing_themes"]] == ["roads", "waste"]
-    assert digest["hot_addresses"] == [
-        {"address": "ул. Ленина, 5", "count": 2, "categories": ["roads", "waste"]}
-    ]
+    assert digest["dates"] == "16.11.2026–22.11.2026"
+    # roads and waste grew, but they are top themes already: not repeated as «растущие».
+    assert digest["growing_themes"] == []
+    # a pothole and a bin at one house are two problems, not a hot address
+    assert digest["hot_addresses"] == []
     departments = {d["department"]: d for d in digest["departments"]}
     assert departments["roads"]["answered_judged"] == 2
     assert departments["roads"]["on_time_percent"] == 50.0
@@ -120,11 +122,17 @@ async def test_digest_figures_and_privacy(client, db, app) -> None:
     assert departments["zhkh"]["overdue_open"] == 1
     assert (departments["roads"]["ratings"], departments["roads"]["positive_percent"]) == (1, 0.0)
     assert departments["zhkh"]["positive_percent"] is None
-    examples = digest["top_themes"][0]["examples"]
+    assert digest["quotes"] is False
+    assert all(t["examples"] == [] for t in digest["top_themes"])  # nobody quoted by default
+    assert "Огромная яма у подъезда" not in response.text
+    quoted = await client.get(
+        "/api/v1/reports/weekly-digest?week=2026-W47&quotes=true", headers=auth(admin)
+    )
+    examples = quoted.json()["top_themes"][0]["examples"]
     assert len(examples) == 3 and len({e["number"] for e in examples}) == 3  # one per place
     for leak in ("Петрова", "Ольга", "Игоревна", "000-11-22", "olga@example.ru", "Иванов"):
-        assert leak not in response.text
-    assert "Огромная яма у подъезда" in response.text
+        assert leak not in quoted.text
+    assert "Огромная яма у подъезда" in quoted.text
 
     markdown = await client.get(
         "/api/v1/reports/weekly-digest",
@@ -132,8 +140,8 @@ async def test_digest_figures_and_privacy(client, db, app) -> None:
         headers={**auth(admin), "Accept": "text/markdown"},
     )
     assert markdown.headers["content-type"].startswith("text/markdown")
-    assert markdown.text.startswith("# Обращения за неделю 2026-W47")
-    assert "| Отдел дорог и транспорта | 3 | 50 | 0 | 0 |" in markdown.text
+    assert markdown.text.startswith("# Обращения за неделю 16.11.2026–22.11.2026 (2026-W47)")
+    assert "| Отдел дорог и транспорта | 3 | 50 % (1 из 2) | 0 | 0 % (0 из 1) |" in markdown.text
     for leak in ("Петрова", "olga@example.ru", "000-11-22"):
         assert leak not in markdown.text
     same = await client.get(

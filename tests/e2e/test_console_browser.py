@@ -111,6 +111,9 @@ async def test_operator_answers_a_pushed_post_in_the_browser(db, database_url, t
                 assert post["text"][:40] in await page.locator("main").inner_text()
                 await page.get_by_label("Текст ответа").fill(answer_text)
                 await page.screenshot(path=str(SCREENSHOTS / "console-ticket.png"), full_page=True)
+                # The kind is chosen explicitly and a final answer is confirmed (issue 25).
+                await page.get_by_role("radio", name="окончательный (работа завершена)").check()
+                await page.get_by_label("Я подтверждаю: ответ окончательный", exact=False).check()
                 await page.get_by_role("button", name="Отправить ответ").click()
                 await page.wait_for_url(f"**/console/tickets/{post['id']}?done=answered")
                 main = await page.locator("main").inner_text()

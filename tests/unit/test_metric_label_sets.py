@@ -3,13 +3,17 @@ value missing here would have its first event hidden from ``increase()``."""
 
 from __future__ import annotations
 
+from typing import get_args
+
 from app.connectors.feedback_platform import outbound as pos_outbound
 from app.connectors.incident_management import outbound as im_outbound
 from app.connectors.registry import SOURCES
 from app.connectors.sstu import outbound as sstu_outbound
 from app.connectors.telegram import outbound as telegram_outbound
+from app.intake import ingestion
 from app.metrics import catalog, label_sets, names
 from app.models.common import Source
+from app.models.inbound import DeliveryKind, DeliveryOutcome
 from app.models.outbox import OutboxState, OutboxTarget
 from app.outbox.policy import Outcome
 from app.workers import feedback_platform_poller
@@ -20,6 +24,20 @@ def test_value_sets_follow_the_code_that_writes_them():
     assert set(label_sets.OUTBOX_UNSENT) == {s.value for s in OutboxState} - {"sent"}
     assert set(label_sets.WEBHOOK_SOURCES) == {n for n, e in SOURCES.items() if e.inbound}
     assert set(label_sets.AT_RISK_TARGETS) < set(catalog.SLA_TARGETS)
+    # Receipt counts a delivery stored, repeated, quarantined at once or refused (401) ...
+    assert set(label_sets.WEBHOOK_OUTCOMES) == {
+        DeliveryOutcome.received.value,
+        DeliveryOutcome.duplicate.value,
+        DeliveryOutcome.invalid.value,
+        "signature",
+    }
+    # ... the intake pipeline what it made of it: ingestion's outcomes, or poison (invalid).
+    assert set(label_sets.INTAKE_OUTCOMES) == {
+        *get_args(ingestion.Outcome),
+        DeliveryOutcome.invalid.value,
+    }
+    assert set(label_sets.INTAKE_OUTCOMES) <= {o.value for o in DeliveryOutcome}
+    assert set(label_sets.INTAKE_KINDS) == {k.value for k in DeliveryKind}
     answers = {o.OUTBOUND.health_name for o in (pos_outbound, im_outbound)}
     answers.add(telegram_outbound.TelegramSender.health_name)
     answers.add(sstu_outbound.SstuSender.health_name)  # the monthly ССТУ.РФ upload

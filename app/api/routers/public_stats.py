@@ -1,4 +1,5 @@
-"""Open data without a key: monthly figures per department (JSON or CSV), briefly cached."""
+"""Open data without a key: monthly figures per department — JSON, CSV for Excel, or a page for
+people (a browser's ``Accept: text/html``, or ``format=html``) — briefly cached."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from fastapi import APIRouter, Query, Request, Response
 from app.api.deps import NowDep, SessionDep
 from app.api.responses import problems
 from app.api.routers.webhooks import SettingsDep
+from app.reports.public_page import POLICY, render_page
 from app.reports.public_stats import MonthFigures, TtlCache, month_range, monthly_figures, to_csv
 
 router = APIRouter(prefix="/public/v1", tags=["public"])
@@ -25,7 +27,10 @@ def _cache(request: Request) -> TtlCache:
 
 @router.get(
     "/stats",
-    responses={200: {"content": {"application/json": {}, "text/csv": {}}}, **problems(422, 503)},
+    responses={
+        200: {"content": {"application/json": {}, "text/csv": {}, "text/html": {}}},
+        **problems(422, 503),
+    },
 )
 async def public_stats(
     request: Request,
@@ -34,10 +39,18 @@ async def public_stats(
     now: NowDep,
     from_: Annotated[str | None, Query(alias="from", pattern=r"^\d{4}-\d{2}$")] = None,
     to: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$")] = None,
-    format: Annotated[Literal["json", "csv"], Query()] = "json",
+    format: Annotated[
+        Literal["json", "csv", "html"] | None,
+        Query(
+            description="Left out: a page (tables, charts) when the `Accept` header asks for "
+            "text/html — a browser —, else JSON. `csv`: for Russian Excel (UTF-8 with a BOM, "
+            "`;`, decimal commas, a row per month and department)."
+        ),
+    ] = None,
 ) -> Any:
-    """Per department and month: received, answered, answered on time (%), positive ratings
-    (%). Months in the city's time zone; default the last twelve."""
+    """Per department and month: received, answered, answered on time (with the count it is a
+    percent of), positive ratings (likewise). Every share is a percent (0–100). Months in the
+    city's time zone; default the last twelve."""
     first, after = month_range(from_, to, settings=settings, now=now)
     key = (first, after)
     ttl = settings.public_stats_cache_seconds
@@ -47,9 +60,17 @@ async def public_stats(
     else:
         rows = await monthly_figures(session, first=first, after=after, settings=settings)
         _cache(request).put(key, rows)
-    headers = {"Cache-Control": f"public, max-age={int(ttl)}"}
+    headers = {"Cache-Control": f"public, max-age={int(ttl)}", "Vary": "Accept"}
+    if format is None:
+        format = "html" if "text/html" in request.headers.get("accept", "") else "json"
     if format == "csv":
+        headers["Content-Disposition"] = 'attachment; filename="appeals-stats.csv"'
         return Response(to_csv(rows), media_type="text/csv; charset=utf-8", headers=headers)
+    if format == "html":
+        query = "".join(f"{k}={v}&" for k, v in (("from", from_), ("to", to)) if v)
+        page = render_page(rows, query=query)
+        headers["Content-Security-Policy"] = POLICY
+        return Response(page, media_type="text/html; charset=utf-8", headers=headers)
     return Response(
         content=_json([asdict(r) for r in rows]),
         media_type="application/json",

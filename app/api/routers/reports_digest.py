@@ -6,17 +6,15 @@ from dataclasses import asdict
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Response
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.access.api_keys import Principal
 from app.api.deps import NowDep, SessionDep, require_roles
 from app.api.report_period import resolve_week
 from app.api.responses import problems
 from app.api.routers.webhooks import SettingsDep
-from app.directory import service as directory
-from app.errors import Forbidden
 from app.models.common import Role
-from app.reports.digest import to_markdown, weekly_digest
+from app.reports.digest import digest_scope, weekly_digest
+from app.reports.digest_text import to_markdown
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
 
@@ -48,31 +46,29 @@ async def get_weekly_digest(
         str | None,
         Query(max_length=64, description="One department's digest; omitted: the caller's scope"),
     ] = None,
+    quotes: Annotated[
+        bool,
+        Query(
+            description="Quote a few appeals per top theme (and the answers given), each "
+            "scrubbed of names, flat numbers, health details, phones and e-mails; default: "
+            "no quotes at all."
+        ),
+    ] = False,
     format: Annotated[Literal["json", "md"] | None, Query()] = None,
     accept: Annotated[str | None, Header()] = None,
 ) -> Any:
-    """Top themes by volume and growth, hot addresses, on-time % and overdue by department,
-    and scrubbed example appeals per top theme. Admins and the triage department's managers
+    """The week's dates, top themes with what was answered on them, rising themes (not already
+    top), districts, places where one problem repeats, each department's on-time and satisfied
+    shares with their counts, and a draft paragraph for the column. No quotes unless
+    `quotes=true`. Admins and the triage department's managers
     (the press service) see the whole city or any one `department`; other managers their own
     department only (another one's is a 403, like the SLA and satisfaction reports)."""
-    department = await _scope(session, principal, department)
+    department = await digest_scope(session, principal, department)
     iso_week = resolve_week(week, tz=settings.tz, now=now)
     digest = await weekly_digest(
-        session, iso_week, department=department, settings=settings, now=now
+        session, iso_week, department=department, settings=settings, now=now, quotes=quotes
     )
     wants_md = format == "md" or (format is None and "text/markdown" in (accept or ""))
     if wants_md:
         return Response(to_markdown(digest), media_type="text/markdown; charset=utf-8")
     return asdict(digest)
-
-
-async def _scope(session: AsyncSession, principal: Principal, department: str | None) -> str | None:
-    """The department the digest covers (None: the whole city), as the caller may see it."""
-    if principal.role == Role.admin or not principal.department_code:
-        return department
-    triage = await directory.triage_department(session)
-    if principal.department_code == triage.code:
-        return department
-    if department is not None and department != principal.department_code:
-        raise Forbidden("a manager sees the digest of their own department only")
-    return principal.department_code

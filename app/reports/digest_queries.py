@@ -1,0 +1,67 @@
+"""The weekly digest's SQL (``:start``/``:end`` the week, ``:prev`` the week before, ``:dept``
+one department or NULL for the city)."""
+
+from __future__ import annotations
+
+# Never a hot address, a highlight or a quote: who asks for social protection or about their
+# health is nobody's business (a category's family is its parent, else itself).
+SENSITIVE_FAMILIES = frozenset({"social", "health"})
+_SENSITIVE = ", ".join(f"'{code}'" for code in sorted(SENSITIVE_FAMILIES))
+
+SCOPE = "t.status <> 'merged' AND (CAST(:dept AS varchar) IS NULL OR t.department_code = :dept)"
+
+THEMES = (
+    "SELECT t.category_code, c.name, "
+    "count(*) FILTER (WHERE t.created_at >= :start) AS cnt, "
+    "count(*) FILTER (WHERE t.created_at < :start) AS prev "
+    "FROM tickets t JOIN categories c ON c.code = t.category_code "
+    f"WHERE t.created_at >= :prev AND t.created_at < :end AND {SCOPE} "
+    "GROUP BY t.category_code, c.name"
+)
+# What was done per theme: answered this week (whenever received), judged, on time.
+ANSWERED = (
+    "SELECT t.category_code, count(*), "
+    "count(*) FILTER (WHERE t.resolution_due_at IS NOT NULL), "
+    "count(*) FILTER (WHERE t.answered_at <= t.resolution_due_at) "
+    "FROM tickets t WHERE t.answered_at >= :start AND t.answered_at < :end "
+    f"AND t.status IN ('answered', 'closed') AND {SCOPE} GROUP BY t.category_code"
+)
+# One place and one problem family: two appeals about a pothole and a bin at one house are
+# not a hot address; social protection and health are never listed.
+ADDRESSES = (
+    "SELECT min(t.address) AS address, count(*) AS cnt, "
+    "coalesce(c.parent_code, c.code) AS family, min(f.name), "
+    "array_agg(DISTINCT t.category_code ORDER BY t.category_code) AS cats "
+    "FROM tickets t JOIN categories c ON c.code = t.category_code "
+    "JOIN categories f ON f.code = coalesce(c.parent_code, c.code) "
+    f"WHERE t.created_at >= :start AND t.created_at < :end AND {SCOPE} "
+    "AND coalesce(t.address_key, lower(t.address)) IS NOT NULL "
+    f"AND coalesce(c.parent_code, c.code) NOT IN ({_SENSITIVE}) "
+    "GROUP BY coalesce(t.address_key, lower(t.address)), coalesce(c.parent_code, c.code) "
+    "HAVING count(*) >= 2 ORDER BY cnt DESC, address LIMIT :limit"
+)
+DISTRICTS = (
+    "SELECT t.district_code, d.name, count(*) FROM tickets t "
+    "LEFT JOIN districts d ON d.code = t.district_code "
+    f"WHERE t.created_at >= :start AND t.created_at < :end AND {SCOPE} "
+    "GROUP BY t.district_code, d.name ORDER BY count(*) DESC, d.name NULLS LAST"
+)
+DEPARTMENTS = (
+    "SELECT d.code, d.name, "
+    "count(*) FILTER (WHERE t.answered_at >= :start AND t.answered_at < :end "
+    "  AND t.resolution_due_at IS NOT NULL) AS judged, "
+    "count(*) FILTER (WHERE t.answered_at >= :start AND t.answered_at < :end "
+    "  AND t.answered_at <= t.resolution_due_at) AS on_time, "
+    "count(*) FILTER (WHERE t.status IN ('new','routed','in_progress','on_hold') "
+    "  AND t.created_at < :end AND t.resolution_due_at < LEAST(:end, :now)) AS overdue, "
+    "count(*) FILTER (WHERE t.created_at >= :start AND t.created_at < :end) AS received "
+    "FROM departments d JOIN tickets t ON t.department_code = d.code "
+    f"WHERE {SCOPE} AND t.created_at < :end AND (t.created_at >= :start "
+    "  OR t.answered_at >= :start OR t.status IN ('new','routed','in_progress','on_hold')) "
+    "GROUP BY d.code, d.name ORDER BY d.code"
+)
+RATINGS = (
+    "SELECT department_code, count(*), count(*) FILTER (WHERE sentiment = 'positive') "
+    "FROM ticket_feedback WHERE created_at >= :start AND created_at < :end "
+    "AND (CAST(:dept AS varchar) IS NULL OR department_code = :dept) GROUP BY department_code"
+)
