@@ -9,6 +9,7 @@ problem with words written correctly (``app.routing.rules.evaluate``).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 from app.routing.ru_text import forms
 
@@ -38,8 +39,20 @@ def misspelt_at(lemma: str, words: Sequence[str], unknown: Sequence[int]) -> int
     None (also for a lemma shorter than ``MIN_LENGTH``)."""
     if len(lemma) < MIN_LENGTH or not unknown:
         return None
-    candidates = [f for f in forms(lemma) if len(f) >= MIN_LENGTH - 1]
     for i in unknown:
-        if any(within_one_edit(words[i], f) for f in candidates):
+        if slip_of(words[i], lemma):
             return i
     return None
+
+
+@lru_cache(maxsize=65536)
+def slip_of(word: str, lemma: str) -> bool:
+    """Whether ``word`` is a form of ``lemma`` with one slip. Remembered: routing asks it of
+    every unknown word of a text for every keyword word missing from it (hundreds of pairs
+    per text, the same pairs again and again across a city's appeals)."""
+    return any(within_one_edit(word, f) for f in _candidates(lemma) if abs(len(f) - len(word)) <= 1)
+
+
+@lru_cache(maxsize=4096)
+def _candidates(lemma: str) -> tuple[str, ...]:
+    return tuple(f for f in forms(lemma) if len(f) >= MIN_LENGTH - 1)
