@@ -14,6 +14,7 @@ from app.models.connector_health import ConnectorHealth
 from app.models.tickets import Ticket, TicketEvent
 from app.tools.simulators.feedback_platform import build_app
 from app.workers.feedback_platform_poller import HEALTH_NAME, FeedbackPlatformPoller, make_client
+from tests.support.intake import settle
 
 
 def poller_for(db, sim_app) -> FeedbackPlatformPoller:  # type: ignore[no-untyped-def]
@@ -61,10 +62,13 @@ async def test_moderator_decline_in_pos_reaches_the_ticket(db):
     before = len(await events(db, ticket.id))
     report = await poller.run_once(datetime.now(UTC))
     assert report.read == 1 and report.failed == 0
+    # What it read waits in the intake inbox; the pipeline finds nothing new in it.
+    assert await settle(db) == 1
     assert len(await events(db, ticket.id)) == before
 
     sim.decline(pos_id, "Не относится к компетенции")
     await poller.run_once(datetime.now(UTC))
+    assert await settle(db) == 1
     async with db.sessionmaker() as session:
         stored = await session.get(Ticket, ticket.id)
         health = await session.get(ConnectorHealth, HEALTH_NAME)
