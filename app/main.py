@@ -27,6 +27,7 @@ from app.api.routers import deliveries as deliveries_router
 from app.api.routers import directory, health, tickets
 from app.api.routers import feedback as feedback_router
 from app.api.routers import imports as imports_router
+from app.api.routers import incidents as incidents_router
 from app.api.routers import metrics as metrics_router
 from app.api.routers import open311 as open311_router
 from app.api.routers import outbox as outbox_router
@@ -150,6 +151,7 @@ def create_app(*, db: Database | None = None, settings: Settings | None = None) 
     app.include_router(quarantine_router.router)
     app.include_router(imports_router.router)
     app.include_router(routing_router.router)
+    app.include_router(incidents_router.router)
     channels = (open311_router, telegram_webhook_router, reports_digest_router, feedback_router)
     for channel in (*channels, public_stats_router, reports_satisfaction_router):
         app.include_router(channel.router)

@@ -23,6 +23,7 @@ from app.config import Settings
 from app.connectors import registry
 from app.connectors.registry import inbound_connector
 from app.feedback.service import record_source_feedback
+from app.incidents import surge as incidents
 from app.intake.inbound import connector_actor
 from app.intake.ingestion import ingest_draft, is_older, item_lock_key
 from app.intake.polling import poller_actor
@@ -156,7 +157,12 @@ async def process(session: AsyncSession, waiting: list[Waiting], settings: Setti
                 now=item.delivery.received_at,
                 actor=actor,
             )
-    await _finish(session, [item for items in groups.values() for item in items])
+    finished = [item for items in groups.values() for item in items]
+    # New tickets of an open mass incident join it now (app.incidents.surge).
+    await incidents.join_new_tickets(
+        session, [i.ticket_id for i in finished if i.outcome == DeliveryOutcome.created]
+    )
+    await _finish(session, finished)
 
 
 async def _finish(session: AsyncSession, items: list[Item]) -> None:

@@ -259,6 +259,19 @@ INTAKE_ITEMS = Family(
     "outcome (created, updated, unchanged, stale, invalid).",
     ("source", "kind", "outcome"),
 )
+INCIDENTS_OPEN = Family(
+    "appeals_incidents_open",
+    "gauge",
+    "Mass incidents open now, by status (suspected, confirmed, resolving).",
+    ("status",),
+    where="scrape",
+)
+INCIDENT_TICKETS = Family(
+    "appeals_incident_tickets_total",
+    "counter",
+    "Tickets linked to a mass incident, by how (rule: detection or the intake; operator).",
+    ("how",),
+)
 CONNECTOR_LAST_SUCCESS = Family(
     "appeals_connector_last_success_timestamp_seconds",
     "gauge",
@@ -312,6 +325,8 @@ FAMILIES: tuple[Family, ...] = (
     INTAKE_BATCH_SIZE,
     INTAKE_LATENCY,
     INTAKE_ITEMS,
+    INCIDENTS_OPEN,
+    INCIDENT_TICKETS,
     CONNECTOR_LAST_SUCCESS,
     CONNECTOR_LAST_FAILURE,
     HTTP_REQUEST_DURATION,

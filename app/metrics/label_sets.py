@@ -28,6 +28,7 @@ from app.metrics.catalog import Family
 from app.models.common import OPEN_STATUSES, Channel, Kind, Source
 from app.models.feedback import Sentiment
 from app.models.inbound import DeliveryKind
+from app.models.incidents import OPEN_INCIDENT_STATUSES, LinkedBy
 from app.models.outbox import OutboxKind, OutboxTarget
 
 # A label set: the family's label names and their values.
@@ -87,6 +88,8 @@ CONNECTOR_REASONS: dict[str, tuple[str, ...]] = {
     "sstu.upload": _RELAY_REASONS,  # app.connectors.sstu.outbound.HEALTH_NAME
 }
 KINDS = tuple(k.value for k in Kind)
+INCIDENT_OPEN_STATUSES = tuple(s.value for s in OPEN_INCIDENT_STATUSES)
+INCIDENT_LINKS = tuple(h.value for h in LinkedBy)
 
 # Family -> one value set per label, in declaration order.
 _PRODUCTS: tuple[tuple[Family, tuple[object, ...]], ...] = (
@@ -110,6 +113,8 @@ _PRODUCTS: tuple[tuple[Family, tuple[object, ...]], ...] = (
     (catalog.INTAKE_LATENCY, (WEBHOOK_SOURCES,)),
     (catalog.INTAKE_BATCH_SIZE, ()),
     (catalog.RESOLUTION, (KINDS,)),
+    (catalog.INCIDENTS_OPEN, (INCIDENT_OPEN_STATUSES,)),
+    (catalog.INCIDENT_TICKETS, (INCIDENT_LINKS,)),
 )
 
 

@@ -8,6 +8,7 @@ from app.models.directory import Category, CategoryMapping, Department, District
 from app.models.feedback import TicketFeedback
 from app.models.idempotency import IdempotencyRecord
 from app.models.inbound import InboundDelivery
+from app.models.incidents import Incident, IncidentDelivery, IncidentMessage, IncidentTicket
 from app.models.metrics import MetricCounter
 from app.models.outbox import OutboxMessage
 from app.models.routing import DuplicateSuggestion, RoutingRule
@@ -38,6 +39,10 @@ __all__ = [
     "DuplicateSuggestion",
     "IdempotencyRecord",
     "InboundDelivery",
+    "Incident",
+    "IncidentDelivery",
+    "IncidentMessage",
+    "IncidentTicket",
     "MetricCounter",
     "OutboxMessage",
     "RoutingRule",

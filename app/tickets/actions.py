@@ -95,6 +95,16 @@ async def add_answer(
     """Record an answer to the citizen; a final one moves the ticket to ``answered``."""
     _require_staff(principal)
     ticket = await get_visible_ticket(session, ticket_id, principal=principal, for_update=True)
+    answer = await answer_ticket(session, ticket, data, actor=principal.actor, now=now)
+    return ticket, answer
+
+
+async def answer_ticket(
+    session: AsyncSession, ticket: Ticket, data: AnswerCreate, *, actor: str, now: datetime
+) -> TicketAnswer:
+    """The answer itself, on a ticket the caller has locked and may answer (also an incident's
+    message fanned out to its tickets, app.incidents.fanout): the status, the first-response
+    time, the timeline, the outbox to the source and the merged duplicates."""
     status = Status(ticket.status)
     if data.kind == "final":
         check_transition(status, Status.answered)
@@ -108,7 +118,7 @@ async def add_answer(
         ticket_id=ticket.id,
         kind=data.kind,
         text=data.text,
-        author=principal.actor,  # type: ignore[arg-type]
+        author=actor,
     )
     session.add(answer)
     if data.kind == "final":
@@ -116,7 +126,7 @@ async def add_answer(
             session,
             ticket,
             Status.answered,
-            actor=principal.actor,
+            actor=actor,
             now=now,
             event_reason="final answer sent",
         )
@@ -130,14 +140,14 @@ async def add_answer(
     record_event(
         session,
         ticket,
-        actor=principal.actor,
+        actor=actor,
         type="answer",
         answer_id=answer.id,
         kind=data.kind,
     )
     await answers_back.on_answer(session, ticket, answer, now=now)
     await dedup.answer_merged(session, ticket, answer, now=now)
-    return ticket, answer
+    return answer
 
 
 async def assign_ticket(

@@ -17,6 +17,7 @@ from app.config import Settings
 from app.db import Database
 from app.workers.chatbot_purge import run_chatbot_purge
 from app.workers.feedback_platform_poller import poll_feedback_platform
+from app.workers.incidents import run_incidents
 from app.workers.intake import run_intake
 from app.workers.metrics_fold import run_metrics_fold
 from app.workers.relay import outbox_relay
@@ -60,6 +61,7 @@ LOOPS: tuple[LoopSpec, ...] = (
         lambda s: s.feedback_platform_poll_interval_seconds,
         singleton=True,
     ),
+    LoopSpec("incidents", run_incidents, every(30.0), singleton=True),
     LoopSpec("intake", run_intake, lambda s: s.intake_poll_seconds),
     LoopSpec("metrics_fold", run_metrics_fold, every(60.0), singleton=True),
     LoopSpec("outbox_relay", outbox_relay, lambda s: s.outbox_interval_seconds),

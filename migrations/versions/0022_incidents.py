@@ -28,9 +28,7 @@ def upgrade() -> None:
         "incidents",
         _id(),
         sa.Column("title", sa.String(300), nullable=False),
-        sa.Column(
-            "category_code", sa.String(64), sa.ForeignKey("categories.code"), nullable=False
-        ),
+        sa.Column("category_code", sa.String(64), sa.ForeignKey("categories.code"), nullable=False),
         sa.Column("family", sa.String(80), nullable=False),
         sa.Column("district_code", sa.String(64), sa.ForeignKey("districts.code")),
         sa.Column("streets", JSONB(), nullable=False, server_default="[]"),
@@ -50,6 +48,7 @@ def upgrade() -> None:
         sa.Column("confirmed_at", TS),
         sa.Column("closed_by", sa.String(200)),
         sa.Column("closed_at", TS),
+        sa.Column("closed_reason", sa.Text()),
         sa.Column("split_from_id", sa.BigInteger(), sa.ForeignKey("incidents.id")),
         sa.Column("created_at", TS, nullable=False),
         sa.Column("updated_at", TS, nullable=False),

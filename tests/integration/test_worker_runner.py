@@ -80,11 +80,14 @@ def test_every_loop_is_listed_with_the_intervals_of_the_settings_given():
         outbox_interval_seconds=3.5,
         sla_sweep_interval_seconds=11.0,
         feedback_platform_poll_interval_seconds=120.0,
+        intake_poll_seconds=0.25,
     )
     found = loops(settings)
     assert {name: (loop.interval, loop.singleton) for name, loop in found.items()} == {
         "chatbot_purge": (3600.0, True),
         "feedback_platform_poller": (120.0, True),
+        "incidents": (30.0, True),
+        "intake": (0.25, False),  # any number at once: the pipeline claims with SKIP LOCKED
         "metrics_fold": (60.0, True),
         "outbox_relay": (3.5, False),
         "personal_data_purge": (3600.0, True),

@@ -8,6 +8,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from app.api.deps import NowDep, SessionDep
+from app.incidents.gauges import open_rows as incident_rows
 from app.intake.gauges import backlog_rows as intake_rows
 from app.metrics import exposition as metrics
 from app.metrics.http import process_exposition
@@ -30,6 +31,7 @@ async def scrape(
         extra = [
             *await backlog_rows(session, now=now),
             *await intake_rows(session, now=now),
+            *await incident_rows(session),
         ]
         parts.append(metrics.render(await metrics.read_rows(session, now=now, extra=extra)))
     if scope in ("all", "process"):
