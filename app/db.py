@@ -7,6 +7,7 @@ import logging
 import os
 import warnings
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -150,3 +151,19 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+@asynccontextmanager
+async def driver_connection(engine: AsyncEngine) -> AsyncIterator[Any]:
+    """The pool's asyncpg connection itself. No transaction is begun (SQLAlchemy begins one
+    lazily, on its own first statement), so returning it to the pool costs no round trip; a
+    connection that broke is dropped from the pool."""
+    async with engine.connect() as conn:
+        raw = await conn.get_raw_connection()
+        driver = raw.driver_connection
+        try:
+            yield driver
+        except BaseException:
+            if driver is not None and driver.is_closed():
+                await conn.invalidate()
+            raise

@@ -8,13 +8,11 @@ and is confirmed by that same statement; a key the cache does not hold is read f
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
-from typing import Annotated, Any
+from collections.abc import Awaitable, Callable
+from typing import Annotated
 
 from fastapi import Depends, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.access.api_keys import (
     Caller,
@@ -24,28 +22,13 @@ from app.access.api_keys import (
     resolve_with,
 )
 from app.api.deps import admitted, bearer_scheme, bearer_token, get_now
+from app.db import driver_connection
 from app.errors import NotFound
 from app.tickets import pages
 from app.tickets.queries import TicketFilters
 from app.tickets.service import etag
 
 JSON = "application/json"
-
-
-@asynccontextmanager
-async def driver_connection(engine: AsyncEngine) -> AsyncIterator[Any]:
-    """The pool's asyncpg connection itself. No transaction is begun (SQLAlchemy begins one
-    lazily, on its own first statement), so returning it to the pool costs no round trip; a
-    connection that broke is dropped from the pool."""
-    async with engine.connect() as conn:
-        raw = await conn.get_raw_connection()
-        driver = raw.driver_connection
-        try:
-            yield driver
-        except BaseException:
-            if driver is not None and driver.is_closed():
-                await conn.invalidate()
-            raise
 
 
 def _cache(request: Request) -> KeyCache:

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -20,6 +20,7 @@ from app.connectors.base import Connector, ConnectorPayloadError
 from app.connectors.registry import inbound_connector
 from app.errors import SignatureInvalid, ValidationFailed
 from app.intake import connector_health
+from app.intake.receipt import NOTIFY_CHANNEL, store_received
 from app.metrics import catalog
 from app.metrics import store as metrics_store
 from app.models.drafts import TicketDraft
@@ -37,7 +38,6 @@ _INSERT = text(
     "ON CONFLICT (source, webhook_id) "
     "WHERE webhook_id IS NOT NULL AND outcome <> 'duplicate' DO NOTHING RETURNING id"
 )
-NOTIFY_CHANNEL = "appeals_intake"
 # The same insert, the connector's last success and the pipeline's wake-up (sent at commit) in
 # one round trip. The health row is a hot row: when another delivery holds it, that one records
 # the same moment, so it is skipped, never waited for (SKIP LOCKED); ``present`` is false only
@@ -80,6 +80,7 @@ async def receive_webhook(
     session: AsyncSession,
     sessionmaker: async_sessionmaker[AsyncSession],
     *,
+    engine: AsyncEngine,
     source: str,
     body: bytes,
     headers: Mapping[str, str],
@@ -100,6 +101,20 @@ async def receive_webhook(
     except ConnectorPayloadError as exc:
         draft, problem = None, exc
     kept = sanitise_headers(headers)
+    if draft is not None:
+        stored = await store_received(
+            engine,
+            source=connector.name,
+            webhook_id=webhook_id,
+            item=draft.source_id,
+            now=now,
+            body=body,
+            headers=kept,
+        )
+        if stored is not None:
+            if not stored.health_row:  # the connector's first success ever: its row is made
+                await _first_success(session, connector.name, now=now)
+            return Received(stored.delivery_id)
     params = {
         "source": connector.name,
         "webhook_id": webhook_id,
@@ -126,6 +141,17 @@ async def receive_webhook(
         await connector_health.record_success(session, connector.name, now=now)
     await session.commit()
     return Received(delivery_id)
+
+
+async def _first_success(session: AsyncSession, source: str, *, now: datetime) -> None:
+    """The connector's health row, made by its first stored delivery: in its own transaction,
+    after the delivery committed, so failing to write it cannot turn the 202 into an error."""
+    try:
+        await connector_health.record_success(session, source, now=now)
+        await session.commit()
+    except Exception as exc:
+        await session.rollback()
+        log.warning("could not record connector health: %s", type(exc).__name__)
 
 
 async def _duplicate(

@@ -1,3 +1,4 @@
+import contextlib
 import json
 
 import httpx
@@ -258,27 +259,60 @@ async def test_trailing_slash_is_served_not_redirected(hooks):
     assert r.status_code == 202
 
 
-async def test_a_failed_commit_is_never_acknowledged(db):
-    from sqlalchemy import event
-    from sqlalchemy.exc import OperationalError
-    from sqlalchemy.orm import Session
+async def test_a_failed_receipt_is_never_acknowledged(db, monkeypatch):
+    """The receipt is one statement: when the connection breaks under it, the sender gets a
+    503 to retry, and nothing was stored."""
+    import asyncpg
 
-    def lose_the_connection(session):
-        raise OperationalError("COMMIT", {}, ConnectionResetError("connection lost"))
+    from app.intake import receipt
 
+    @contextlib.asynccontextmanager
+    async def broken(engine):
+        class Lost:
+            async def fetchrow(self, *args):
+                raise asyncpg.ConnectionDoesNotExistError("connection was closed in the middle")
+
+        yield Lost()
+
+    monkeypatch.setattr(receipt, "driver_connection", broken)
     app = create_app(db=db, settings=webhook_settings())
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     body = encode(sample("im_incident.json"))
-    event.listen(Session, "before_commit", lose_the_connection)
-    try:
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-            r = await client.post(IM_URL, content=body, headers=signed(body))
-    finally:
-        event.remove(Session, "before_commit", lose_the_connection)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        r = await client.post(IM_URL, content=body, headers=signed(body))
     assert r.status_code == 503
     assert r.headers["retry-after"]
+    assert r.headers["content-type"] == PROBLEM
     assert await tickets_count(db) == 0
     assert await deliveries(db) == []
+
+
+async def test_the_receipt_is_one_round_trip(db):
+    """What the sender waits for: one statement stores, counts and wakes the pipeline (the
+    connector's health row, written by its first delivery ever, aside)."""
+    from sqlalchemy import event
+
+    app = create_app(db=db, settings=webhook_settings())
+    transport = httpx.ASGITransport(app=app)
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        await post(client, IM_URL, sample("im_incident.json"))  # the health row is made
+        event.listen(db.engine.sync_engine, "before_cursor_execute", seen)
+        try:
+            second = await post(client, IM_URL, sample("im_incident.json"))
+        finally:
+            event.remove(db.engine.sync_engine, "before_cursor_execute", seen)
+    assert second.status_code == 202
+    assert statements == []  # no SQLAlchemy statement: the receipt went as one driver call
+    async with db.sessionmaker() as session:
+        rows = await session.exec(select(InboundDelivery))
+        assert [d.outcome for d in rows.all()] == ["received", "received"]
+    counts = await series(db, "appeals_webhook_deliveries_total")
+    assert counts == {(("outcome", "received"), ("source", "incident_management")): 2}
 
 
 @pytest.mark.parametrize(("offset", "status"), [(-301, 401), (301, 401), (-300, 202), (300, 202)])

@@ -35,6 +35,7 @@ async def _receive(
     received = await receive_webhook(
         session,
         sessionmaker,
+        engine=request.app.state.db.engine,
         source=source,
         body=await request.body(),
         headers=request.headers,
