@@ -52,6 +52,15 @@ EVENT = {
     "delivery_replayed": "повторная отправка ответа",
     "personal_data_purged": "персональные данные удалены по сроку хранения",
     "registered": "зарегистрировано",
+    # recorded by the SLA sweeper's SQL (app.sla.sweeper), «sla_» + the level it marked
+    "sla_at_risk": "срок скоро истекает",
+    "sla_breached": "срок просрочен",
+}
+# The SLA sweeper's ``target`` (its sla_at_risk and sla_breached events).
+SLA_TARGET = {
+    "first_response": "первый ответ",
+    "resolution": "решение",
+    "registration": "регистрация по 59-ФЗ",
 }
 # TicketEvent.actor: fixed actors of the system and the command line («user:», «key:» and
 # «connector:» actors are named in app.console.timeline).
@@ -105,6 +114,10 @@ REASON = {
     "duplicate found automatically": "дубликат найден автоматически",
     "merged by hand": "объединено вручную",
     "unmerged": "дубликат отсоединён",
+    # ПОС status codes, stored as the reason when a rejection came without words
+    "MODERATION_DECLINE": "отклонено модератором ПОС",
+    "FORWARD_TO_PARENT": "передано в вышестоящую организацию",
+    "FORWARD_TO_SUBORDINATE": "передано в подведомственную организацию",
 }
 SENTIMENT = {"positive": "доволен", "neutral": "нейтрально", "negative": "недоволен"}
 DEADLINES = {
@@ -195,4 +208,20 @@ DELIVERY_OUTCOME = {
     "sent": "доставлено",
     "retry": "не удалось, будет повтор",
     "dead": "не доставлено",
+}
+# Mass incidents (app.incidents): status, how a ticket was linked, message kind, and what
+# one message did for one ticket (incident_deliveries.outcome).
+INCIDENT_STATUS = {
+    "suspected": "предполагаемый",
+    "confirmed": "подтверждён",
+    "resolving": "устраняется",
+    "resolved": "устранён",
+    "dismissed": "отклонён",
+}
+LINKED_BY = {"rule": "автоматически", "operator": "вручную"}
+MESSAGE_KIND = {"interim": "промежуточное", "final": "окончательное"}
+INCIDENT_OUTCOME = {
+    "answered": "отправлено",
+    "via_main": "через основное обращение",
+    "skipped": "не отправлено",
 }

@@ -40,7 +40,8 @@ from app.console.session import (
     write_login_csrf,
     write_session,
 )
-from app.console.triage_view import preselected
+from app.console.targets import row_targets
+from app.console.triage_view import preselected, returns
 from app.dedup import actions as duplicates
 from app.dedup.related import related_tickets, suggestion_pairs
 from app.directory import service as directory
@@ -168,7 +169,9 @@ async def ticket_page(
             "done": done,
             "error": labels.error_message(error, field),
             "sstu": await sstu_panel.panel(session, ticket),
-            **await ticket_extras.extras(session, ticket),
+            **await ticket_extras.extras(
+                session, ticket, getattr(request.state, "console_typed", None)
+            ),
             **await ticket_panels.panels(session, ticket, events, console, now),
         },
         console=console,
@@ -201,6 +204,7 @@ async def triage(
         now=now,
     )
     items = [(t, await _routing_hint(session, t)) for t, _ in rows]
+    returned = await returns(session, [t.id for t, _ in rows])
     category_names = {c.code: c.name for c in await directory.list_categories(session)}
     suggestions = await duplicates.list_suggestions(
         session, viewer=console.viewer, status="open", limit=PAGE
@@ -213,7 +217,11 @@ async def triage(
         "triage.html",
         {
             "items": items,
-            "preselect": lambda hint: preselected(hint, choosable, min_confidence=sure),
+            "preselect": lambda t, hint: preselected(
+                hint, choosable, min_confidence=sure, returned=returned.get(t.id, ())
+            ),
+            "returned": returned,
+            "row_targets": lambda ticket: row_targets(ticket, now),
             "dup_why": suggestion_why,
             "pairs": await suggestion_pairs(session, suggestions, viewer=console.viewer),
             "openable": _openable(console),

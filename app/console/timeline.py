@@ -23,6 +23,7 @@ from app.console.targets import deadline_reason
 from app.models.auth import ApiKey
 from app.models.tickets import Ticket, TicketEvent
 from app.models.users import ConsoleUser
+from app.sla.rules import AT_RISK_SHARE
 from app.tickets.presenters import event_links
 
 NO_RULE = "правила не подошли"
@@ -119,11 +120,26 @@ def routing_reason(
 
 
 def status_reason(reason: str) -> str:
-    """A reason the code writes itself in Russian; a person's words as they are."""
+    """A reason the code writes itself in Russian; a person's words as they are. Tickets
+    reopened by a rating before it was stored in Russian read «citizen rating: 2»."""
     if reason in labels.REASON:
         return labels.REASON[reason]
     rating = reason.removeprefix("citizen rating: ")
-    return f"оценка гражданина: {rating}" if rating != reason else reason
+    if rating == reason:
+        return reason
+    said = f"{rating} из 5" if rating.isdigit() else f"«{rating}»"
+    return f"оценка гражданина: {said} — обращение возобновлено"
+
+
+def _title(event: TicketEvent) -> str:
+    """The event's name; the SLA sweeper's marks say which deadline and how far it went."""
+    title = labels.EVENT.get(event.type, "событие")
+    target = labels.SLA_TARGET.get(str((event.data or {}).get("target")))
+    if event.type == "sla_at_risk":
+        title += f" (использовано {AT_RISK_SHARE * 100:.0f} % срока)"
+    if event.type in ("sla_at_risk", "sla_breached") and target:
+        return f"{target}: {title}"
+    return title
 
 
 def _quoted(text: str | None) -> str:
@@ -221,7 +237,7 @@ def rows(events: Iterable[TicketEvent], ticket: Ticket, names: Names) -> list[Ro
         Row(
             e.at,
             actor_name(e.actor, names.users),
-            labels.EVENT.get(e.type, "событие"),
+            _title(e),
             _detail(e, ticket, names),
         )
         for e in events

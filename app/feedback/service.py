@@ -168,8 +168,10 @@ async def _store_row(
 async def _reopen(
     session: AsyncSession, ticket: Ticket, row: TicketFeedback, *, actor: str, now: datetime
 ) -> None:
-    """Back to work after a low rating; the source hears of the status change."""
-    reason = f"citizen rating: {row.source_value}"
+    """Back to work after a low rating; the source hears of the status change. The reason
+    is stored in Russian: the ticket page and the source show it as it is."""
+    said = f"{row.score} из 5" if row.score is not None else f"«{row.source_value}»"
+    reason = f"оценка гражданина: {said} — обращение возобновлено"
     before = change_status(session, ticket, Status.in_progress, actor=actor, now=now, reason=reason)
     row.reopened = True
     await answers_back.on_status_change(session, ticket, before=before, now=now)

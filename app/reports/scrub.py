@@ -1,11 +1,13 @@
 """Scrubbing a citizen's words before anyone quotes them (the digest for «Глава в ответе»).
 
-Removed: phones and e-mails (``app.access.personal_data.scrub_text``), the applicant's own name
-parts, every person name natasha's Russian NER finds (its models ship inside the wheels: no
-download), name-shaped phrases it may miss («Иванова А. П.»), flat numbers («кв. 12»,
-«квартира 12», «в 45-й квартире») and health details (diagnoses, injuries, hospitals,
-disability). The figures on the hand-labelled corpus are in docs/CHANNELS.md
-(tests/unit/test_digest_scrub_corpus.py prints them).
+Removed: phones and e-mails (``app.access.personal_data.scrub_text``, marked «[телефон]» and
+«[эл. почта]»), the applicant's own name parts, every person name natasha's Russian NER finds
+(its models ship inside the wheels: no download) — but not a street named after someone
+(«ул. Карла Маркса», «Матросова 3»: a word followed by a house number) —, name-shaped
+phrases it may miss («Иванова А. П.»), flat numbers («кв. 12», «квартира 12», «в 45-й
+квартире») and health details (diagnoses, injuries, hospitals, disability). The figures on
+the hand-labelled corpus are in docs/CHANNELS.md (tests/unit/test_digest_scrub_corpus.py prints
+them).
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ from typing import Any
 from app.access.personal_data import scrub_text
 
 NAME, FLAT, HEALTH = "[имя]", "[кв.]", "[о здоровье]"
+PHONE, EMAIL = "[телефон]", "[эл. почта]"
+# ``scrub_text`` marks in English (logs, the quarantine); a quote is read in Russian.
+_RUSSIAN_MARKS = {"[phone]": PHONE, "[email]": EMAIL}
 
 # «Иванов Иван Иванович», «Иванова А. П.», «А.П. Иванова» (natasha's backstop).
 _NAME_SHAPES = re.compile(
@@ -31,6 +36,14 @@ _NAMED_PLACE = re.compile(
     r"|площад[иья]|наб|набережн[аяойу]+|им|имени|шоссе|сквер[аеу]?|парк[аеу]?|мкр"
     r"|микрорайон[аеу]?|школ[аеыу]|памятник[аеу]?|район[аеу]?)\.?\s+(?:[А-ЯЁ][а-яё]+\s+)?"
     r"|\b(?:д\.|дом[ау]?)\s*\d+[а-я]?,?\s+по\s+)$",
+    re.IGNORECASE,
+)
+# A house number right after a PER span: «Матросова 3», «Гагарина 12а», «Ленина 5/2» is a street
+# and its house, not a person (but «Петров 70 лет», «Сидорова 3 раза» stay people).
+_HOUSE_AFTER = re.compile(
+    r"\s*,?\s*(?:д\.|дом)?\s*\d+(?:\s?[а-яё](?![а-яё]))?(?:\s?/\s?\d+[а-яё]?)?(?!\d)"
+    r"(?!\s*(?:лет|год|раз|дн|дня|час|мин|сут|недел|месяц|руб|человек|семей|%|°"
+    r"|-?(?:й|я|го|ой|ый|ая)\b))",
     re.IGNORECASE,
 )
 _FLAT = re.compile(
@@ -120,6 +133,8 @@ def _person_spans(text: str) -> list[tuple[int, int]]:
     for start, stop in _NER.persons(text):
         if _NAMED_PLACE.search(text[max(0, start - 40) : start]):
             continue  # «ул. Карла Маркса», «школа имени Пушкина»: a place, not a person
+        if _HOUSE_AFTER.match(text, stop):
+            continue  # «к остановке, Матросова 3»: a street and its house number
         spans.append((start, stop))
     return spans
 
@@ -127,6 +142,8 @@ def _person_spans(text: str) -> list[tuple[int, int]]:
 def scrub_quote(text: str, known: Iterable[str | None] = ()) -> str:
     """``text`` fit to quote: no phones, e-mails, names, flat numbers or health details."""
     out = scrub_text(text)
+    for english, russian in _RUSSIAN_MARKS.items():
+        out = out.replace(english, russian)
     for value in sorted({k for k in known if k and len(k) >= 3}, key=len, reverse=True):
         out = re.sub(rf"\b{re.escape(value)}\b", NAME, out, flags=re.IGNORECASE)
     out = _FLAT.sub(FLAT, out)

@@ -2,7 +2,8 @@
 
 The inbox, a ticket page with a rich timeline (routed by the system, a suggested duplicate, a
 citizen's rating through an integration key, an answer whose delivery died, a merge, a repeat,
-a comment, an assignment), a refused status change, and the triage page are rendered through
+a comment, an assignment, the SLA sweeper's «at risk» and «breached» marks, a reopening by a
+low rating), a refused status change, and the triage page are rendered through
 HTTP; their visible text (text nodes and the attributes a person reads or hears) may contain
 Latin letters only in a short list of technical words. Department, district, category and
 channel codes, event types, English reasons and key ids all contain Latin letters, so any of
@@ -11,16 +12,18 @@ them left on a page fails this test."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from html.parser import HTMLParser
 
 from sqlmodel import col, select, update
 
 from app.access.api_keys import create_api_key
 from app.access.users import create_user
+from app.feedback.service import record_feedback
 from app.models.auth import ApiKey
 from app.models.common import Role
 from app.models.routing import DuplicateSuggestion
-from app.models.tickets import TicketEvent
+from app.models.tickets import Ticket, TicketEvent
 from tests.api.test_console import PASSWORD, csrf_of, sign_in
 from tests.support.builders import make_ticket
 
@@ -139,6 +142,11 @@ async def test_no_operator_page_shows_english_or_codes(db, client) -> None:
         (ticket.id, "system:dedup", "repeat_flagged", {"repeat_of": repeat.id}),
         (ticket.id, "system:dedup", "duplicate_linked", {"duplicate": dup.id}),
         (ticket.id, "system:sla", "deadlines", {"reason": "interim_answer"}),
+        # as the SLA sweeper writes them (app.sla.sweeper: «sla_» + level, target, due_at)
+        (ticket.id, "system:sla", "sla_at_risk",
+         {"target": "first_response", "due_at": "2026-11-20T10:00:00+00:00"}),
+        (ticket.id, "system:sla", "sla_breached",
+         {"target": "resolution", "due_at": "2026-11-27T10:00:00+00:00"}),
         (dup.id, "system:dedup", "status_changed", {"before": "routed", "after": "merged",
          "reason": "duplicate found automatically", "duplicate_of": ticket.id}),
     ]  # fmt: skip
@@ -184,8 +192,27 @@ async def test_no_operator_page_shows_english_or_codes(db, client) -> None:
         "Анна Иванова — назначено: — → Анна Иванова",
         "Анна Иванова — комментарий: Позвонить в управляющую компанию.",
         "Почему предложено: места в 217 м друг от друга",
+        "контроль сроков — первый ответ: срок скоро истекает (использовано 75 % срока)",
+        "контроль сроков — решение: срок просрочен",
     ):
         assert words in text, words
+    assert "событие" not in text
+    # A low rating reopens the answered ticket: its reason reads in Russian on the page.
+    async with db.sessionmaker() as session:
+        rated = await session.get(Ticket, ticket.id)
+        await record_feedback(session, rated, source_value="2", score=2, sentiment="negative",
+                              now=datetime.now(UTC), actor=key)  # fmt: skip
+        await session.commit()
+    reopened = (await client.get(page)).text
+    assert foreign_words(reopened) == set()
+    assert "<dt>Причина</dt><dd>оценка гражданина: 2 из 5 — обращение возобновлено</dd>" in (
+        reopened
+    )
+    # A ticket created through the API has no number in a source: its UUID is not shown.
+    made = await make_ticket(db, department_code="zhkh", category_code="heating")
+    made_page = (await client.get(f"/console/tickets/{made.id}")).text
+    assert made.source == "api" and made.source_id not in made_page
+    assert "Номер в источнике" not in made_page
     merged = visible((await client.get(f"/console/tickets/{dup.id}")).text)
     assert f"направлено → объединено, дубликат {ticket.number}" in merged
     assert "(«дубликат найден автоматически»)" in merged

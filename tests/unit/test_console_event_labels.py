@@ -59,5 +59,21 @@ def test_routing_reasons_come_from_what_routing_recorded() -> None:
 
 def test_fixed_status_reasons_are_translated_and_a_persons_words_kept() -> None:
     assert timeline.status_reason("final answer sent") == "отправлен окончательный ответ"
-    assert timeline.status_reason("citizen rating: 2") == "оценка гражданина: 2"
+    assert timeline.status_reason("citizen rating: 2") == (
+        "оценка гражданина: 2 из 5 — обращение возобновлено"
+    )
+    assert timeline.status_reason("citizen rating: Автор недоволен") == (
+        "оценка гражданина: «Автор недоволен» — обращение возобновлено"
+    )
+    assert timeline.status_reason("MODERATION_DECLINE") == "отклонено модератором ПОС"
     assert timeline.status_reason("жду ответа подрядчика") == "жду ответа подрядчика"
+
+
+def test_the_sla_sweepers_marks_have_russian_names() -> None:
+    """The sweeper writes its events in SQL («sla_» + level), out of the scan above."""
+    from app.sla import sweeper
+
+    assert "'sla_' || level" in str(sweeper._SWEEP)
+    for level in sweeper.METRIC:
+        assert f"sla_{level}" in labels.EVENT, level
+    assert {"first_response", "resolution", "registration"} <= labels.SLA_TARGET.keys()
