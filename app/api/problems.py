@@ -66,6 +66,8 @@ def _is_db_unavailable(exc: BaseException) -> bool:
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
         return True
     name = type(exc).__name__
+    if name == "InterfaceError" and "closed" in str(exc):
+        return True  # asyncpg on a connection the server dropped: "connection is closed"
     if name in {
         "CannotConnectNowError",
         "ConnectionDoesNotExistError",

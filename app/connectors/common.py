@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -51,6 +52,15 @@ def channel_for(network: str | None, url: str | None = None) -> Channel:
         if host in _HOSTS:
             return _HOSTS[host]
     return Channel.other
+
+
+# A post's address: an http(s) URL (or one without its scheme, as exports write it) with a host
+# that has a dot and no spaces. «not a url» would become an item identity of its own.
+POST_URL = re.compile(r"(?:https?://)?[^\s/?#:@]+\.[^\s/?#:@]+(?::\d{1,5})?(?:[/?#]\S*)?", re.I)
+
+
+def is_post_url(value: str) -> bool:
+    return POST_URL.fullmatch(value.strip()) is not None
 
 
 def post_url_key(url: str) -> str:

@@ -129,6 +129,11 @@ async def check_new_ticket(session: AsyncSession, ticket: Ticket, *, now: dateti
     """Link a clear duplicate, store suggestions for likely ones, flag a repeat problem."""
     if ticket.status not in (Status.new, Status.routed) or ticket.id is None:
         return
+    if ticket.extra.get("text_missing"):
+        # An export row without the citizen's words: its text is ours («Сообщение ПОС № N:
+        # category»), the same for every row of a category, so it says nothing about sameness;
+        # a back-fill must not merge different citizens' appeals.
+        return
     ref = await reference.current(session)
     if ticket.address_key is None:
         # A post without an address: the house, crossroads, landmark or street its text names

@@ -46,9 +46,10 @@ _LOCK_ITEMS = text(
 )
 _FINISH = text(
     "UPDATE inbound_deliveries AS d SET outcome = f.outcome, ticket_id = f.ticket_id, "
-    "source_item_id = f.item, attempts = d.attempts + 1, processed_at = clock_timestamp() "
+    "source_item_id = f.item, attempts = d.attempts + 1, processed_at = t.at "
     "FROM unnest(CAST(:ids AS bigint[]), CAST(:outcomes AS text[]), "
-    "CAST(:tickets AS bigint[]), CAST(:items AS text[])) AS f(id, outcome, ticket_id, item) "
+    "CAST(:tickets AS bigint[]), CAST(:items AS text[])) AS f(id, outcome, ticket_id, item), "
+    "(SELECT clock_timestamp() AS at) AS t "  # one moment for the whole batch
     "WHERE d.id = f.id RETURNING d.processed_at"
 )
 # A poll that found the item as the ticket holds it says nothing worth keeping.
@@ -96,7 +97,8 @@ def _newest(items: list[Item]) -> Item:
 
     def order(item: Item) -> tuple[bool, datetime, int]:
         at = item.draft.source_updated_at
-        return (at is not None, at or item.delivery.received_at, item.delivery.id)
+        # The same snapshot twice (a row repeated in an export): the first one received counts.
+        return (at is not None, at or item.delivery.received_at, -item.delivery.id)
 
     return max(items, key=order)
 

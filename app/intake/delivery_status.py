@@ -37,6 +37,10 @@ async def delivery_status(session: AsyncSession, delivery_id: int) -> DeliverySt
         ).first()
         if first is not None:
             first_id, ticket_id = first[0], first[1]
+    status, processed_at = row.outcome, row.processed_at
+    if row.replayed_at is not None and row.replay_outcome is not None:
+        # Quarantined, then replayed by an admin: what the replay made of it.
+        status, processed_at = row.replay_outcome, row.replayed_at
     return DeliveryStatus(
         id=row.id,
         source=row.source,
@@ -44,8 +48,8 @@ async def delivery_status(session: AsyncSession, delivery_id: int) -> DeliverySt
         webhook_id=row.webhook_id,
         source_item_id=row.source_item_id,
         received_at=row.received_at,
-        processed_at=row.processed_at,
-        status=row.outcome,
+        processed_at=processed_at,
+        status=status,
         ticket_id=ticket_id,
         ticket_number=await ticket_number(session, ticket_id),
         error_detail=row.error_detail,

@@ -29,8 +29,12 @@ from app.models.inbound import DeliveryOutcome
 
 log = logging.getLogger(__name__)
 
-# Transient: the batch stays waiting (a deadlock or serialisation failure is retried too).
-_TRANSIENT_SQLSTATES = frozenset({"40001", "40P01", "55P03", "57P01", "57P02", "57P03"})
+# Not the item's fault: the batch stays waiting for a later pass. Whole SQLSTATE classes:
+# 08 connection, 40 serialisation and deadlock, 42 a statement the schema does not fit (a
+# migration half applied: no item could be stored), 53 resources, 54 limits, 55 object state
+# (locks), 57 operator intervention (shutdown), 58 system, XX internal. What is left (22 a value
+# the column refuses, 23 a constraint, Python errors on an odd item) is the item's own: poison.
+_SYSTEMIC_CLASSES = frozenset({"08", "40", "42", "53", "54", "55", "57", "58", "XX"})
 _QUARANTINE = text(
     "UPDATE inbound_deliveries SET outcome = 'invalid', error_detail = :detail, "
     "errors = CAST(:errors AS jsonb), attempts = attempts + 1, processed_at = clock_timestamp() "
@@ -47,8 +51,9 @@ def is_transient(exc: BaseException) -> bool:
         if exc.connection_invalidated:
             return True
         code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
-        return code in _TRANSIENT_SQLSTATES
-    return False
+        return str(code or "")[:2] in _SYSTEMIC_CLASSES
+    code = getattr(exc, "sqlstate", None)  # asyncpg's own, on the driver connection
+    return code is not None and str(code)[:2] in _SYSTEMIC_CLASSES
 
 
 async def run_batch(db: Database, *, limit: int, only: int | None = None) -> int:
@@ -81,7 +86,6 @@ async def _quarantine(db: Database, delivery_id: int, exc: BaseException) -> Non
     never its message (a database error quotes the row's values: personal data)."""
     cause = data_error_cause(exc) if isinstance(exc, DBAPIError) else None
     detail = cause or f"the intake pipeline could not make a ticket of it ({type(exc).__name__})"
-    log.error("intake: delivery %s quarantined: %s", delivery_id, type(exc).__name__)
     errors = [{"field": "body", "message": detail, "type": "processing"}]
     async with db.sessionmaker() as session:
         found = await session.exec(  # type: ignore[call-overload]
@@ -90,6 +94,7 @@ async def _quarantine(db: Database, delivery_id: int, exc: BaseException) -> Non
         row = found.first()
         if row is None:  # another process finished it meanwhile
             return
+        log.error("intake: delivery %s quarantined: %s", delivery_id, type(exc).__name__)
         await metrics_store.increment(
             session,
             catalog.INTAKE_ITEMS,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, BeforeValidator, ConfigDict
 from sqlalchemy import DateTime
 from sqlmodel import Field
 
@@ -20,6 +20,17 @@ def ts_field(*, nullable: bool = True, index: bool = False, default_now: bool = 
     if default_now:
         return Field(default_factory=utcnow, sa_type=DateTime(timezone=True), nullable=False)
     return Field(default=None, sa_type=DateTime(timezone=True), nullable=nullable, index=index)
+
+
+def _written_as_text(value: object) -> object:
+    """A date-time in a request body is an ISO 8601 string: ``1`` is not 1970-01-01T00:00:01."""
+    if isinstance(value, bool | int | float):
+        raise ValueError("expected an ISO 8601 date-time string")
+    return value
+
+
+# The date-time field of a request body (pydantic would read a number as Unix seconds).
+BodyDatetime = Annotated[datetime, BeforeValidator(_written_as_text)]
 
 
 class RequestBody(BaseModel):

@@ -19,7 +19,7 @@ from sqlalchemy import BigInteger, Column, Identity, Index, String, Text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
-from app.models.common import RequestBody, ts_field
+from app.models.common import BodyDatetime, RequestBody, ts_field
 
 # A ticket id in a body: anything outside bigint is a 422, never a database error.
 TicketId = Annotated[int, PydanticField(ge=1, le=2**63 - 1)]
@@ -215,12 +215,12 @@ class IncidentCreate(RequestBody):
     category_code: str = PydanticField(min_length=1, max_length=64)
     district_code: str | None = PydanticField(None, max_length=64)
     ticket_ids: list[TicketId] = PydanticField(default_factory=list, max_length=1000)
-    expected_resolution_at: datetime | None = None
+    expected_resolution_at: BodyDatetime | None = None
 
 
 class IncidentConfirm(RequestBody):
     title: str | None = PydanticField(None, min_length=1, max_length=300)
-    expected_resolution_at: datetime | None = None
+    expected_resolution_at: BodyDatetime | None = None
 
 
 class IncidentDismiss(RequestBody):
@@ -239,7 +239,7 @@ class IncidentSplit(RequestBody):
 class IncidentMessageCreate(RequestBody):
     kind: MessageKind
     text: str = PydanticField(min_length=1, max_length=4000)
-    expected_resolution_at: datetime | None = None
+    expected_resolution_at: BodyDatetime | None = None
 
 
 class IncidentMessageResult(BaseModel):

@@ -201,3 +201,24 @@ class TestAccess:
             r = await upload(small, "feedback-platform", pos_file(rows), importer)
         assert r.status_code == 413
         assert r.headers["content-type"] == PROBLEM
+
+
+async def test_rows_without_the_citizens_words_are_never_merged(client, db, importer):
+    """An export without text gets a made-up text (the number and the category, the same for
+    every row of a category): different citizens' appeals must stay apart."""
+    pos = [
+        pos_row(n, Категория="Автомобильные дороги", Подкатегория="Ямы, выбоины")
+        for n in range(5001, 5006)
+    ]
+    im = [im_row(f"https://vk.com/wall-1_{n}") for n in range(1, 5)]
+    assert (
+        len((await upload(client, "feedback-platform", pos_file(pos), importer)).json()["created"])
+        == 5
+    )
+    assert (
+        len((await upload(client, "incident-management", im_file(im), importer)).json()["created"])
+        == 4
+    )
+    async with db.sessionmaker() as session:
+        statuses = (await session.exec(select(Ticket.status))).all()
+    assert len(statuses) == 9 and "merged" not in statuses

@@ -116,13 +116,14 @@ async def quarantined(db) -> list[InboundDelivery]:
 
 
 async def test_a_200_character_pos_id_is_quarantined_with_its_reason(hooks, db):
+    """ПОС numbers are digits, at most 19 of them (the export's «Номер» is read the same)."""
     item = sample("pos_message.json") | {"posId": "7" * 200}
     body = encode(item)
     r = await hooks.post(POS_URL, content=body, headers=signed(body))
     assert r.status_code == 422, r.text
     problem = r.json()
     assert any(e["field"].startswith("posId") for e in problem["errors"]), problem
-    assert "at most 64 characters" in problem["detail"]
+    assert "posId" in problem["detail"]
     (row,) = await quarantined(db)
     assert row.id == problem["delivery_id"] and row.errors == problem["errors"]
 

@@ -1,6 +1,7 @@
 import contextlib
 import json
 
+import asyncpg
 import httpx
 import pytest
 from sqlmodel import col, func, select
@@ -224,6 +225,11 @@ class TestQuarantine:
         assert replayed.status_code == 200, replayed.text
         assert replayed.json()["outcome"] == "created"
         assert await tickets_count(db) == 1
+        # The sender following its Location sees what the replay made.
+        status = (await hooks.get(f"/api/v1/deliveries/{delivery_id}", headers=admin)).json()
+        assert status["status"] == "created"
+        assert status["ticket_number"] == replayed.json()["ticket_number"]
+        assert status["processed_at"] is not None
         listed = await hooks.get("/api/v1/quarantine", headers=admin)
         assert listed.json()["items"] == []
         again = await hooks.post(f"/api/v1/quarantine/{delivery_id}/replay", headers=admin)
@@ -259,18 +265,24 @@ async def test_trailing_slash_is_served_not_redirected(hooks):
     assert r.status_code == 202
 
 
-async def test_a_failed_receipt_is_never_acknowledged(db, monkeypatch):
+@pytest.mark.parametrize(
+    "error",
+    [
+        asyncpg.ConnectionDoesNotExistError("connection was closed in the middle of operation"),
+        asyncpg.InterfaceError("connection is closed"),  # the server ended the connection
+    ],
+    ids=["lost-mid-statement", "closed-by-server"],
+)
+async def test_a_failed_receipt_is_never_acknowledged(db, monkeypatch, error):
     """The receipt is one statement: when the connection breaks under it, the sender gets a
     503 to retry, and nothing was stored."""
-    import asyncpg
-
     from app.intake import receipt
 
     @contextlib.asynccontextmanager
     async def broken(engine):
         class Lost:
             async def fetchrow(self, *args):
-                raise asyncpg.ConnectionDoesNotExistError("connection was closed in the middle")
+                raise error
 
         yield Lost()
 

@@ -213,3 +213,42 @@ async def test_polled_snapshots_that_change_nothing_are_not_kept(hooks, db):
     async with db.sessionmaker() as session:
         (ticket,) = (await session.exec(select(Ticket))).all()
     assert ticket.status == "in_progress"
+
+
+async def test_a_schema_that_fits_no_item_is_not_poison(hooks, db):
+    """A migration half applied (a column missing) fails every item alike: nothing is
+    quarantined, the deliveries wait, and once the schema is right they are made."""
+    from sqlalchemy import text
+
+    from app.intake.pipeline import is_transient
+
+    ids = [await deliver(hooks, im_post(n)) for n in range(3)]
+    async with db.engine.begin() as conn:
+        await conn.execute(text("ALTER TABLE tickets RENAME COLUMN source_category TO broken"))
+    try:
+        with pytest.raises(Exception) as failed:
+            await run_batch(db, limit=500)
+        assert is_transient(failed.value)
+        stored = await rows(db)
+        assert {stored[i].outcome for i in ids} == {"received"}
+    finally:
+        async with db.engine.begin() as conn:
+            await conn.execute(text("ALTER TABLE tickets RENAME COLUMN broken TO source_category"))
+    assert await drain(db, batch=500) == 3
+    stored = await rows(db)
+    assert {stored[i].outcome for i in ids} == {"created"}
+
+
+async def test_a_batch_finishes_at_one_moment(hooks, db):
+    ids = [await deliver(hooks, im_post(n)) for n in range(5)]
+    await run_batch(db, limit=500)
+    stored = await rows(db)
+    assert len({stored[i].processed_at for i in ids}) == 1
+
+
+async def test_the_same_snapshot_twice_counts_the_first(hooks, db):
+    first = await deliver(hooks, im_post(5))
+    again = await deliver(hooks, im_post(5))
+    await run_batch(db, limit=500)
+    stored = await rows(db)
+    assert (stored[first].outcome, stored[again].outcome) == ("created", "unchanged")

@@ -237,3 +237,34 @@ class TestBounds:
         with pytest.raises(ConnectorPayloadError) as info:
             parse(encode(item))
         assert all(e["field"].startswith("posId") for e in info.value.errors)
+
+
+@pytest.mark.parametrize(
+    ("pos_id", "item"), [(563007235, "563007235"), ("563007235", "563007235"), (" 00123 ", "123")]
+)
+def test_a_pos_number_is_its_digits(pos_id, item):
+    draft = FeedbackPlatformConnector().parse(encode(sample("pos_message.json") | {"posId": pos_id}))
+    assert draft.source_id == item
+
+
+@pytest.mark.parametrize(
+    "pos_id", [True, "б/н", "abc", "Секретова +79241112233", 0, "7" * 20, 1.5, "12.5", None]
+)
+def test_what_is_not_a_pos_number_is_refused(pos_id):
+    """`true` is not message 1, «б/н» would merge every unnumbered message into one ticket, and
+    a name would become an id integrations read."""
+    with pytest.raises(ConnectorPayloadError) as refused:
+        FeedbackPlatformConnector().parse(encode(sample("pos_message.json") | {"posId": pos_id}))
+    assert any(e["field"].startswith("posId") for e in refused.value.errors)
+    assert "Секретова" not in str(refused.value)
+
+
+def test_the_export_reads_a_number_as_the_webhook_does():
+    row = {
+        "Номер": "00123",
+        "Дата поступления": datetime(2026, 11, 20, 10, 0),
+        "Категория": "Дороги",
+        "Статус": "Назначен исполнитель",
+    }
+    draft = draft_from_export_row(row, tz=ZoneInfo("Asia/Vladivostok"), now=datetime.now(UTC))
+    assert draft.source_id == "123"

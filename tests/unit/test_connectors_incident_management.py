@@ -125,3 +125,11 @@ def test_export_row_closed_with_reason():
     assert (draft.text, draft.priority, draft.status) == ("Яма на Ленина", "high", "closed")
     assert draft.feedback == FeedbackDraft("Автор доволен", sentiment=Sentiment.positive)
     assert draft.created_at == datetime(2026, 11, 19, 0, 15, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("url", ["not a url", "abc", "https://", "javascript:alert(1)", " "])
+def test_a_post_url_must_be_an_address(url):
+    """The post's URL is the item's identity (webhooks and imports share it): words are not."""
+    with pytest.raises(ConnectorPayloadError) as info:
+        IncidentManagementConnector().parse(encode(sample("im_incident.json") | {"post_url": url}))
+    assert "post_url" in {e["field"] for e in info.value.errors}

@@ -89,7 +89,7 @@ def _number(raw: object, errors: RowErrors) -> str | None:
     if not NUMBER.fullmatch(number):
         errors.add("Номер", "expected the ПОС number: digits only, at most 19", "number")
         return None
-    return number
+    return str(int(number))  # «00123» is message 123, as a pushed `"posId": "00123"` is
 
 
 def _checked_export_row(row: Mapping[str, object], tz: ZoneInfo, now: datetime) -> _ExportRow:
@@ -120,7 +120,8 @@ def _end_of_planned_day(planned: datetime, tz: ZoneInfo) -> datetime:
 
 def _export_extra(checked: _ExportRow, *, fast_track: bool, due: datetime | None) -> dict[str, Any]:
     """The source fields kept beside the draft (the same keys the pushed message gives)."""
-    extra: dict[str, Any] = {"fastTrack": fast_track, "posId": checked.number}
+    # The back-office export has no message text: the ticket's is made up (no duplicate search).
+    extra: dict[str, Any] = {"fastTrack": fast_track, "posId": checked.number, "text_missing": True}
     if due is not None:
         extra["answerAt"] = due.isoformat()
     if checked.finished is not None:

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     ConfigDict,
@@ -59,9 +60,14 @@ INTERIM_ANSWER_TYPES = {"INTERIM", "INTERMEDIATE", "PRELIMINARY"}
 
 Id = Annotated[int, Field(ge=0, le=INT64_MAX)]
 # ПОС's number: the ticket's source id (128) and the export's «Номер».
-PosId = (
-    Annotated[int, Field(ge=1, le=INT64_MAX)] | Annotated[str, Field(min_length=1, max_length=64)]
-)
+# A number, or its digits as a string (as the export writes it): never a boolean (`true` is not
+# message 1), never «б/н» or a name (items without a number would merge into one ticket, and
+# the id is shown to integrations). Leading zeros and spaces do not make another item.
+PosId = Annotated[
+    Annotated[int, Field(strict=True)] | Annotated[str, Field(pattern=r"^\s*\d{1,19}\s*$")],
+    AfterValidator(lambda v: int(v)),
+    Field(ge=1, le=INT64_MAX),
+]
 # Category names: the three, joined with « / », are the ticket's source category (500).
 CategoryName = Annotated[str, Field(max_length=160)]
 AttachmentId = Id | Annotated[str, Field(min_length=1, max_length=128)]

@@ -13,7 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from app.connectors.base import ConnectorPayloadError, ExportFormat
-from app.connectors.common import RowErrors, channel_for, post_url_key
+from app.connectors.common import RowErrors, channel_for, is_post_url, post_url_key
 from app.connectors.incident_management.inbound import (
     NAME,
     THEME_MAX,
@@ -50,6 +50,9 @@ def draft_from_export_row(row: Mapping[str, object], *, tz: ZoneInfo, now: datet
     url = texts["Урл блога"]
     if url is None and not any(e["field"] == "Урл блога" for e in errors):
         errors.add("Урл блога", "required", "missing")
+    elif url is not None and not is_post_url(url):
+        errors.add("Урл блога", "expected the post's URL (https://…)", "url")
+        url = None
     created = errors.date(row, "Дата создания", tz=tz, now=now, required=True)
     importance = texts["Важность"] or "Обычная"
     priority = priority_for(importance)
@@ -71,6 +74,8 @@ def draft_from_export_row(row: Mapping[str, object], *, tz: ZoneInfo, now: datet
             extra[key] = texts[column]
     if closure:
         extra["closure_reason"] = closure
+    if not texts["Текст"]:
+        extra["text_missing"] = True  # the text is made up: no duplicate search on it
     return TicketDraft(
         source=NAME,
         source_id=post_url_key(url),

@@ -28,6 +28,7 @@ from app.connectors.common import (
     INT64_MAX,
     channel_for,
     date_window_errors,
+    is_post_url,
     post_url_key,
     storable,
 )
@@ -97,6 +98,14 @@ class ImIncident(_Body):
     updated_at: AwareDatetime | None = None
     network: str | None = Field(default=None, max_length=32)
     post_url: str = Field(min_length=1, max_length=1000)  # the ticket's source link
+
+    @field_validator("post_url")
+    @classmethod
+    def _a_post_address(cls, value: str) -> str:
+        if not is_post_url(value):
+            raise ValueError("expected the post's URL (https://…)")
+        return value
+
     author: ImAuthor | None = None
     text: str = Field(min_length=1, max_length=20_000)
     municipality: str | None = Field(default=None, max_length=300)
