@@ -33,6 +33,7 @@ from app.metrics import store as metrics_store
 from app.models.drafts import TicketDraft
 from app.models.inbound import DeliveryKind, DeliveryOutcome
 from app.models.tickets import Ticket
+from app.tickets.events import buffer_events, write_buffered_events
 from app.tickets.service import reserve_ticket_numbers
 
 _CLAIM = text(
@@ -124,6 +125,7 @@ async def _stored_tickets(
 
 async def process(session: AsyncSession, waiting: list[Waiting], settings: Settings) -> None:
     """Make or update the tickets of ``waiting`` and record each delivery's outcome (no commit)."""
+    buffer_events(session)
     groups: dict[tuple[str, str], list[Item]] = defaultdict(list)
     for delivery in waiting:
         draft = parse(delivery, settings)
@@ -170,6 +172,7 @@ async def process(session: AsyncSession, waiting: list[Waiting], settings: Setti
 async def _finish(session: AsyncSession, items: list[Item]) -> None:
     """Every delivery's outcome in one statement; the batch's counters and histograms."""
     await session.flush()
+    await write_buffered_events(session)
     params = {
         "ids": [i.delivery.id for i in items],
         "outcomes": [str(i.outcome) for i in items],

@@ -29,6 +29,7 @@ from app.sla.rules import (
     resumed,
 )
 from app.sla.working_time import WorkCalendar
+from app.tickets.events import buffered
 
 ACTOR = "system:sla"
 
@@ -142,7 +143,14 @@ def record_deadlines(ticket: Ticket, *, reason: str, now: datetime, **extra: Any
         **extra,
     }
     plain = {k: v.isoformat() if isinstance(v, datetime) else v for k, v in data.items()}
-    session.add(TicketEvent(ticket_id=ticket.id, actor=ACTOR, type="deadlines", data=plain))
+    row: dict[str, Any] = {
+        "ticket_id": ticket.id,
+        "actor": ACTOR,
+        "type": "deadlines",
+        "data": plain,
+    }
+    if not buffered(session.info, row):
+        session.add(TicketEvent(**row))
 
 
 def on_first_response(ticket: Ticket, *, now: datetime, interim: bool) -> None:

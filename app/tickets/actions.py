@@ -80,6 +80,7 @@ async def add_comment(
     _require_staff(principal)
     ticket = await get_visible_ticket(session, ticket_id, principal=principal)
     event = record_event(session, ticket, actor=principal.actor, type="comment", text=text)
+    assert event is not None  # only an intake batch buffers its events
     await session.flush()
     return event
 
