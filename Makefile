@@ -67,7 +67,8 @@ docs: $(STAMP)
 ## Refresh the console screenshots docs/CONSOLE.md shows (tests write theirs to build/screenshots)
 screenshots: $(DEV) test-deps
 	SCREENSHOTS_DIR=docs $(BIN)/pytest -q tests/e2e/test_console_browser.py tests/e2e/test_reports_browser.py \
-		tests/e2e/test_console_operator_browser.py tests/e2e/test_console_safety_browser.py
+		tests/e2e/test_console_operator_browser.py tests/e2e/test_console_safety_browser.py \
+		tests/e2e/test_incidents_browser.py
 
 ## Short benchmarks with their baseline in the same run
 bench: $(DEV)

@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, TextIO
 
@@ -39,6 +40,12 @@ EXAMPLE_CITY = ROOT / "config" / "city.example.yaml"
 
 cli = typer.Typer()
 
+
+class DemoScenario(StrEnum):
+    steady = "steady"
+    outage = "outage"
+
+
 # The answers-back loop on one laptop: the worker and fake ПОС and IM pushing a few signed
 # appeals a second to the demo API, with matching demo-only secrets.
 _APPEALS = [sys.executable, "-m", "app"]
@@ -57,17 +64,23 @@ DEMO_ENV = {
 }
 
 
+# `appeals demo --scenario outage`: both simulators play a burst main in the centre, an hour
+# in two minutes, 30 reports each over a light background (docs/INCIDENTS.md).
+_OUTAGE = ["--scenario", "outage", "--speed", "30", "--outage-size", "30", "--background", "20"]
+
+
 def demo_processes(
-    host: str, pos_port: int, im_port: int, sstu_port: int = 9103
+    host: str, pos_port: int, im_port: int, sstu_port: int = 9103, *, scenario: str = "steady"
 ) -> list[list[str]]:
     """The background processes beside the API: the worker and the three simulators."""
+    flow = _OUTAGE if scenario == "outage" else []
     return [
         [*_APPEALS, "simulate", "sstu", "--host", host, "--port", str(sstu_port)],
         [*_APPEALS, "worker"],
         [*_APPEALS, "simulate", "feedback-platform", "--host", host, "--port", str(pos_port),
-         "--rate", "1.5"],
+         "--rate", "1.5", *flow],
         [*_APPEALS, "simulate", "incident-management", "--host", host, "--port", str(im_port),
-         "--rate", "1.5"],
+         "--rate", "1.5", *flow],
     ]  # fmt: skip
 
 
@@ -84,6 +97,13 @@ def demo(
     live_interval: Annotated[
         float, typer.Option(help="Seconds between the live view's lines")
     ] = 10.0,
+    scenario: Annotated[
+        DemoScenario,
+        typer.Option(
+            help="steady: a constant flow from ПОС and IM; outage: a burst main in the centre "
+            "(an hour in two minutes) over a light background, for the mass-incident story"
+        ),
+    ] = DemoScenario.steady,
 ) -> None:
     """The living demo: embedded PostgreSQL, the example city, worker, simulators, the API.
 
@@ -94,6 +114,11 @@ def demo(
     parent stop everything it started. Busy ports are told in one line before anything starts.
 
     Example: make run   (or: appeals demo --port 8000)
+
+    The mass-incident story: appeals demo --scenario outage — a burst main in the centre, an
+    hour of reports in two minutes; the worker suspects the incident within a minute, and one
+    message from the console or `POST /api/v1/incidents/{id}/messages` reaches every citizen
+    through his own source (docs/INCIDENTS.md).
     """
     ports = (port, feedback_platform_port, incident_management_port, sstu_port)
     busy = busy_ports_line(host, ports)
@@ -118,7 +143,11 @@ def demo(
         children += [
             spawn(cmd, os.environ.copy())
             for cmd in demo_processes(
-                host, feedback_platform_port, incident_management_port, sstu_port
+                host,
+                feedback_platform_port,
+                incident_management_port,
+                sstu_port,
+                scenario=scenario.value,
             )
         ]
         simulators = (

@@ -15,6 +15,7 @@ from app.console.deps import ConsoleDep, render
 from app.errors import AppError
 from app.models.common import Role
 from app.reports.digest import Digest, digest_scope, weekly_digest
+from app.reports.digest_incidents import waited
 from app.reports.digest_text import share, to_markdown
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -69,6 +70,7 @@ async def digest_page(
     context: dict[str, object] = {
         "digest": digest,
         "share": share,
+        "waited": waited,
         "week": digest.week,
         "department": department,
         "quotes": quotes,

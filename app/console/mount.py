@@ -9,7 +9,16 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from app.access.login_lockout import UnknownLogins
-from app.console import actions, digest_page, inbox_page, notes, overview, routes
+from app.console import (
+    actions,
+    digest_page,
+    inbox_page,
+    incident_actions,
+    incidents_page,
+    notes,
+    overview,
+    routes,
+)
 from app.console.deps import CsrfRefused, LoginRequired, render, settings_of
 from app.console.session import clear_session
 
@@ -23,6 +32,8 @@ def install(app: FastAPI) -> None:
     app.include_router(routes.router)
     app.include_router(actions.router)
     app.include_router(notes.router)
+    app.include_router(incidents_page.router)  # mass incidents (issue 20)
+    app.include_router(incident_actions.router)
     app.mount(
         "/console/static",
         StaticFiles(directory=Path(__file__).parent / "static"),

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 from app.api.deps import NowDep, SessionDep
 from app.console.deps import ConsoleDep, render
 from app.errors import Forbidden
-from app.models.sla import DepartmentSla, SlaReport
+from app.models.sla import DepartmentSla, OverdueNow, SlaReport
 from app.reports.charts import Bar, Row, bar_chart, percent_caption
 from app.reports.sla import sla_report
 
@@ -50,7 +50,8 @@ class Figure:
 @dataclass(frozen=True)
 class DepartmentRow:
     name: str
-    overdue_now: int
+    overdue_now: int  # tickets with any running target past due, each once
+    overdue_by_target: OverdueNow
     on_time: Figure
     on_time_before: Figure
     satisfied: Figure
@@ -78,6 +79,7 @@ def _rows(this: SlaReport, before: SlaReport) -> list[DepartmentRow]:
             DepartmentRow(
                 name=named.name,
                 overdue_now=named.overdue_now,
+                overdue_by_target=named.overdue_by_target,
                 on_time=_on_time(a),
                 on_time_before=_on_time(b),
                 satisfied=_satisfied(a),
@@ -111,6 +113,25 @@ def _charts(rows: list[DepartmentRow], legend: tuple[str, str]) -> list[str]:
     ]
 
 
+OVERDUE_TARGETS = (
+    ("first_response", "первый ответ"),
+    ("registration", "регистрация"),
+    ("resolution", "решение"),
+)
+
+
+def overdue_caption(by: OverdueNow) -> str:
+    """«первый ответ: 5 · решение: 1»; «—» when nothing is late."""
+    parts = [f"{label}: {getattr(by, key)}" for key, label in OVERDUE_TARGETS if getattr(by, key)]
+    return " · ".join(parts) or "—"
+
+
+def _by_target(rows: list[DepartmentRow]) -> str:
+    keys = ("tickets", *(k for k, _ in OVERDUE_TARGETS))
+    sums = {key: sum(getattr(r.overdue_by_target, key) for r in rows) for key in keys}
+    return overdue_caption(OverdueNow(**sums))
+
+
 @router.get("/overview", response_class=HTMLResponse)
 async def overview(
     request: Request, session: SessionDep, console: ConsoleDep, now: NowDep
@@ -141,6 +162,8 @@ async def overview(
         "month": legend[0],
         "previous": legend[1],
         "as_of": now.astimezone(tz),
-        "total_overdue": sum(r.overdue_now for r in rows),
+        "total_overdue": sum(r.overdue_now for r in rows),  # a ticket is in one department
+        "total_by_target": _by_target(rows),
+        "overdue_caption": overdue_caption,
     }
     return render(request, "overview.html", context, console=console)

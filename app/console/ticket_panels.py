@@ -13,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.console import labels, targets
 from app.console.deps import Console
+from app.console.incident_view import incident_of_ticket
 from app.feedback.service import list_feedback
 from app.models.common import Source
 from app.models.feedback import TicketFeedback
@@ -75,4 +76,5 @@ async def panels(
         "priority": targets.PRIORITY.get(ticket.priority, ticket.priority),
         "ratings": [rating(row) for row in feedback],
         "original_url": original_url(ticket, console),
+        "incident": await incident_of_ticket(session, ticket, console.principal),
     }

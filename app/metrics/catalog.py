@@ -266,6 +266,13 @@ INCIDENTS_OPEN = Family(
     ("status",),
     where="scrape",
 )
+INCIDENT_OLDEST_SUSPECTED = Family(
+    "appeals_incident_oldest_suspected_age_seconds",
+    "gauge",
+    "Age of the oldest mass incident still suspected (not confirmed or dismissed); 0 when none.",
+    (),
+    where="scrape",
+)
 INCIDENT_TICKETS = Family(
     "appeals_incident_tickets_total",
     "counter",
@@ -326,6 +333,7 @@ FAMILIES: tuple[Family, ...] = (
     INTAKE_LATENCY,
     INTAKE_ITEMS,
     INCIDENTS_OPEN,
+    INCIDENT_OLDEST_SUSPECTED,
     INCIDENT_TICKETS,
     CONNECTOR_LAST_SUCCESS,
     CONNECTOR_LAST_FAILURE,

@@ -17,24 +17,24 @@ from datetime import datetime
 from sqlalchemy import DateTime, bindparam, text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.metrics import catalog
+from app.metrics import catalog, overdue_now
 from app.metrics.store import encode_labels
 
 NAME = catalog.TICKETS_OVERDUE.name
 TARGETS = ("first_response", "registration")
 
-# The report's rule (app/reports/sla.py): a first response is overdue on a running ticket
+# The one rule of «overdue now» (app.metrics.overdue_now): a first response on a running ticket
 # (on_hold stops its clock), a registration on any open one (a legal term does not pause).
+_RULE = overdue_now.conditions()
 _COUNT = text(
-    """
-SELECT department_code,
-       count(*) FILTER (WHERE status IN ('new', 'routed', 'in_progress')
-                          AND first_responded_at IS NULL AND first_response_due_at < :now),
-       count(*) FILTER (WHERE registered_at IS NULL AND registration_due_at < :now)
-FROM tickets
-WHERE status IN ('new', 'routed', 'in_progress', 'on_hold')
-GROUP BY department_code
-ORDER BY department_code
+    f"""
+SELECT t.department_code,
+       count(*) FILTER (WHERE {_RULE["first_response"]}),
+       count(*) FILTER (WHERE {_RULE["registration"]})
+FROM tickets t
+WHERE t.status IN {overdue_now.OPEN}
+GROUP BY t.department_code
+ORDER BY t.department_code
 """
 ).bindparams(bindparam("now", type_=DateTime(timezone=True)))
 # target="resolution" is the sweeper's durable gauge (app.metrics.overdue): left alone.

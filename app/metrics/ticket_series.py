@@ -8,7 +8,8 @@ observed, by kind, the moment ``first_responded_at`` / ``answered_at`` are first
 moment (and when ``registered_at`` is first set) a target done by its deadline counts once in
 ``appeals_sla_met_total`` — the sweeper counts the misses (``appeals_sla_breaches_total``).
 A final answer to a ticket already rated counts it in ``appeals_answers_rated_total``
-(``app.metrics.rated_answers``).
+(``app.metrics.rated_answers``). A reopen of a ticket whose final answer was late records that
+breach before the deadline moves (``app.metrics.late_answers``).
 
 Changes made through the ORM are seen (creation, ``apply_status``, re-routing, deletion); a bulk
 SQL ``UPDATE tickets SET status = …`` is not, and must not be used for status or department.
@@ -24,7 +25,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.orm import Session, UOWTransaction, attributes
 
-from app.metrics import catalog, overdue, rated_answers
+from app.metrics import catalog, late_answers, overdue, rated_answers
 from app.metrics import store as metrics_store
 from app.models.common import OPEN_STATUSES, Status
 from app.models.tickets import Ticket
@@ -117,6 +118,7 @@ def _count_ticket_changes(session: Session, flush_context: UOWTransaction, insta
             updates.extend(ticket_updates(obj, is_deleted=True))
     updates.extend(overdue.overdue_updates(session, session.new, session.dirty, session.deleted))
     updates.extend(rated_answers.answer_updates(session, session.dirty))
+    updates.extend(late_answers.late_answer_updates(session, session.dirty))
     if updates:
         metrics_store.buffer_updates(session, updates)
 

@@ -152,6 +152,16 @@ class RegistrationStats(BaseModel):
     missed: int = 0
 
 
+class OverdueNow(BaseModel):
+    """Open tickets past a running target's deadline right now (``app.metrics.overdue_now``):
+    per target, and ``tickets`` — each ticket once however many of its targets are late."""
+
+    tickets: int = 0
+    first_response: int = 0
+    registration: int = 0
+    resolution: int = 0
+
+
 class DepartmentSla(BaseModel):
     """One department in a period: the on-time rule of the whole report, what is overdue right
     now (whenever received), and citizens' ratings given in the period. Percents are 0–100."""
@@ -162,7 +172,8 @@ class DepartmentSla(BaseModel):
     on_time: int
     missed: int
     on_time_percent: float | None
-    overdue_now: int
+    overdue_now: int  # open tickets with any running target past due (= overdue_by_target.tickets)
+    overdue_by_target: OverdueNow
     feedback: int
     positive: int
     satisfied_percent: float | None

@@ -20,8 +20,10 @@ from app.access.api_keys import Principal
 from app.config import Settings
 from app.directory import service as directory
 from app.errors import Forbidden, ValidationFailed
+from app.metrics.overdue_now import TARGETS
 from app.models.common import Role
 from app.models.tickets import Applicant, Ticket
+from app.reports.digest_incidents import WeekIncident, week_incidents
 from app.reports.digest_queries import (
     ADDRESSES,
     ANSWERED,
@@ -97,6 +99,7 @@ class Digest:
     departments: list[dict[str, object]]
     quotes: bool = False
     draft: str = ""
+    incidents: list[WeekIncident] = field(default_factory=list)  # the week's mass incidents
 
 
 _P = (
@@ -180,6 +183,7 @@ async def weekly_digest(
         departments=await _departments(session, params),
         quotes=quotes,
     )
+    digest.incidents = await week_incidents(session, params)
     digest.draft = draft_paragraph(digest)
     return digest
 
@@ -187,11 +191,13 @@ async def weekly_digest(
 async def _departments(
     session: AsyncSession, params: Mapping[str, object]
 ) -> list[dict[str, object]]:
-    """Each department with work in the week: received, answered on time, overdue, ratings."""
+    """Each department with work in the week: received, answered on time (``ON_TIME``), overdue
+    at the week's end (any running target, ``app.metrics.overdue_now``; per target too),
+    ratings."""
     ratings = {r[0]: (int(r[1]), int(r[2])) for r in await _all(session, RATINGS, params)}
     departments: list[dict[str, object]] = []
     for r in await _all(session, DEPARTMENTS, params):
-        code, name, judged, on_time, overdue, received = r
+        code, name, judged, on_time, overdue, received, *by_target = r
         rated, positive = ratings.get(code, (0, 0))
         if not (judged or overdue or received or rated):
             continue
@@ -204,6 +210,7 @@ async def _departments(
                 "on_time": int(on_time),
                 "on_time_percent": _percent(on_time, judged),
                 "overdue_open": int(overdue),
+                "overdue_by_target": dict(zip(TARGETS, map(int, by_target), strict=True)),
                 "ratings": rated,
                 "positive": positive,
                 "positive_percent": _percent(positive, rated),

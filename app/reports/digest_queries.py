@@ -3,6 +3,8 @@ one department or NULL for the city)."""
 
 from __future__ import annotations
 
+from app.metrics import overdue_now
+
 # Never a hot address, a highlight or a quote: who asks for social protection or about their
 # health is nobody's business (a category's family is its parent, else itself).
 SENSITIVE_FAMILIES = frozenset({"social", "health"})
@@ -18,11 +20,18 @@ THEMES = (
     f"WHERE t.created_at >= :prev AND t.created_at < :end AND {SCOPE} "
     "GROUP BY t.category_code, c.name"
 )
-# What was done per theme: answered this week (whenever received), judged, on time.
+# An answer on time: by the resolution deadline and never marked breached (a late answer
+# reopened and answered again is not on time — the SLA report's verdict, app.reports.sla).
+ON_TIME = (
+    "t.answered_at <= t.resolution_due_at AND NOT EXISTS ("
+    "  SELECT 1 FROM sla_marks m WHERE m.ticket_id = t.id AND m.target = 'resolution' "
+    "  AND m.level = 'breached')"
+)
+# What was done per theme: answered this week (whenever received), judged, on time (ON_TIME).
 ANSWERED = (
     "SELECT t.category_code, count(*), "
     "count(*) FILTER (WHERE t.resolution_due_at IS NOT NULL), "
-    "count(*) FILTER (WHERE t.answered_at <= t.resolution_due_at) "
+    f"count(*) FILTER (WHERE {ON_TIME}) "
     "FROM tickets t WHERE t.answered_at >= :start AND t.answered_at < :end "
     f"AND t.status IN ('answered', 'closed') AND {SCOPE} GROUP BY t.category_code"
 )
@@ -46,16 +55,23 @@ DISTRICTS = (
     f"WHERE t.created_at >= :start AND t.created_at < :end AND {SCOPE} "
     "GROUP BY t.district_code, d.name ORDER BY count(*) DESC, d.name NULLS LAST"
 )
+# Overdue at the end of the week (or now, for this week): any running target past its deadline
+# — first answer, 59-ФЗ registration, resolution — by the one rule (app.metrics.overdue_now).
+_AT_END = "LEAST(:end, :now)"
 DEPARTMENTS = (
     "SELECT d.code, d.name, "
     "count(*) FILTER (WHERE t.answered_at >= :start AND t.answered_at < :end "
     "  AND t.resolution_due_at IS NOT NULL) AS judged, "
     "count(*) FILTER (WHERE t.answered_at >= :start AND t.answered_at < :end "
-    "  AND t.answered_at <= t.resolution_due_at) AS on_time, "
-    "count(*) FILTER (WHERE t.status IN ('new','routed','in_progress','on_hold') "
-    "  AND t.created_at < :end AND t.resolution_due_at < LEAST(:end, :now)) AS overdue, "
-    "count(*) FILTER (WHERE t.created_at >= :start AND t.created_at < :end) AS received "
-    "FROM departments d JOIN tickets t ON t.department_code = d.code "
+    f"  AND {ON_TIME}) AS on_time, "
+    f"count(*) FILTER (WHERE t.created_at < :end AND {overdue_now.any_target(_AT_END)}) "
+    "AS overdue, "
+    "count(*) FILTER (WHERE t.created_at >= :start AND t.created_at < :end) AS received, "
+    + ", ".join(
+        f"count(*) FILTER (WHERE t.created_at < :end AND {sql}) AS overdue_{name}"
+        for name, sql in overdue_now.conditions(_AT_END).items()
+    )
+    + " FROM departments d JOIN tickets t ON t.department_code = d.code "
     f"WHERE {SCOPE} AND t.created_at < :end AND (t.created_at >= :start "
     "  OR t.answered_at >= :start OR t.status IN ('new','routed','in_progress','on_hold')) "
     "GROUP BY d.code, d.name ORDER BY d.code"

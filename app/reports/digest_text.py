@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from app.reports.digest_incidents import waited
+
 if TYPE_CHECKING:
     from app.reports.digest import Digest
 
@@ -57,6 +59,8 @@ def draft_paragraph(digest: Digest) -> str:
             f"Стало больше обращений по теме «{rising.name}»: {rising.previous} → {rising.count};"
             " разбираемся с причинами."
         )
+    if digest.incidents:
+        parts.append(_incidents_sentence(digest))
     overdue = sum(int(d["overdue_open"]) for d in digest.departments)  # type: ignore[call-overload]
     if overdue:
         parts.append(
@@ -65,6 +69,35 @@ def draft_paragraph(digest: Digest) -> str:
         )
     parts.append("Спасибо всем, кто пишет: каждое обращение читают и по каждому отвечают.")
     return " ".join(parts)
+
+
+def _incidents_sentence(digest: Digest) -> str:
+    """The draft's line on mass incidents: how many, the largest, one answer for all."""
+    n = len(digest.incidents)
+    big = digest.incidents[0]
+    word = plural(n, "массовая проблема", "массовые проблемы", "массовых проблем")
+    line = f"На неделе была {n} {word}" if n == 1 else f"На неделе было {n} {word}"
+    line += f"; крупнейшая — «{big.title}» ({big.area}): {appeals(big.tickets)}."
+    if big.first_message_minutes is not None:
+        line += (
+            f" Каждому, кто написал, мы ответили одним сообщением через тот канал, где он"
+            f" писал, — первое ушло через {waited(big.first_message_minutes)} после первого"
+            " обращения."
+        )
+    return line
+
+
+def _incident_lines(digest: Digest) -> list[str]:
+    lines = ["", "## Массовые инциденты недели"]
+    if not digest.incidents:
+        return [*lines, "- нет"]
+    for i in digest.incidents:
+        sources = ", ".join(f"{name} — {n}" for name, n in i.by_source.items()) or "нет"
+        lines.append(f"- **{i.title}** ({i.area}) — {appeals(i.tickets)} ({sources}); {i.status}")
+        lines.append(f"  - первое сообщение жителям: {waited(i.first_message_minutes)}")
+        if i.message:
+            lines.append(f"  - сообщение: «{i.message}»")
+    return lines
 
 
 def _department_rows(digest: Digest) -> list[str]:
@@ -112,6 +145,7 @@ def to_markdown(digest: Digest) -> str:
     lines += [
         f"- {a['address']} — {a['family_name']}: {a['count']}" for a in digest.hot_addresses
     ] or ["- нет"]
+    lines += _incident_lines(digest)
     lines += ["", "## Отделы", "", *_department_rows(digest)]
     for t in digest.top_themes:
         if t.examples:

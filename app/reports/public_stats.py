@@ -15,6 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.config import Settings
 from app.errors import ValidationFailed
+from app.reports.on_time import on_time_by_month
 
 MAX_MONTHS = 36
 
@@ -26,7 +27,9 @@ class MonthFigures:
     department_name: str
     received: int
     answered: int
-    answered_judged: int  # answered with a resolution deadline: the base of on_time_percent
+    # The SLA report's verdicts on the month's received tickets (app.reports.on_time): judged =
+    # on time + missed (late answers, open past the deadline), the base of on_time_percent.
+    answered_judged: int
     answered_on_time: int
     on_time_percent: float | None
     ratings: int
@@ -34,8 +37,9 @@ class MonthFigures:
     positive_percent: float | None
 
 
-# Months are the city's calendar months. Received counts tickets created in the month;
-# answered and on time count tickets answered in the month (against their resolution deadline).
+# Months are the city's calendar months. Received counts tickets created in the month, answered
+# the tickets answered in the month; on time is the SLA report's rule (app.reports.on_time) on
+# the tickets received in the month, so every report gives a department's month one figure.
 _STATS = text(
     """
 WITH months AS (
@@ -52,11 +56,7 @@ WITH months AS (
 ), answered AS (
     SELECT date_trunc('month', answered_at AT TIME ZONE CAST(:tz AS text)) AS m,
            department_code AS d,
-           count(*) AS n,
-           count(*) FILTER (
-               WHERE resolution_due_at IS NOT NULL AND answered_at <= resolution_due_at
-           ) AS on_time,
-           count(*) FILTER (WHERE resolution_due_at IS NOT NULL) AS judged
+           count(*) AS n
     FROM tickets WHERE answered_at >= :start_at AND answered_at < :end_at AND status <> 'merged'
     GROUP BY 1, 2
 ), rated AS (
@@ -67,8 +67,7 @@ WITH months AS (
     GROUP BY 1, 2
 )
 SELECT to_char(months.m, 'YYYY-MM'), dp.code, dp.name,
-       coalesce(r.n, 0), coalesce(a.n, 0), coalesce(a.on_time, 0), coalesce(a.judged, 0),
-       coalesce(f.n, 0), coalesce(f.positive, 0)
+       coalesce(r.n, 0), coalesce(a.n, 0), coalesce(f.n, 0), coalesce(f.positive, 0)
 FROM months CROSS JOIN departments dp
 LEFT JOIN received r ON r.m = months.m AND r.d = dp.code
 LEFT JOIN answered a ON a.m = months.m AND a.d = dp.code
@@ -112,7 +111,7 @@ def month_range(
 
 
 async def monthly_figures(
-    session: AsyncSession, *, first: date, after: date, settings: Settings
+    session: AsyncSession, *, first: date, after: date, settings: Settings, now: datetime
 ) -> list[MonthFigures]:
     """Per department and month: received, answered, on-time %, positive-rating %."""
     tz = settings.tz
@@ -128,8 +127,13 @@ async def monthly_figures(
             "tz": settings.timezone,
         },
     )
+    verdicts = await on_time_by_month(
+        session, start=start_at, end=end_at, department=None, now=now, timezone=settings.timezone
+    )
     out = []
-    for month, code, name, received, answered, on_time, judged, rated, positive in rows.all():
+    for month, code, name, received, answered, rated, positive in rows.all():
+        on_time, missed = verdicts.get((code, month), (0, 0))
+        judged = on_time + missed
         out.append(
             MonthFigures(
                 month=month,

@@ -1,10 +1,12 @@
 """Citizen satisfaction by department and month, next to how the work was done.
 
 Per (department, month in the city's time zone) for ``[start, end)``: feedback received and
-the satisfied percent, the average 1–5 score, answered tickets and the percent of them without
-any feedback, the on-time percent of those answers (the SLA report's rule: answered by the
-resolution deadline, of the answers that had one), re-routes, and the reopen percent. Each
-department also gets the same satisfied percent for the previous period of equal length, so a
+the satisfied percent, the average 1–5 score, answered tickets (merged duplicates left out) and
+the percent of them without any feedback, re-routes, the reopen percent, and the on-time percent
+of the tickets received that month — the SLA report's verdicts (``app.reports.on_time``), so a
+department's month has one on-time figure in every report. Each department also gets the same
+satisfied percent for the previous period (``previous_period``): the previous calendar month(s)
+when the period is whole months, otherwise the same length back (a week: the week before), so a
 manager sees the trend. Every share is a percent (0–100), as in every report.
 """
 
@@ -14,6 +16,7 @@ import csv
 import io
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
 from sqlalchemy import DateTime, String, bindparam, text
@@ -22,6 +25,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.access.api_keys import Principal
 from app.errors import Forbidden, ValidationFailed
 from app.models.common import Role
+from app.reports.on_time import on_time_by_month
 
 _PARAMS = (
     bindparam("start", type_=DateTime(timezone=True)),
@@ -50,8 +54,6 @@ SELECT t.department_code AS department,
        count(*) AS answered,
        count(*) FILTER (WHERE NOT EXISTS (
            SELECT 1 FROM ticket_feedback f WHERE f.ticket_id = t.id)) AS without_feedback,
-       count(*) FILTER (WHERE t.resolution_due_at IS NOT NULL) AS judged,
-       count(*) FILTER (WHERE t.answered_at <= t.resolution_due_at) AS on_time,
        coalesce(sum(t.reroute_count), 0) AS reroutes,
        count(*) FILTER (WHERE EXISTS (
            SELECT 1 FROM ticket_events e
@@ -59,7 +61,7 @@ SELECT t.department_code AS department,
              AND e.data ->> 'before' IN ('answered', 'closed')
              AND e.data ->> 'after' = 'in_progress')) AS reopened
 FROM tickets t
-WHERE t.answered_at >= :start AND t.answered_at < :end
+WHERE t.answered_at >= :start AND t.answered_at < :end AND t.status <> 'merged'
   AND (CAST(:department AS text) IS NULL OR t.department_code = :department)
 GROUP BY 1, 2
 """
@@ -86,7 +88,9 @@ class SatisfactionRow(BaseModel):
     answered: int
     without_feedback: int
     without_feedback_percent: float | None
-    answered_judged: int  # answers that had a resolution deadline
+    # The SLA report's verdicts on the tickets received that month (app.reports.on_time):
+    # judged = on time + missed (late answers and open tickets past the deadline).
+    answered_judged: int
     answered_on_time: int
     on_time_percent: float | None
     reroutes: int
@@ -120,6 +124,29 @@ def _department(principal: Principal, department: str | None) -> str | None:
     return principal.department_code
 
 
+def _add_months(day: datetime, months: int) -> datetime:
+    index = day.year * 12 + day.month - 1 + months
+    return day.replace(year=index // 12, month=index % 12 + 1)
+
+
+def previous_period(start: datetime, end: datetime, timezone: str) -> datetime:
+    """Where the period compared with ``[start, end)`` begins (it ends at ``start``).
+
+    Whole calendar months of the city (both bounds the city's midnight of a 1st): as many
+    months back — November's is October, March's is February, a quarter's the quarter before.
+    Otherwise the same length back: a week's is the week before."""
+    tz = ZoneInfo(timezone)
+    a, b = start.astimezone(tz), end.astimezone(tz)
+    midnight_first = all(d.day == 1 and d.time() == datetime.min.time() for d in (a, b))
+    try:
+        if midnight_first:
+            months = (b.year - a.year) * 12 + b.month - a.month
+            return _add_months(a, -months).astimezone(start.tzinfo)
+        return start - (end - start)
+    except (OverflowError, ValueError):
+        raise ValidationFailed("the period is too long to compare with the one before") from None
+
+
 async def _rows(session: AsyncSession, sql: str, params: dict[str, Any]) -> list[Any]:
     binds = [b for b in _PARAMS if f":{b.key}" in sql]
     result = await session.exec(text(sql).bindparams(*binds), params=params)  # type: ignore[call-overload]
@@ -134,6 +161,7 @@ async def satisfaction_report(
     end: datetime,
     department: str | None,
     timezone: str,
+    now: datetime,
 ) -> SatisfactionReport:
     """Satisfaction, on-time %, re-routes and reopen rate per department and month; the months
     are those of the city's ``timezone`` (an IANA name, ``settings.timezone``)."""
@@ -143,19 +171,20 @@ async def satisfaction_report(
         raise ValidationFailed("'to' must be after 'from'", field="to")
     department = _department(principal, department)
     params = {"start": start, "end": end, "department": department, "tz": timezone}
-    try:
-        previous_from = start - (end - start)  # the period before, as long, for the change
-    except OverflowError:
-        raise ValidationFailed("the period is too long to compare with the one before") from None
+    previous_from = previous_period(start, end, timezone)
     feedback = {(r.department, r.month): r for r in await _rows(session, _FEEDBACK, params)}
     answered = {(r.department, r.month): r for r in await _rows(session, _ANSWERED, params)}
+    verdicts = await on_time_by_month(
+        session, start=start, end=end, department=department, now=now, timezone=timezone
+    )
     previous = {
         r.department: (int(r.feedback), int(r.positive))
         for r in await _rows(session, _PREVIOUS, {**params, "start": previous_from, "end": start})
     }
     rows = []
-    for key in sorted(set(feedback) | set(answered)):
+    for key in sorted(set(feedback) | set(answered) | set(verdicts)):
         f, a = feedback.get(key), answered.get(key)
+        on_time, missed = verdicts.get(key, (0, 0))
         n_feedback = f.feedback if f else 0
         n_answered = a.answered if a else 0
         share = _share(f.positive, n_feedback) if f else None
@@ -174,9 +203,9 @@ async def satisfaction_report(
                 answered=n_answered,
                 without_feedback=int(a.without_feedback) if a else 0,
                 without_feedback_percent=_share(a.without_feedback, n_answered) if a else None,
-                answered_judged=int(a.judged) if a else 0,
-                answered_on_time=int(a.on_time) if a else 0,
-                on_time_percent=_share(a.on_time, a.judged) if a else None,
+                answered_judged=on_time + missed,
+                answered_on_time=on_time,
+                on_time_percent=_share(on_time, on_time + missed),
                 reroutes=int(a.reroutes) if a else 0,
                 reopened=int(a.reopened) if a else 0,
                 reopen_percent=_share(a.reopened, n_answered) if a else None,

@@ -4,9 +4,14 @@ Tickets are taken by ``created_at`` in ``[from, to)``; rejected and merged ones 
 that had a deadline and are left out. A ticket is *on time* when it was answered by its
 resolution deadline, *missed* when answered after it or still open past it (a held ticket is
 judged at the moment it was held: its clock stands still), and *pending* when still open
-before it (or without one). Durations are wall-clock time from creation. 59-ФЗ registration
-is its own target (``registration``), never a first response: missed when registered after its
-due date, or still unregistered past it.
+before it (or without one). An answer is judged against the deadline in force when it was
+given, and a reopen does not erase that verdict: a ticket marked breached on its resolution
+target (``sla_marks``: a late answer, or open past the deadline) is missed even after a reopen
+or an extension moved the deadline; a reopened ticket whose answer came on time stays on time
+until it runs past its new deadline (then it is missed). This is the one on-time rule of every
+report (``app.reports.on_time``: the public figures, the satisfaction report). Durations are
+wall-clock time from creation. 59-ФЗ registration is its own target (``registration``), never a
+first response: missed when registered after its due date, or still unregistered past it.
 """
 
 from __future__ import annotations
@@ -34,16 +39,24 @@ WITH base AS (
            -- a held ticket's clock stands still where it was held
            CASE WHEN t.status = 'on_hold' THEN coalesce(t.on_hold_since, :now) ELSE :now END
                AS clock_at,
-           t.status IN ('answered', 'closed') AS is_done
+           t.status IN ('answered', 'closed') AS is_done,
+           -- the verdict on an answer already given stands: a late answer marked breached
+           -- (the sweeper, or the reopen that moved the deadline: app.metrics.late_answers)
+           EXISTS (SELECT 1 FROM sla_marks m WHERE m.ticket_id = t.id
+                   AND m.target = 'resolution' AND m.level = 'breached') AS res_marked
     FROM tickets t
     WHERE t.created_at >= :start AND t.created_at < :end
       AND t.status NOT IN ('rejected', 'merged')
       AND (CAST(:department AS varchar) IS NULL OR t.department_code = :department)
 ), judged AS (
     SELECT *,
-        res_due IS NOT NULL AND is_done AND answered_at <= res_due AS res_on_time,
-        res_due IS NOT NULL AND ((is_done AND answered_at > res_due)
-                                 OR (is_open AND res_due < clock_at)) AS res_missed,
+        -- answered by the deadline (a reopened ticket keeps its answer's verdict until it
+        -- runs past its new deadline), never marked breached, not open past the deadline
+        res_due IS NOT NULL AND answered_at <= res_due AND NOT res_marked
+            AND NOT (is_open AND res_due < clock_at) AS res_on_time,
+        res_marked OR (res_due IS NOT NULL AND ((is_done AND answered_at > res_due)
+                                                OR (is_open AND res_due < clock_at)))
+            AS res_missed,
         fr_due IS NOT NULL AND ((first_responded_at IS NOT NULL AND first_responded_at > fr_due)
                                 OR (first_responded_at IS NULL AND is_open AND fr_due < clock_at))
             AS fr_missed,
@@ -189,7 +202,10 @@ def report_csv(report: SlaReport) -> str:
             writer.writerow([f"{section}.registration", row.key, row.registration])
     for dept in report.departments:
         for name, value in dept.model_dump(exclude={"department"}).items():
-            writer.writerow([f"departments.{name}", dept.department, _cell(value)])
+            cells = value.items() if isinstance(value, dict) else [(None, value)]
+            for part, cell in cells:  # overdue_by_target: departments.overdue_by_target.<target>
+                key = f"departments.{name}" + (f".{part}" if part else "")
+                writer.writerow([key, dept.department, _cell(cell)])
     return out.getvalue()
 
 

@@ -1,5 +1,6 @@
 """The SLA report's rows per department: on time by the report's one rule (``sla._BASE``),
-overdue right now, and citizens' satisfaction (``satisfaction.satisfied_by_department``)."""
+overdue right now (any running target: ``app.metrics.overdue_now``), and citizens'
+satisfaction (``satisfaction.satisfied_by_department``)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from typing import Any
 from sqlalchemy import text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.models.sla import DepartmentSla
+from app.metrics import overdue_now
+from app.models.sla import DepartmentSla, OverdueNow
 from app.reports.satisfaction import satisfied_by_department
 from app.reports.sla import _BASE, _PARAMS
 
@@ -21,16 +23,16 @@ SELECT department_code AS department, count(*) AS tickets,
 FROM judged GROUP BY department_code
 """
 )
-# Open now and past the resolution deadline, whenever received (a held ticket's clock stands
-# still where it was held): the same verdict as an open «missed» ticket of the report.
-_OVERDUE_NOW = """
-SELECT t.department_code AS department, count(*) AS overdue
+# Open now with any running target past its deadline — first answer, 59-ФЗ registration,
+# resolution — whenever received: the one rule of «overdue now» (app.metrics.overdue_now), the
+# rule of appeals_tickets_overdue. Each target's count, and the tickets counted once.
+_OVERDUE_NOW = f"""
+SELECT t.department_code AS department, {overdue_now.counts_sql()}
 FROM tickets t
-WHERE t.status IN ('new', 'routed', 'in_progress', 'on_hold')
-  AND t.resolution_due_at < CASE WHEN t.status = 'on_hold'
-                                 THEN coalesce(t.on_hold_since, :now) ELSE :now END
+WHERE t.status IN {overdue_now.OPEN}
   AND (CAST(:department AS varchar) IS NULL OR t.department_code = :department)
 GROUP BY t.department_code
+HAVING count(*) FILTER (WHERE {overdue_now.any_target()}) > 0
 """
 _NAMES = "SELECT code, name FROM departments"
 
@@ -48,7 +50,15 @@ async def department_rows(session: AsyncSession, params: dict[str, Any]) -> list
         return list(result.all())
 
     judged = {r.department: r for r in await rows(_BY_DEPARTMENT)}
-    overdue = {r.department: int(r.overdue) for r in await rows(_OVERDUE_NOW)}
+    overdue = {
+        r.department: OverdueNow(
+            tickets=int(r.overdue),
+            first_response=int(r.overdue_first_response),
+            registration=int(r.overdue_registration),
+            resolution=int(r.overdue_resolution),
+        )
+        for r in await rows(_OVERDUE_NOW)
+    }
     rated = await satisfied_by_department(
         session, start=params["start"], end=params["end"], department=params["department"]
     )
@@ -66,7 +76,8 @@ async def department_rows(session: AsyncSession, params: dict[str, Any]) -> list
                 on_time=on_time,
                 missed=missed,
                 on_time_percent=_percent(on_time, on_time + missed),
-                overdue_now=overdue.get(code, 0),
+                overdue_now=overdue[code].tickets if code in overdue else 0,
+                overdue_by_target=overdue.get(code, OverdueNow()),
                 feedback=feedback,
                 positive=positive,
                 satisfied_percent=_percent(positive, feedback),

@@ -12,6 +12,7 @@ from __future__ import annotations
 from pipes import api, channels
 
 from grafana_foundation_sdk.builders.dashboard import Dashboard, Row
+from incidents import incidents
 from intake import intake
 from panels import DEPT, bars, department_variable, figure, named, query, series, thresholds
 from satisfaction import satisfaction
@@ -208,6 +209,7 @@ ROWS = (
     ("Удовлетворённость граждан", satisfaction),
     ("Каналы: входящие и исходящие", channels),
     ("Приём входящих", intake),
+    ("Массовые инциденты", incidents),
     ("API", api),
 )
 

@@ -24,7 +24,8 @@ async def seed(db) -> None:
     specs = [
         ("roads", at(11, 3), at(11, 5), at(11, 10)),  # on time
         ("roads", at(11, 4), None, at(11, 10)),  # open past its deadline: missed, overdue now
-        ("roads", at(11, 18), None, at(11, 30)),  # pending
+        # pending, but no first answer two days on: overdue now by its first-answer deadline
+        ("roads", at(11, 18), None, at(11, 30)),
         ("roads", at(10, 10), at(10, 20), at(10, 15)),  # last month, late
         ("zhkh", at(11, 2), at(11, 3), at(11, 9)),  # on time
         ("zhkh", at(10, 2), at(10, 3), at(10, 9)),  # last month, on time
@@ -77,15 +78,19 @@ async def test_sla_report_has_a_row_per_department(client, db, app) -> None:
     rows = {d["department"]: d for d in r.json()["departments"]}
     assert rows["roads"] == {
         "department": "roads", "name": "Отдел дорог и транспорта", "tickets": 3, "on_time": 1,
-        "missed": 1, "on_time_percent": 50.0, "overdue_now": 1, "feedback": 1, "positive": 1,
+        "missed": 1, "on_time_percent": 50.0, "overdue_now": 2, "feedback": 1, "positive": 1,
         "satisfied_percent": 100.0,
+        # each late target counted, the tickets once (app.metrics.overdue_now)
+        "overdue_by_target": {
+            "tickets": 2, "first_response": 2, "registration": 0, "resolution": 1,
+        },
     }  # fmt: skip
     assert (rows["zhkh"]["on_time_percent"], rows["zhkh"]["satisfied_percent"]) == (100.0, 0.0)
     october = {"from": "2026-10-01", "to": "2026-11-01"}
     before = (await client.get("/api/v1/reports/sla", params=october, headers=admin)).json()
     rows = {d["department"]: d for d in before["departments"]}
     assert (rows["roads"]["on_time"], rows["roads"]["missed"], rows["roads"]["overdue_now"]) == (
-        0, 1, 1,
+        0, 1, 2,
     )  # fmt: skip
     zhkh = auth(await make_key(db, "manager", "zhkh"))
     own = (await client.get("/api/v1/reports/sla", params=params, headers=zhkh)).json()
@@ -110,7 +115,9 @@ async def test_overview_page_shows_counts_and_svg_bars(client, db, app) -> None:
     row = re.search(r"Отдел дорог и транспорта</th>(.*?)</tr>", html, re.S)
     assert row is not None
     cells = re.findall(r'<td class="num">([^<]*)</td>', row.group(1))
-    assert cells == ["1", "50 % (1 из 2)", "0 % (0 из 1)", "100 % (1 из 1)", "нет данных"]
+    assert cells == ["2", "50 % (1 из 2)", "0 % (0 из 1)", "100 % (1 из 1)", "нет данных"]
+    assert "<td>первый ответ: 2 · решение: 1</td>" in row.group(1)
+    assert "Сейчас просрочено: <strong>2</strong> (первый ответ: 2 · решение: 1)" in html
     assert "ноябрь 2026" in html and "октябрь 2026" in html
     assert "/console/static/reports.css" in html
 

@@ -119,7 +119,12 @@ async def test_digest_figures_and_privacy(client, db, app) -> None:
     assert departments["roads"]["answered_judged"] == 2
     assert departments["roads"]["on_time_percent"] == 50.0
     assert departments["roads"]["received"] == 3
-    assert departments["zhkh"]["overdue_open"] == 1
+    # at the week's end: f past its resolution deadline, and f, h, i (no first answer) past
+    # their first-answer deadlines — any running target, each ticket once
+    assert departments["zhkh"]["overdue_open"] == 3
+    assert departments["zhkh"]["overdue_by_target"] == {
+        "first_response": 3, "registration": 0, "resolution": 1,
+    }  # fmt: skip
     assert (departments["roads"]["ratings"], departments["roads"]["positive_percent"]) == (1, 0.0)
     assert departments["zhkh"]["positive_percent"] is None
     assert digest["quotes"] is False
@@ -141,7 +146,8 @@ async def test_digest_figures_and_privacy(client, db, app) -> None:
     )
     assert markdown.headers["content-type"].startswith("text/markdown")
     assert markdown.text.startswith("# Обращения за неделю 16.11.2026–22.11.2026 (2026-W47)")
-    assert "| Отдел дорог и транспорта | 3 | 50 % (1 из 2) | 0 | 0 % (0 из 1) |" in markdown.text
+    # c and g have no first answer past its deadline: overdue at the week's end
+    assert "| Отдел дорог и транспорта | 3 | 50 % (1 из 2) | 2 | 0 % (0 из 1) |" in markdown.text
     for leak in ("Петрова", "olga@example.ru", "000-11-22"):
         assert leak not in markdown.text
     same = await client.get(

@@ -33,6 +33,7 @@ from tests.support.day_expected import (
     rule_expectations,
     since_success,
 )
+from tests.support.day_incidents import incident_panels, open_incidents
 from tests.support.day_intake import Finished, intake_panels, read_finished
 from tests.support.day_scenario import Day
 from tests.support.prometheus import (
@@ -200,12 +201,15 @@ Shown = dict[tuple[str, str], dict[str, float | str]]
 
 
 async def check_dashboard(
-    prom: str, e: Expected, facts: Facts, at: float, month: Any, finished: list[Finished]
+    prom: str, e: Expected, facts: Facts, at: float, month: Any, finished: list[Finished], db: Any
 ) -> Shown:
     """Every query of the dashboard against its expected figure; returns what each showed."""
     ages = 'appeals_outbox_oldest_pending_age_seconds{state=~"pending|sending"}'
     age_scraped = await asyncio.to_thread(scalar, prom, f"max(timestamp({ages}))", at)
     expected = panel_expectations(e, facts, at, age_scraped or at, finished)
+    suspected_age = "appeals_incident_oldest_suspected_age_seconds"
+    incident_scraped = await asyncio.to_thread(scalar, prom, f"max(timestamp({suspected_age}))", at)
+    expected.update(await incident_panels(db, incident_scraped or at))
     # Grafana sends ".*" for "All", the code for one department.
     department = ".*" if set(facts.active) <= e.chosen else "|".join(sorted(e.chosen))
     seen: Shown = {}
@@ -310,16 +314,17 @@ async def test_a_scripted_day_every_panel_and_rule_tells_the_truth(db, database_
             await step()
         facts = await read_facts(day)
         finished = await read_finished(db)
+        await open_incidents(db, api_base, admin)  # after the day: none of its figures moves
         # Extrapolation to the end of a window stays small once the series are a minute old.
         await asyncio.sleep(max(0.0, scraping_since + 60 - time.time()))
         at = await settle(prom_base, time.time())
         month = month_bounds(day.now)
         everyone = Expected(facts, facts.active, datetime.fromtimestamp(at, UTC))
         assert everyone.on_time() == pytest.approx(3 / 5)  # the day as written
-        figures = await check_dashboard(prom_base, everyone, facts, at, month, finished)
+        figures = await check_dashboard(prom_base, everyone, facts, at, month, finished, db)
         for department in ("zhkh", "roads"):
             chosen = Expected(facts, [department], datetime.fromtimestamp(at, UTC))
-            await check_dashboard(prom_base, chosen, facts, at, month, finished)
+            await check_dashboard(prom_base, chosen, facts, at, month, finished, db)
         await check_rules(prom_base, everyone, facts, at)
         await check_reports(api_base, admin, facts, at, month, figures)
         # No department of the example city has a webhook: none was sent a notice to dead-letter.

@@ -318,6 +318,8 @@ def rule_expectations(e: Expected, facts: Facts, at: float) -> dict[str, tuple]:
         ),
         # The pipeline made every ticket of the day within seconds: nothing waits.
         "AppealsIntakeBacklog": (("source",), {}),
+        # The suspected incident has waited 12 minutes (tests/support/day_incidents.py).
+        "AppealsIncidentNotConfirmed": ((), {}),
         "AppealsHttp5xx": ((), {}),
         "AppealsMetricsScrapeDown": (("job",), {}),
     }

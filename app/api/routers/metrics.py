@@ -31,7 +31,7 @@ async def scrape(
         extra = [
             *await backlog_rows(session, now=now),
             *await intake_rows(session, now=now),
-            *await incident_rows(session),
+            *await incident_rows(session, now=now),
         ]
         parts.append(metrics.render(await metrics.read_rows(session, now=now, extra=extra)))
     if scope in ("all", "process"):

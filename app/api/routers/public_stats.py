@@ -58,7 +58,7 @@ async def public_stats(
     if isinstance(cached, list):
         rows: list[MonthFigures] = cached
     else:
-        rows = await monthly_figures(session, first=first, after=after, settings=settings)
+        rows = await monthly_figures(session, first=first, after=after, settings=settings, now=now)
         _cache(request).put(key, rows)
     headers = {"Cache-Control": f"public, max-age={int(ttl)}", "Vary": "Accept"}
     if format is None:

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from app.access.api_keys import Principal
-from app.api.deps import SessionDep, SettingsDep, require_roles
+from app.api.deps import NowDep, SessionDep, SettingsDep, require_roles
 from app.api.report_period import PeriodDep
 from app.api.responses import problems
 from app.models.common import Role
@@ -34,6 +34,7 @@ async def satisfaction(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
+    now: NowDep,
     principal: ManagerDep,
     period: PeriodDep,
     department: Annotated[str | None, Query(max_length=64)] = None,
@@ -50,6 +51,7 @@ async def satisfaction(
         end=period.end,
         department=department,
         timezone=settings.timezone,
+        now=now,
     )
     if format == "csv" or (format is None and "text/csv" in request.headers.get("accept", "")):
         return Response(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +61,8 @@ class City:
     districts: list[District]
     # source → [(normalised code, the source's own category name)]
     categories: dict[str, list[tuple[str, str]]]
+    # normalised code → the department it belongs to (the detector's problem family)
+    departments: dict[str, str] = field(default_factory=dict)
 
 
 def load_city(path: Path = CITY_CONFIG) -> City:
@@ -76,11 +78,15 @@ def load_city(path: Path = CITY_CONFIG) -> City:
         if d.get("polygon")
     ]
     categories: dict[str, list[tuple[str, str]]] = {}
+    departments = {
+        c["code"]: c["department"] for c in raw.get("categories", []) if c.get("department")
+    }
     for c in raw.get("categories", []):
         for source, names in (c.get("mappings") or {}).items():
             for name in names:
                 categories.setdefault(source, []).append((c["code"], name))
-    return City(raw.get("city", {}).get("name", "Спасск-Дальний"), districts, categories)
+    name = raw.get("city", {}).get("name", "Спасск-Дальний")
+    return City(name, districts, categories, departments)
 
 
 def point_in(polygon: list[tuple[float, float]], rng: random.Random) -> tuple[float, float]:

@@ -18,7 +18,20 @@ from fastapi import FastAPI, Form, Header, Request
 from fastapi.responses import JSONResponse
 
 from app.tools.simulators.common import AnswerInbox, Push, Pusher, add_common
-from app.tools.simulators.content import NAMES, SURNAMES, City, load_city, random_appeal
+from app.tools.simulators.content import (
+    NAMES,
+    SURNAMES,
+    Appeal,
+    City,
+    load_city,
+    random_appeal,
+)
+from app.tools.simulators.outage import (
+    OutagePlan,
+    OutageScenario,
+    add_scenario,
+    written_before,
+)
 
 REGION_ID = 25
 OPA_ID = 725704
@@ -61,10 +74,13 @@ class FeedbackPlatformSimulator:
         self.state = PosState()
         self.next_id = 563_000_000 + rng.randint(0, 999) * 1000
 
-    def new_message(self, now: datetime) -> dict[str, Any]:
-        appeal = random_appeal(self.city, "feedback_platform", self.rng)
+    def new_message(
+        self, now: datetime, appeal: Appeal | None = None, created: datetime | None = None
+    ) -> dict[str, Any]:
+        """A new item: a random appeal, or ``appeal`` (a scenario's), written at ``created``."""
+        appeal = appeal or random_appeal(self.city, "feedback_platform", self.rng)
         self.next_id += 1
-        created = now - timedelta(minutes=self.rng.randint(5, 90))
+        created = created or now - timedelta(minutes=self.rng.randint(5, 90))
         fz59 = self.rng.random() < 0.15
         return {
             "posId": self.next_id,
@@ -183,6 +199,7 @@ def build_app(
     rate: float,
     seed: int | None = None,
     config: PosConfig | None = None,
+    scenario: OutagePlan | None = None,
 ) -> tuple[FastAPI, FeedbackPlatformSimulator, Pusher]:
     rng = random.Random(seed)
     sim = FeedbackPlatformSimulator(city=load_city(), rng=rng, config=config or PosConfig())
@@ -206,6 +223,16 @@ def build_app(
         return pushes
 
     app.state.script = script
+    if scenario is not None:
+
+        def make(appeal: Appeal, now: datetime) -> tuple[dict[str, Any], str]:
+            # Moderated first: the item reaches the hub a few minutes after it was written.
+            message = sim.new_message(now, appeal, written_before(now, rng, 4.5, 8.0))
+            sim.state.items[str(message["posId"])] = message
+            return copy.deepcopy(message), str(message["posId"])
+
+        plan = OutageScenario(sim.city, "feedback_platform", scenario, rng, make)
+        add_scenario(app, plan, pusher)
     return app, sim, pusher
 
 

@@ -12,7 +12,21 @@ from typing import Any
 from fastapi import FastAPI, Request
 
 from app.tools.simulators.common import AnswerInbox, Push, Pusher, add_common
-from app.tools.simulators.content import NAMES, SURNAMES, City, load_city, point_in, random_appeal
+from app.tools.simulators.content import (
+    NAMES,
+    SURNAMES,
+    Appeal,
+    City,
+    load_city,
+    point_in,
+    random_appeal,
+)
+from app.tools.simulators.outage import (
+    OutagePlan,
+    OutageScenario,
+    add_scenario,
+    written_before,
+)
 
 NETWORKS = {
     "vk": "https://vk.com/wall-{group}_{post}",
@@ -60,11 +74,14 @@ class IncidentManagementSimulator:
         self.items[closed["post_url"]] = closed
         return Push(closed, label="rating")
 
-    def new_incident(self, now: datetime) -> dict[str, Any]:
-        appeal = random_appeal(self.city, "incident_management", self.rng)
+    def new_incident(
+        self, now: datetime, appeal: Appeal | None = None, created: datetime | None = None
+    ) -> dict[str, Any]:
+        """A new post: a random appeal, or ``appeal`` (a scenario's), written at ``created``."""
+        appeal = appeal or random_appeal(self.city, "incident_management", self.rng)
         self.seq += 1
         network = self.rng.choice(list(NETWORKS))
-        created = now - timedelta(minutes=self.rng.randint(1, 60))
+        created = created or now - timedelta(minutes=self.rng.randint(1, 60))
         lat, lon = point_in(appeal.district.polygon, self.rng)
         item: dict[str, Any] = {
             "id": f"im-{created:%Y%m%d}-{self.seq:06d}",
@@ -124,6 +141,7 @@ def build_app(
     rate: float,
     seed: int | None = None,
     config: ImConfig | None = None,
+    scenario: OutagePlan | None = None,
 ) -> tuple[FastAPI, IncidentManagementSimulator, Pusher]:
     rng = random.Random(seed)
     sim = IncidentManagementSimulator(city=load_city(), rng=rng, config=config or ImConfig())
@@ -150,4 +168,13 @@ def build_app(
         return pushes
 
     app.state.script = script
+    if scenario is not None:
+
+        def make(appeal: Appeal, now: datetime) -> tuple[dict[str, Any], str]:
+            item = sim.new_incident(now, appeal, written_before(now, rng, 0.2, 2.0))
+            sim.items[item["post_url"]] = item
+            return copy.deepcopy(item), item["post_url"]
+
+        plan = OutageScenario(sim.city, "incident_management", scenario, rng, make)
+        add_scenario(app, plan, pusher)
     return app, sim, pusher
