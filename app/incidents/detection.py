@@ -15,6 +15,16 @@ Method — a one-sided Poisson test per cell (problem family × district):
   (1e-6) keeps false alarms rare although the test runs every 30 s over every cell (about
   50 cells × 2 880 passes a day); ``min_count`` (6) keeps a quiet cell (``mu`` ≈ 0.05) from
   alarming on a handful of tickets, which ``p`` alone would allow.
+* **A young installation.** The history is what the hub actually holds: a city that started
+  a day ago has one day of it, not 28 empty ones (which would make every ordinary afternoon a
+  surge). While a cell's history covers less than ``min_history`` (7 days), its own rate is
+  not trusted alone: the cell must also stand out against the same problem in the city's other
+  districts in the same window (``contrast`` times their mean, at least ``contrast``) — a burst
+  main in one district does, a busy morning everywhere does not — and it expects at least its
+  even share of the rest of the city's traffic in the window (over problems × districts): a
+  hub taking a hundred appeals a minute from its first minute is not surprised by five.
+  Back-filling the sources' exports (``appeals import``) gives a new installation its history
+  at once.
 * **Resonance (info-risk).** A post that many people see weighs more: high priority (the IM
   importance «Высокая» is mapped to ``high`` by its connector), related posts (each +0.25, at
   most +2.5) and, when a sender gives them, reach or engagement (+0.5 per order of magnitude
@@ -48,6 +58,9 @@ class SurgeRules:
     # A new ticket joins an open incident up to this long after its last ticket.
     join_after: timedelta = timedelta(hours=12)
     info_risk_threshold: float = 3.0
+    # Until a cell's history is this long, it must also stand out against the other districts.
+    min_history: timedelta = timedelta(days=7)
+    contrast: float = 4.0
 
 
 DEFAULT_RULES = SurgeRules()
@@ -88,6 +101,7 @@ class Baseline:
     hours: float
     same_hours: int = 0
     same_span_hours: float = 0.0
+    mature: bool = True  # the history covers at least ``SurgeRules.min_history``
 
     def rate(self) -> float:
         """Expected tickets per hour (the busier of all day and the window's hours)."""
@@ -141,16 +155,30 @@ class Verdict:
         }
 
 
-def judge(weights: Iterable[float], baseline: Baseline, rules: SurgeRules) -> Verdict:
-    """The test for one cell: ``weights`` are the window's tickets' resonance weights."""
+def judge(
+    weights: Iterable[float],
+    baseline: Baseline,
+    rules: SurgeRules,
+    *,
+    elsewhere: float = 0.0,
+    share: float = 0.0,
+) -> Verdict:
+    """The test for one cell: ``weights`` are the window's tickets' resonance weights;
+    ``elsewhere`` the mean count of the same problem in the city's other districts in the same
+    window, and ``share`` the cell's even share of the city's tickets in it (both what a young
+    cell must stand out against)."""
     ws = list(weights)
     count = len(ws)
     weighted = sum(ws)
     k = max(count, math.ceil(weighted - 1e-9))
     mu = baseline.expected(rules.window)
+    if not baseline.mature:
+        mu = max(mu, share)
     p = poisson_tail(k, mu)
     score = weighted - count
     surge = count >= rules.min_raw and k >= rules.min_count and p <= rules.alpha
+    if not baseline.mature:
+        surge = surge and count >= rules.contrast * max(elsewhere, 1.0)
     return Verdict(count, weighted, mu, p, surge, score, score >= rules.info_risk_threshold)
 
 

@@ -59,6 +59,8 @@ _HISTORY = text(
     "GROUP BY 1, 2, 3"
 )
 
+_FIRST = text("SELECT min(created_at) FROM tickets")
+_DISTRICTS = text("SELECT count(*) FROM districts")
 Cell = tuple[str, str]  # (problem family, district)
 
 
@@ -186,6 +188,13 @@ async def detect(
         if ticket.district_code is not None:
             family = ref.dedup_family(ticket.category_code, ticket.department_code)
             cells[(family, ticket.district_code)].append(ticket)
+    per_family: Counter[str] = Counter()
+    for (family, _district), found in cells.items():
+        per_family[family] += len(found)
+    # The other districts of the city (a young cell is compared with their mean).
+    districts = max((await session.exec(_DISTRICTS)).one()[0] - 1, 1)  # type: ignore[call-overload]
+    # A young cell's least expectation: its even share of the rest of the window's traffic.
+    total, slots = sum(per_family.values()), max(len(per_family) * (districts + 1) - 1, 1)
     cells = {c: ts for c, ts in cells.items() if len(ts) >= rules.min_raw}
     if not cells:
         return []
@@ -194,7 +203,9 @@ async def detect(
     for cell in sorted(cells):
         tickets = cells[cell]
         weights = [resonance_weight(priority=t.priority, extra=t.extra) for t in tickets]
-        verdict = judge(weights, history[cell], rules)
+        elsewhere = (per_family[cell[0]] - len(tickets)) / districts
+        share = (total - len(tickets)) / slots
+        verdict = judge(weights, history[cell], rules, elsewhere=elsewhere, share=share)
         if verdict.surge:
             figures = {**verdict.as_json(), "window_minutes": rules.window // timedelta(minutes=1)}
             incident = await _open(session, cell, tickets, figures, now=now)
@@ -237,10 +248,16 @@ async def _history(
         cell = (ref.dedup_family(category, department), district)
         totals[cell] += n
         same[cell] += n_same
-    span = rules.history_days * 24.0
-    return {
-        c: Baseline(totals[c], span, same[c], rules.history_days * float(len(hours))) for c in cells
-    }
+    # How much history the hub holds (since its first ticket): a young one's rates stay over
+    # the whole 28 days (small), and its cells must also stand out against the other
+    # districts (``judge``); a mature one's rates are over what it really holds.
+    from_at: datetime = params["from_at"]  # type: ignore[assignment]
+    first = (await session.exec(_FIRST)).one()[0]  # type: ignore[call-overload]
+    held = to_at - max(from_at, first) if first is not None else timedelta(0)
+    mature = held >= rules.min_history
+    span = held.total_seconds() / 3600.0 if mature else rules.history_days * 24.0
+    same_span = span / 24.0 * len(hours)
+    return {c: Baseline(totals[c], span, same[c], same_span, mature) for c in cells}
 
 
 async def _open(

@@ -260,9 +260,11 @@ async def check_each_heard_once(db, outage_ids: set[int], unrelated_ids: set[int
             due = ticket.first_response_due_at
             assert due is None or ticket.first_responded_at <= due, ticket.number
         with_due = sum(t.first_response_due_at is not None for t in tickets.values())
+        merged = sum(t.duplicate_of_id is not None for t in tickets.values())
         print(
             f"first response within its target: {len(tickets)} of {len(tickets)} "
-            f"({with_due} with a due time)"
+            f"({with_due} with a due time); {merged} of them merged duplicates, told through "
+            "their main ticket at their own source"
         )
 
 

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
-from sqlmodel import select
+from sqlmodel import col, select
 
 from app.incidents.surge import detect
 from app.models.directory import Category
@@ -136,4 +136,4 @@ async def test_a_quiet_month_opens_no_incident_and_a_burst_on_top_opens_one(db):
 
 async def _incidents(db) -> list[Incident]:  # type: ignore[no-untyped-def]
     async with db.sessionmaker() as session:
-        return list((await session.exec(select(Incident).order_by(Incident.id))).all())
+        return list((await session.exec(select(Incident).order_by(col(Incident.id)))).all())

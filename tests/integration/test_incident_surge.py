@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import col, select
 
+from app.incidents.detection import DEFAULT_RULES, Baseline, judge
 from app.incidents.surge import join_new_tickets
 from app.metrics import store as metrics_store
 from app.models.incidents import IncidentTicket
@@ -119,3 +120,32 @@ async def test_loud_posts_open_an_incident_flagged_as_an_info_risk(db):
     [incident] = await run_detection(db, now)
     assert incident.info_risk and incident.info_risk_score == 12.0
     assert incident.detection["count"] == 4 and incident.detection["weighted"] == 16.0
+
+
+async def test_a_young_hub_calls_no_busy_hour_everywhere_a_surge(db):
+    """A hub with no history (a demo's first minutes, a city's first day): the same problem
+    arriving in every district is busy, not an outage; the same count in one district while
+    the others are quiet is one."""
+    now = datetime.now(UTC)
+    step = timedelta(minutes=40) / 12
+    for district in ("center", "north", "south"):
+        for n in range(12):
+            at = now - timedelta(minutes=40) + step * n
+            await wave_ticket(db, n, at=at, district_code=district, address=None)
+    assert await run_detection(db, now) == []
+
+
+async def test_the_verdict_of_a_young_cell_needs_contrast():
+    young = Baseline(tickets=0, hours=672, mature=False)
+    assert judge([1.0] * 12, young, DEFAULT_RULES, elsewhere=0.0).surge
+    assert not judge([1.0] * 12, young, DEFAULT_RULES, elsewhere=6.0).surge
+    old = Baseline(tickets=0, hours=672, mature=True)
+    assert judge([1.0] * 12, old, DEFAULT_RULES, elsewhere=6.0).surge
+
+
+async def test_a_young_busy_hub_is_not_surprised_by_a_few():
+    """Five tickets of a rare problem in one district, in an hour when the city took hundreds:
+    a young hub expects at least its even share (here 10), so no surge; a quiet hour, one."""
+    young = Baseline(tickets=0, hours=672, mature=False)
+    assert not judge([1.0, 2.0, 2.0, 1.0, 1.0], young, DEFAULT_RULES, share=10.0).surge
+    assert judge([1.0, 2.0, 2.0, 1.0, 1.0], young, DEFAULT_RULES, share=0.1).surge
