@@ -97,9 +97,11 @@ async def test_month_reaches_the_simulator_through_an_outage(app, client, db, si
     retried = next(m for m in messages if m.attempts == 2)
     async with db.sessionmaker() as session:
         events = await session.exec(
-            select(TicketEvent).where(
+            select(TicketEvent)
+            .where(
                 TicketEvent.ticket_id == retried.ticket_id, TicketEvent.type == "delivery_attempt"
             )
+            .order_by(col(TicketEvent.id))  # the timeline's order, not the heap's
         )
         outcomes = [(e.data["target"], e.data["outcome"]) for e in events.all()]
     assert outcomes == [("sstu", "retry"), ("sstu", "sent")]

@@ -11,12 +11,15 @@ from app.console import labels, timeline
 APP = Path(__file__).resolve().parents[2] / "app"
 # record_event(…, type="x" …) and TicketEvent(…, type="x" …), also `"x" if … else "y"`.
 CALL = re.compile(r"(?:record_event|TicketEvent)\((?:[^()]|\([^()]*\))*?\btype=([^,)]+)", re.S)
+# An event written as a row (an intake batch buffers them): {"ticket_id": …, "type": "x", …}.
+ROW = re.compile(r'\{\s*"ticket_id":[^{}]*?"type": ("[a-z_]+")')
 
 
 def recorded_types() -> set[str]:
     found: set[str] = set()
     for path in APP.rglob("*.py"):
-        for argument in CALL.findall(path.read_text(encoding="utf-8")):
+        text = path.read_text(encoding="utf-8")
+        for argument in CALL.findall(text) + ROW.findall(text):
             found.update(re.findall(r'"([a-z_]+)"', argument))
     return found
 
