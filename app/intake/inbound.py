@@ -20,6 +20,7 @@ from app.connectors.base import Connector, ConnectorPayloadError
 from app.connectors.registry import inbound_connector
 from app.errors import SignatureInvalid, ValidationFailed
 from app.intake import connector_health
+from app.intake.delivery_status import ticket_number
 from app.intake.receipt import NOTIFY_CHANNEL, store_received
 from app.metrics import catalog
 from app.metrics import store as metrics_store
@@ -64,6 +65,7 @@ class Received:
     delivery_id: int
     repeat: bool = False
     ticket_id: int | None = None
+    ticket_number: str | None = None
 
 
 def connector_actor(name: str) -> str:
@@ -77,7 +79,6 @@ def sanitise_headers(headers: Mapping[str, str]) -> dict[str, str]:
 
 
 async def receive_webhook(
-    session: AsyncSession,
     sessionmaker: async_sessionmaker[AsyncSession],
     *,
     engine: AsyncEngine,
@@ -113,8 +114,28 @@ async def receive_webhook(
         )
         if stored is not None:
             if not stored.health_row:  # the connector's first success ever: its row is made
-                await _first_success(session, connector.name, now=now)
+                async with sessionmaker() as session:
+                    await _first_success(session, connector.name, now=now)
             return Received(stored.delivery_id)
+    # A repeat, an invalid body, or a value PostgreSQL refuses: the ORM path tells which.
+    async with sessionmaker() as session:
+        return await _store_by_orm(
+            session, connector, webhook_id, draft, problem, body=body, headers=kept, now=now
+        )
+
+
+async def _store_by_orm(
+    session: AsyncSession,
+    connector: Connector,
+    webhook_id: str,
+    draft: TicketDraft | None,
+    problem: ConnectorPayloadError | None,
+    *,
+    body: bytes,
+    headers: dict[str, str],
+    now: datetime,
+) -> Received:
+    kept = headers
     params = {
         "source": connector.name,
         "webhook_id": webhook_id,
@@ -190,7 +211,8 @@ async def _duplicate(
     assert first.id is not None
     if first.outcome == DeliveryOutcome.invalid and first.replayed_at is None:
         raise _invalid(connector.name, first.id, first.error_detail, first.errors)
-    return Received(first.id, repeat=True, ticket_id=first.ticket_id)
+    number = await ticket_number(session, first.ticket_id)
+    return Received(first.id, repeat=True, ticket_id=first.ticket_id, ticket_number=number)
 
 
 def _invalid(

@@ -9,9 +9,8 @@ from fastapi import APIRouter, Depends, File, Request, UploadFile
 from pydantic import BaseModel
 
 from app.access.api_keys import Principal
-from app.api.deps import NowDep, require_roles
+from app.api.deps import NowDep, SettingsDep, require_roles
 from app.api.responses import problems
-from app.api.routers.webhooks import SettingsDep
 from app.intake.imports import import_workbook
 from app.models.common import Role
 

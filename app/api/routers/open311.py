@@ -11,9 +11,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request, Response
 
-from app.api.deps import NowDep, SessionDep
+from app.api.deps import NowDep, SessionDep, SettingsDep
 from app.api.open311_format import check_format, render, render_error
-from app.api.routers.webhooks import SettingsDep
 from app.channels import open311
 from app.errors import AppError
 

@@ -9,9 +9,8 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 
-from app.api.deps import NowDep, SessionDep
+from app.api.deps import NowDep, SessionDep, SettingsDep
 from app.api.responses import problems
-from app.api.routers.webhooks import SettingsDep
 from app.reports.public_page import POLICY, render_page
 from app.reports.public_stats import MonthFigures, TtlCache, month_range, monthly_figures, to_csv
 

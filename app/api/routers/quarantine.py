@@ -6,9 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from app.api.deps import AdminDep, NowDep, RowId, SessionDep
+from app.api.deps import AdminDep, NowDep, RowId, SessionDep, SettingsDep
 from app.api.responses import problems
-from app.api.routers.webhooks import SettingsDep
 from app.intake import quarantine
 from app.models.common import Source
 from app.models.inbound import (

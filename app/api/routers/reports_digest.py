@@ -8,10 +8,9 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Header, Query, Response
 
 from app.access.api_keys import Principal
-from app.api.deps import NowDep, SessionDep, require_roles
+from app.api.deps import NowDep, SessionDep, SettingsDep, require_roles
 from app.api.report_period import resolve_week
 from app.api.responses import problems
-from app.api.routers.webhooks import SettingsDep
 from app.models.common import Role
 from app.reports.digest import digest_scope, weekly_digest
 from app.reports.digest_text import to_markdown

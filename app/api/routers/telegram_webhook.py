@@ -6,9 +6,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Request
 
-from app.api.deps import NowDep, SessionDep
+from app.api.deps import NowDep, SessionDep, SettingsDep
 from app.api.responses import problems
-from app.api.routers.webhooks import SettingsDep
 from app.channels.chatbot import handle_update
 from app.connectors.telegram.bot_api import verify_secret
 from app.connectors.telegram.updates import parse_update

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from app.api.deps import NowDep, SessionDep, SessionmakerDep, SettingsDep
+from app.api.deps import get_now
 from app.api.responses import problems
-from app.intake.delivery_status import ticket_number
 from app.intake.inbound import receive_webhook
 from app.models.inbound import DeliveryOutcome, WebhookAccepted
 
@@ -23,37 +22,32 @@ SIGNED = (
 RESPONSES = problems(401, 413, 422, 503)
 
 
-async def _receive(
-    source: str,
-    request: Request,
-    response: Response,
-    session: SessionDep,
-    sessionmaker: SessionmakerDep,
-    settings: SettingsDep,
-    now: NowDep,
-) -> WebhookAccepted:
+async def _receive(source: str, request: Request) -> Response:
+    """The receipt: no dependencies beyond the request (the sender waits for every step), the
+    answer written directly (its shape is ``WebhookAccepted``, fixed here)."""
+    state = request.app.state
     received = await receive_webhook(
-        session,
-        sessionmaker,
-        engine=request.app.state.db.engine,
+        state.db.sessionmaker,
+        engine=state.db.engine,
         source=source,
         body=await request.body(),
         headers=request.headers,
-        settings=settings,
-        now=now,
+        settings=state.settings,
+        now=await get_now(request),
     )
     location = f"/api/v1/deliveries/{received.delivery_id}"
-    response.headers["Location"] = location
-    if not received.repeat:
-        return WebhookAccepted(
-            delivery_id=received.delivery_id, outcome=DeliveryOutcome.received, location=location
-        )
-    return WebhookAccepted(
+    accepted = WebhookAccepted(
         delivery_id=received.delivery_id,
-        outcome=DeliveryOutcome.duplicate,
+        outcome=DeliveryOutcome.duplicate if received.repeat else DeliveryOutcome.received,
         ticket_id=received.ticket_id,
-        ticket_number=await ticket_number(session, received.ticket_id),
+        ticket_number=received.ticket_number,
         location=location,
+    )
+    return Response(
+        accepted.model_dump_json().encode(),
+        status_code=202,
+        media_type="application/json",
+        headers={"Location": location},
     )
 
 
@@ -68,18 +62,9 @@ async def _receive(
     responses=RESPONSES,
     description="A ПОС message (docs/DOMAIN.md names) plus `fz59`, `fastTrack`. " + SIGNED,
 )
-async def feedback_platform(
-    request: Request,
-    response: Response,
-    session: SessionDep,
-    sessionmaker: SessionmakerDep,
-    settings: SettingsDep,
-    now: NowDep,
-) -> WebhookAccepted:
+async def feedback_platform(request: Request) -> Response:
     """Receive one ПОС message snapshot."""
-    return await _receive(
-        "feedback_platform", request, response, session, sessionmaker, settings, now
-    )
+    return await _receive("feedback_platform", request)
 
 
 # The same path with a trailing slash answers too: a source must never get a redirect.
@@ -96,15 +81,6 @@ async def feedback_platform(
     responses=RESPONSES,
     description="An IM incident object (the contract in docs/CONNECTING.md). " + SIGNED,
 )
-async def incident_management(
-    request: Request,
-    response: Response,
-    session: SessionDep,
-    sessionmaker: SessionmakerDep,
-    settings: SettingsDep,
-    now: NowDep,
-) -> WebhookAccepted:
+async def incident_management(request: Request) -> Response:
     """Receive one IM incident snapshot."""
-    return await _receive(
-        "incident_management", request, response, session, sessionmaker, settings, now
-    )
+    return await _receive("incident_management", request)
