@@ -23,6 +23,7 @@ from app.connectors.telegram.bot_api import OutgoingMessage
 from app.connectors.telegram.outbound import STATUS_WORDS
 from app.connectors.telegram.updates import BotUpdate, RefusedUpdate
 from app.feedback import service as feedback
+from app.incidents import surge
 from app.intake.ingestion import ingest_draft, lock_source_item
 from app.models.chatbot import ChatbotReport
 from app.models.common import Channel, Kind, Source, Status
@@ -122,6 +123,8 @@ async def _report(
     )
     seen.remember(session, digest, update.update_id, ticket.id, now=now)
     await session.flush()
+    # A report of an open mass incident joins it now; its answer follows through the outbox.
+    await surge.join_new_tickets(session, [ticket.id])
     return OutgoingMessage(
         chat,
         f"Обращение принято, номер {ticket.number}. Статус и ответ придут сюда же. Фото или "

@@ -19,11 +19,12 @@ from app.access import api_keys as auth
 from app.access.personal_data import scrub_text
 from app.config import Settings
 from app.errors import AppError
+from app.incidents import surge
 from app.intake.ingestion import ingest_draft
 from app.models.common import OPEN_STATUSES, Channel, Kind, Role, Source
 from app.models.directory import Category, Department
 from app.models.drafts import ApplicantDraft, TicketDraft
-from app.models.tickets import Ticket
+from app.models.tickets import Ticket, TicketAnswer
 
 MAX_REQUESTS = 1000
 DEFAULT_WINDOW = timedelta(days=90)
@@ -165,6 +166,8 @@ async def create_request(
         extra={"open311": {"device_id": field("device_id", 200)}},
     )
     result = await ingest_draft(session, draft, actor=principal.actor, now=now)
+    # A report of an open mass incident joins it now and carries its answer at once.
+    await surge.join_new_tickets(session, [result.ticket.id])
     return result.ticket
 
 
@@ -249,6 +252,19 @@ async def get_request(session: AsyncSession, request_id: str) -> Ticket:
     return ticket
 
 
+async def _latest_answers(session: AsyncSession, ticket_ids: list[int]) -> dict[int, str]:
+    """Each ticket's latest answer text."""
+    if not ticket_ids:
+        return {}
+    rows = await session.exec(
+        select(TicketAnswer.ticket_id, TicketAnswer.text)
+        .where(col(TicketAnswer.ticket_id).in_(ticket_ids))
+        .order_by(col(TicketAnswer.ticket_id), col(TicketAnswer.id).desc())
+        .distinct(col(TicketAnswer.ticket_id))
+    )
+    return {ticket_id: text for ticket_id, text in rows.all()}
+
+
 async def describe_requests(
     session: AsyncSession, tickets: list[Ticket], *, settings: Settings
 ) -> list[dict[str, Any]]:
@@ -260,11 +276,16 @@ async def describe_requests(
     def when(value: datetime | None) -> str | None:
         return value.astimezone(tz).replace(microsecond=0).isoformat() if value else None
 
+    answers = await _latest_answers(session, [t.id for t in tickets if t.id is not None])
     out = []
     for t in tickets:
         notes = _STATUS_NOTES.get(t.status, t.status)
         if t.status == "rejected" and t.status_reason:
             notes = f"{notes}: {scrub_text(t.status_reason)}"
+        elif t.id in answers:
+            # The answer itself (an operator's or a mass incident's one message), not only
+            # that there was one: the client reads its request to hear it.
+            notes = f"{notes}: {scrub_text(answers[t.id])}"
         media = next((a.get("url") for a in t.attachments if a.get("url")), None)
         out.append(
             {

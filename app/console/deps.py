@@ -18,9 +18,10 @@ from app.access.visibility import Viewer
 from app.api.deps import NowDep, SessionDep
 from app.config import Settings
 from app.console import labels
+from app.console.lost_text import Lost, lost
 from app.console.session import CSRF_FIELD, csrf_ok, session_token
 from app.console.timefmt import deadline_state, local_time
-from app.console.typed import Typed
+from app.console.typed import Typed, typed_of
 from app.directory import service as directory
 from app.models.common import Role
 
@@ -108,6 +109,8 @@ async def require_csrf(request: Request, console: ConsoleDep) -> None:
     """Refuse (403) a posted form without the session's CSRF token (checked before the form's
     fields are used; the form is parsed once per request)."""
     form = await request.form()
+    # Kept for the error pages: a form refused here or a ticket gone shows what was typed.
+    request.state.console_posted = await typed_of(request)
     if not csrf_ok(console.csrf, form.get(CSRF_FIELD)):
         raise CsrfRefused
 
@@ -151,8 +154,17 @@ def back_to(path: str, **params: str) -> RedirectResponse:
     return RedirectResponse(path + (f"?{query}" if query else ""), status_code=303)
 
 
-def not_found_page(request: Request, console: Console | None) -> HTMLResponse:
-    return render(request, "not_found.html", {}, console=console, status_code=404)
+def posted_lost(request: Request) -> Lost | None:
+    """The words typed into the posted form (``require_csrf`` kept them) that no page will
+    take back now: every form is gone from an error page."""
+    return lost(getattr(request.state, "console_posted", None), frozenset())
+
+
+def not_found_page(
+    request: Request, console: Console | None, carried: Lost | None = None
+) -> HTMLResponse:
+    context = {"lost": carried or posted_lost(request)}
+    return render(request, "not_found.html", context, console=console, status_code=404)
 
 
 __all__ = ["NowDep", "SessionDep"]

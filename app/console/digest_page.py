@@ -16,7 +16,7 @@ from app.errors import AppError
 from app.models.common import Role
 from app.reports.digest import Digest, digest_scope, weekly_digest
 from app.reports.digest_incidents import waited
-from app.reports.digest_text import share, to_markdown
+from app.reports.digest_text import department_totals, share, to_markdown
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 READERS = (Role.admin, Role.manager)
@@ -70,6 +70,7 @@ async def digest_page(
     context: dict[str, object] = {
         "digest": digest,
         "share": share,
+        "totals": department_totals(digest),
         "waited": waited,
         "week": digest.week,
         "department": department,

@@ -78,6 +78,7 @@ class LoginForm(BaseModel):
     login: Annotated[str, BeforeValidator(_as_text)] = ""
     password: Annotated[str, BeforeValidator(_as_text)] = ""
     csrf_token: Raw = Field(None, alias=CSRF_FIELD)
+    kept: Annotated[str, BeforeValidator(_as_text)] = ""  # console.kept_text's token
 
 
 class ReasonForm(BaseModel):

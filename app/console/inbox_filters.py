@@ -51,7 +51,9 @@ def inbox_filters(
         status=statuses,
         category=category or None,
         source=source if source in {s.value for s in Source} else None,
-        overdue=True if overdue == "1" else None,
+        # Any running deadline passed (first answer, registration, resolution), as the rows'
+        # red marks and the overview's «Сейчас просрочено» count; the API's is resolution-only.
+        overdue_any=overdue == "1",
         words=words or None,
         numbers=ticket_numbers(words, prefix=settings.ticket_number_prefix, year=local_year),
     )

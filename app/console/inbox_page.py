@@ -11,10 +11,11 @@ from fastapi.responses import HTMLResponse, Response
 from app.api.deps import NowDep, SessionDep
 from app.console import handover, inbox_filters, targets
 from app.console.deps import ConsoleDep, render
+from app.console.paging import STALE_CURSOR, cursor_page
 from app.directory import service as directory
 from app.feedback.queries import unhappy_tickets
 from app.models.common import Source, Status
-from app.tickets.queries import count_tickets, list_tickets
+from app.tickets.queries import count_tickets
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 PAGE = 25
@@ -48,15 +49,9 @@ async def inbox(
         settings=console.settings,
         now=now,
     )
-    rows, next_cursor = await list_tickets(
-        session,
-        principal=console.principal,
-        filters=filters,
-        sort=inbox_filters.SORTS[valid_sort][0],
-        limit=PAGE,
-        cursor=cursor or None,
-        now=now,
-    )
+    sort_by = inbox_filters.SORTS[valid_sort][0]
+    page = cursor_page(session, console.principal, filters, sort=sort_by, limit=PAGE, now=now)
+    rows, next_cursor, stale = await page(cursor)
     categories = await directory.list_categories(session)
     params = {
         "status": valid_status,
@@ -76,7 +71,8 @@ async def inbox(
             ),
             "unhappy": await unhappy_tickets(session, [t.id for t, _ in rows if t.id]),
             "next_cursor": next_cursor,
-            "paged": bool(cursor),
+            "paged": bool(cursor) and not stale,
+            "notice": STALE_CURSOR if stale else None,
             "params": params,
             "categories": categories,
             "category_names": {c.code: c.name for c in categories},

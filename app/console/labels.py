@@ -127,8 +127,10 @@ DEADLINES = {
     "reopened": "после возобновления",
     "extended": "продлены",
 }
-# Keys of ``changes`` in the ``updated`` and ``source_updated`` events.
+# Keys of ``changes`` in the ``updated`` (``app.tickets.service.update_ticket``) and
+# ``source_updated`` (``app.intake.ingestion._apply_snapshot``) events.
 CHANGED = {
+    "source_status": "статус в источнике",
     "text": "текст",
     "address": "адрес",
     "lat": "координаты",
@@ -137,11 +139,12 @@ CHANGED = {
     "attachments_added": "вложения",
     "extra": "доп. сведения",
     "answers_added": "ответы",
-    "status_not_applied": "статус в источнике",
+    "status_not_applied": "статус из источника не применён",
     "category": "категория",
     "priority": "приоритет",
     "district": "район",
 }
+CHANGED_OTHER = "другие сведения"  # a key this list does not know yet: never its code
 DONE = {
     "taken": "Обращение взято в работу.",
     "held": "Обращение приостановлено.",
@@ -209,6 +212,19 @@ DELIVERY_OUTCOME = {
     "retry": "не удалось, будет повтор",
     "dead": "не доставлено",
 }
+# Why an attempt failed (the bounded ``reason`` of app.outbox.policy.Verdict and the
+# connectors' DeliveryResponse.error): a kind, never the source's words.
+DELIVERY_ERROR = {
+    "http_4xx": "источник отказал в приёме",
+    "http_5xx": "сбой на стороне источника",
+    "http_3xx": "источник перенаправил запрос, перенаправление не выполняется",
+    "rate_limited": "источник просит подождать (слишком много запросов)",
+    "timeout": "источник не ответил вовремя",
+    "network": "нет связи с источником",
+    "invalid_url": "неверный адрес источника в настройках",
+    "not_configured": "отправка в этот источник не настроена",
+}
+DELIVERY_ERROR_OTHER = "причина не распознана"
 # Mass incidents (app.incidents): status, how a ticket was linked, message kind, and what
 # one message did for one ticket (incident_deliveries.outcome).
 INCIDENT_STATUS = {

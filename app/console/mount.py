@@ -12,6 +12,7 @@ from app.access.login_lockout import UnknownLogins
 from app.console import (
     actions,
     digest_page,
+    error_pages,
     inbox_page,
     incident_actions,
     incidents_page,
@@ -19,8 +20,11 @@ from app.console import (
     overview,
     routes,
 )
-from app.console.deps import CsrfRefused, LoginRequired, render, settings_of
+from app.console.deps import CsrfRefused, LoginRequired, posted_lost, render, settings_of
+from app.console.kept_text import KeptTexts
+from app.console.lost_text import lost
 from app.console.session import clear_session
+from app.console.typed import typed_of
 
 
 def install(app: FastAPI) -> None:
@@ -40,14 +44,23 @@ def install(app: FastAPI) -> None:
         name="console-static",
     )
 
+    app.state.kept_texts = KeptTexts()  # words of a form posted after the session ended
+
     async def login_required(request: Request, exc: Exception) -> Response:
-        response = RedirectResponse("/console/login", status_code=303)
+        where = "/console/login"
+        typed = await typed_of(request) if request.method == "POST" else None
+        words = lost(typed, frozenset())
+        if words is not None:  # shown on the sign-in page and after it (console.kept_text)
+            where += "?kept=" + app.state.kept_texts.keep(words, request.url.path)
+        response = RedirectResponse(where, status_code=303)
         clear_session(response, request, settings_of(request))  # a cookie of an ended session
         return response
 
     async def csrf_refused(request: Request, exc: Exception) -> Response:
-        response: HTMLResponse = render(request, "csrf.html", {}, status_code=403)
+        context = {"lost": posted_lost(request)}  # typed words come back to copy
+        response: HTMLResponse = render(request, "csrf.html", context, status_code=403)
         return response
 
+    error_pages.install(app)  # every other error under /console: a Russian page
     app.add_exception_handler(LoginRequired, login_required)
     app.add_exception_handler(CsrfRefused, csrf_refused)

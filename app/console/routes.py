@@ -31,6 +31,8 @@ from app.console.deps import (
 )
 from app.console.duplicate_view import suggestion_why
 from app.console.forms import LoginForm
+from app.console.lost_text import Lost
+from app.console.paging import STALE_CURSOR, cursor_page
 from app.console.session import (
     clear_session,
     csrf_ok,
@@ -52,19 +54,23 @@ from app.models.tickets import Ticket
 from app.routing.service import explain
 from app.tickets import actions as ticket_actions
 from app.tickets.presenters import applicant_public
-from app.tickets.queries import TicketFilters, list_tickets
+from app.tickets.queries import TicketFilters
 from app.tickets.service import get_visible_ticket, load_applicant
 
 router = APIRouter(prefix="/console", include_in_schema=False)
+SESSION_ENDED = "Сеанс завершился до отправки формы «{form}»: действие не выполнено."
 PAGE = 25
 OPEN = sorted(s.value for s in OPEN_STATUSES)
 
 
 @router.get("/login", response_class=HTMLResponse)
-async def login_page(request: Request) -> Response:
+async def login_page(
+    request: Request, kept: Annotated[str, Query(max_length=100)] = ""
+) -> Response:
     settings = settings_of(request)
     csrf = read_login_csrf(request, settings) or new_csrf()
-    response = render(request, "login.html", {"csrf": csrf, "error": None})
+    context = {"csrf": csrf, "error": None, **_kept(request, kept)}
+    response = render(request, "login.html", context)
     write_login_csrf(response, request, settings, csrf)
     return response
 
@@ -96,16 +102,28 @@ async def login(
         # browser still had ends.
         await end_session(session, session_token(request))
         token, _ = await start_session(session, user.id, now=now, limits=SessionLimits.of(settings))
-        response = RedirectResponse("/console", status_code=303)
+        back = request.app.state.kept_texts.peek(data.kept)
+        where = f"{back.back}?kept={data.kept}" if back else "/console"
+        response = RedirectResponse(where, status_code=303)
         write_session(response, request, settings, token)
         return response
     # The failure counter is committed with the request (the session commits on return).
     return render(
         request,
         "login.html",
-        {"csrf": csrf, "error": error, "login": login_name},
+        {"csrf": csrf, "error": error, "login": login_name, **_kept(request, data.kept)},
         status_code=status,
     )
+
+
+def _carried(lost: Lost) -> dict[str, Any]:
+    return {"lost": lost, "lost_why": SESSION_ENDED.format(form=lost.form)}
+
+
+def _kept(request: Request, token: str) -> dict[str, Any]:
+    """The words a form lost when its session ended (``console.kept_text``), to show."""
+    kept = request.app.state.kept_texts.peek(token)
+    return {"kept": token if kept else "", "lost": kept.lost if kept else None}
 
 
 @router.post("/logout", dependencies=[Depends(require_csrf)])
@@ -128,12 +146,15 @@ async def ticket_page(
     done: Annotated[str, Query(max_length=32)] = "",
     error: Annotated[str, Query(max_length=32)] = "",
     field: Annotated[str, Query(max_length=200)] = "",
+    kept: Annotated[str, Query(max_length=100)] = "",
 ) -> Response:
     principal = console.principal
+    # Words typed before the session ended, shown once after signing in (console.kept_text).
+    carried = request.app.state.kept_texts.take(kept) if kept else None
     try:
         ticket = await get_visible_ticket(session, ticket_id, principal=principal)
     except NotFound:
-        return not_found_page(request, console)
+        return not_found_page(request, console, carried.lost if carried else None)
     applicant = applicant_public(
         await load_applicant(session, ticket), full=principal.may_read_personal_data
     )
@@ -173,6 +194,7 @@ async def ticket_page(
                 session, ticket, getattr(request.state, "console_typed", None)
             ),
             **await ticket_panels.panels(session, ticket, events, console, now),
+            **(_carried(carried.lost) if carried else {}),
         },
         console=console,
         now=now,
@@ -193,16 +215,12 @@ async def triage(
     triage_dept = await directory.triage_department(session)
     principal = console.principal
     if not console.can_triage:
-        return not_found_page(request, console)
-    rows, next_cursor = await list_tickets(
-        session,
-        principal=principal,
-        filters=TicketFilters(status=OPEN, department=triage_dept.code),
-        sort="resolution_due_at",
-        limit=PAGE,
-        cursor=cursor or None,
-        now=now,
-    )
+        text = f"Разбор доступен отделу «{triage_dept.name}» и администраторам."
+        context = {"heading": "Разбор вам недоступен", "text": text}
+        return render(request, "error.html", context, console=console, status_code=403)
+    filters = TicketFilters(status=OPEN, department=triage_dept.code)
+    page = cursor_page(session, principal, filters, sort="resolution_due_at", limit=PAGE, now=now)
+    rows, next_cursor, stale = await page(cursor)
     items = [(t, await _routing_hint(session, t)) for t, _ in rows]
     returned = await returns(session, [t.id for t, _ in rows])
     category_names = {c.code: c.name for c in await directory.list_categories(session)}
@@ -237,6 +255,7 @@ async def triage(
             ),
             "done": done,
             "error": labels.error_message(error, field),
+            "notice": STALE_CURSOR if stale else None,
         },
         console=console,
         now=now,

@@ -96,10 +96,13 @@ def targets(ticket: Ticket, now: datetime) -> list[Target]:
     legal = ticket.legal_due_at
     res = ticket.resolution_due_at
     finished = ticket.answered_at or ticket.closed_at
+    # One line when the resolution date is the legal one; on hold they part: the resolution
+    # stands still (moved on resuming) while the legal date never pauses.
+    together = res == legal and not (paused and is_open)
     for key, label, due, risk, pausable in (
-        ("resolution", "решение" if res != legal else "решение (срок по 59-ФЗ)", res,
+        ("resolution", "решение (срок по 59-ФЗ)" if together else "решение", res,
          ticket.resolution_risk_at, True),
-        ("legal", "срок по 59-ФЗ", legal if legal != res else None, None, False),
+        ("legal", "срок по 59-ФЗ", None if together else legal, None, False),
         ("control", "контрольный срок", ticket.control_due_at, None, False),
     ):  # fmt: skip
         if due is None:

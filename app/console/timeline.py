@@ -164,7 +164,9 @@ def _routed(data: Mapping[str, Any], ticket: Ticket, names: Names) -> str:
 
 
 def _changes(data: Mapping[str, Any]) -> str:
-    keys = dict.fromkeys(labels.CHANGED.get(k, k) for k in data.get("changes") or {})
+    order = list(labels.CHANGED)  # stored as JSONB, the keys come back in its order
+    changes = sorted(data.get("changes") or {}, key=lambda k: order.index(k) if k in order else 99)
+    keys = dict.fromkeys(labels.CHANGED.get(k, labels.CHANGED_OTHER) for k in changes)
     return f"изменено: {', '.join(keys)}" if keys else ""
 
 
@@ -173,6 +175,21 @@ def _feedback(data: Mapping[str, Any]) -> str:
     value = data.get("source_value")
     text = ", ".join(p for p in (f"«{value}»" if value else "", sentiment) if p)
     return text + ("; обращение возобновлено" if data.get("reopen") else "")
+
+
+def _delivery(data: Mapping[str, Any]) -> str:
+    """The attempt's outcome and, when it failed, the kind of error (no words of the source)."""
+    outcome = str(data.get("outcome", ""))
+    text = labels.DELIVERY_OUTCOME.get(outcome, outcome)
+    if outcome in ("retry", "dead"):
+        reason = str(data.get("reason") or "")
+        text += f" — {labels.DELIVERY_ERROR.get(reason, labels.DELIVERY_ERROR_OTHER)}"
+        code = data.get("status_code")
+        text += f" (код ответа {code})" if isinstance(code, int) else ""
+        attempt = data.get("attempt")
+        if outcome == "dead" and isinstance(attempt, int) and attempt > 1:
+            text += f", попыток: {attempt}"
+    return text
 
 
 def _number(data: Mapping[str, Any], key: str, names: Names) -> str:
@@ -204,7 +221,12 @@ def _detail(event: TicketEvent, ticket: Ticket, names: Names) -> str:
         moved = f"{labels.STATUS.get(before, before)} → {labels.STATUS.get(after, after)}"
         if data.get("duplicate_of") is not None and after == "merged":
             moved += f", дубликат {_number(data, 'duplicate_of', names)}"
-        return moved + _quoted(status_reason(reason) if reason else None)
+        moved += _quoted(status_reason(reason) if reason else None)
+        if after == "merged" and "score" in data:  # what detection measured (dedup.merge)
+            moved += f": {duplicate_why(data)}"
+        return moved
+    if kind == "delivery_attempt":
+        return _delivery(data)
     if kind in OTHER_TICKET or kind == "duplicate_suggested":
         return _ticket_detail(kind, data, names)
     if kind in ("routed", "rerouted"):
@@ -215,9 +237,6 @@ def _detail(event: TicketEvent, ticket: Ticket, names: Names) -> str:
         return which + (f" (переслан из основного {main})" if main else "")
     if kind == "comment":
         return str(data.get("text", ""))
-    if kind == "delivery_attempt":
-        outcome = data.get("outcome", "")
-        return labels.DELIVERY_OUTCOME.get(outcome, outcome)
     if kind in ("updated", "source_updated"):
         return _changes(data)
     if kind == "feedback":

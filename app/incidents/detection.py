@@ -15,9 +15,11 @@ Method — a one-sided Poisson test per cell (problem family × district):
   (1e-6) keeps false alarms rare although the test runs every 30 s over every cell (about
   50 cells × 2 880 passes a day); ``min_count`` (6) keeps a quiet cell (``mu`` ≈ 0.05) from
   alarming on a handful of tickets, which ``p`` alone would allow.
-* **A young installation.** The history is what the hub actually holds: a city that started
-  a day ago has one day of it, not 28 empty ones (which would make every ordinary afternoon a
-  surge). While a cell's history covers less than ``min_history`` (7 days), its own rate is
+* **A young installation.** The history is what the hub actually holds: the days (city
+  time) with any ticket in the 28, each 24 h of history — a city that started a day ago has
+  one day of it, not 28 empty ones (which would make every ordinary afternoon a surge), and a
+  fresh hub that took one back-dated appeal (a ПОС item written ten days ago) has two, not
+  ten. While the hub holds fewer than ``min_history`` (7) such days, a cell's own rate is
   not trusted alone: the cell must also stand out against the same problem in the city's other
   districts in the same window (``contrast`` times their mean, at least ``contrast``) — a burst
   main in one district does, a busy morning everywhere does not — and it expects at least its

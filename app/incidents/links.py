@@ -63,16 +63,21 @@ async def link(
     return linked
 
 
-def grow_area(incident: Incident, tickets: Sequence[Ticket]) -> None:
-    """The area, window and departments widened to take ``tickets``."""
-    streets, houses = list(incident.streets), list(incident.houses)
-    departments = list(incident.departments)
+def _area(tickets: Sequence[Ticket], streets: list[str], houses: list[str]) -> None:
     for ticket in tickets:
         street = street_of(ticket.address_key)
         if street and street not in streets:
             streets.append(street)
         if has_house(ticket.address_key) and ticket.address_key not in houses:
             houses.append(ticket.address_key)  # type: ignore[arg-type]
+
+
+def grow_area(incident: Incident, tickets: Sequence[Ticket]) -> None:
+    """The area, window and departments widened to take ``tickets``."""
+    streets, houses = list(incident.streets), list(incident.houses)
+    departments = list(incident.departments)
+    _area(tickets, streets, houses)
+    for ticket in tickets:
         if ticket.department_code not in departments:
             departments.append(ticket.department_code)
         incident.window_start_at = min(incident.window_start_at, ticket.created_at)
@@ -89,8 +94,12 @@ async def unlink(
     *,
     actor: str,
     now: datetime,
+    keep_area: bool = False,
 ) -> int:
-    """End the links of these tickets (they keep every answer they were sent)."""
+    """End the links of these tickets (they keep every answer they were sent). The area
+    (streets and houses) is what the tickets still linked name, unless ``keep_area`` (a
+    dismissed incident keeps the area it had, as history). The departments stay: they keep
+    seeing the incident they worked on."""
     rows = await session.exec(
         select(IncidentTicket).where(
             IncidentTicket.incident_id == incident.id,
@@ -105,6 +114,11 @@ async def unlink(
     incident.updated_at = now
     incident.version += 1
     await session.flush()
+    if links and not keep_area:
+        streets: list[str] = []
+        houses: list[str] = []
+        _area(await linked_tickets(session, incident), streets, houses)
+        incident.streets, incident.houses = sorted(streets), sorted(houses)
     return len(links)
 
 

@@ -45,6 +45,39 @@ async def sees(session: AsyncSession, principal: Principal, incident: Incident) 
     return await _triage(session, principal)
 
 
+async def visible_houses(
+    session: AsyncSession, principal: Principal, incidents: Sequence[Incident]
+) -> dict[int, list[str]]:
+    """Each incident's houses the principal may see: all of them for a viewer who sees every
+    department of its tickets, else those named by its linked tickets the viewer sees (the
+    console shows a ticket's address only to whoever sees the ticket). The streets and the
+    district are shown to everyone who sees the incident."""
+    shown = {
+        i.id: list(i.houses)
+        for i in incidents
+        if i.id is not None and all(visibility.sees(principal, d) for d in i.departments)
+    }
+    partial = [i for i in incidents if i.id is not None and i.id not in shown]
+    if not partial:
+        return shown  # type: ignore[return-value]
+    rows = await session.exec(
+        select(IncidentTicket.incident_id, Ticket.address_key)
+        .join(Ticket, col(Ticket.id) == col(IncidentTicket.ticket_id))
+        .where(
+            col(IncidentTicket.incident_id).in_([i.id for i in partial]),
+            col(IncidentTicket.unlinked_at).is_(None),
+            Ticket.department_code == principal.department_code,
+        )
+    )
+    named: dict[int, set[str]] = {}
+    for incident_id, key in rows.all():
+        named.setdefault(incident_id, set()).add(key or "")
+    for incident in partial:
+        own = named.get(incident.id or 0, set())
+        shown[incident.id] = [h for h in incident.houses if h in own]
+    return shown  # type: ignore[return-value]
+
+
 async def get_incident(
     session: AsyncSession,
     incident_id: int,

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -31,7 +31,7 @@ from app.incidents.queries import (
     require_staff,
     ticket_links,
 )
-from app.incidents.surge import incident_title
+from app.incidents.surge import incident_title, problem_of
 from app.models.directory import District
 from app.models.incidents import (
     OPEN_INCIDENT_STATUSES,
@@ -61,6 +61,24 @@ def _check_if_match(incident: Incident, if_match: str | None) -> None:
         raise PreconditionFailed(
             "the incident changed since you read it; read it again and retry",
             current_version=incident.version,
+        )
+
+
+# How far from now an expected resolution may be: a typo («0001-01-01», «2062») would show
+# citizens and the console a date nobody meant.
+EXPECTED_PAST = timedelta(days=1)
+EXPECTED_AHEAD = timedelta(days=366)
+
+
+def _check_expected(value: datetime | None, now: datetime) -> None:
+    if value is None:
+        return
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    if not now - EXPECTED_PAST <= value <= now + EXPECTED_AHEAD:
+        raise ValidationFailed(
+            "expected_resolution_at must be at most a day in the past and a year ahead",
+            field="expected_resolution_at",
         )
 
 
@@ -112,6 +130,7 @@ async def create_incident(
 ) -> Incident:
     """An incident an operator opens (confirmed at once), with the tickets named."""
     require_staff(principal)
+    _check_expected(data.expected_resolution_at, now)
     ref = await reference.current(session)
     category = ref.require_category(data.category_code)
     if data.district_code is not None and not await _district_exists(session, data.district_code):
@@ -124,7 +143,7 @@ async def create_incident(
     incident = Incident(
         title=data.title,
         category_code=category.code,
-        family=ref.dedup_family(category.code, department),
+        family=problem_of(ref, category.code, department),
         district_code=data.district_code,
         departments=[department] if department else [],
         status=S.confirmed.value,
@@ -162,6 +181,7 @@ async def confirm_incident(
     incident = await get_incident(session, incident_id, principal=principal, for_update=True)
     _check_if_match(incident, if_match)
     _require_status(incident, (S.suspected,), "confirm")
+    _check_expected(data.expected_resolution_at, now)
     incident.status = S.confirmed.value
     incident.confirmed_by, incident.confirmed_at = principal.actor, now
     if data.title:
@@ -190,7 +210,12 @@ async def dismiss_incident(
         row.ticket.id for row in await ticket_links(session, incident) if not row.link.unlinked_at
     ]
     await links.unlink(
-        session, incident, [i for i in active if i is not None], actor=principal.actor, now=now
+        session,
+        incident,
+        [i for i in active if i is not None],
+        actor=principal.actor,
+        now=now,
+        keep_area=True,
     )
     incident.status = S.dismissed.value
     incident.closed_by, incident.closed_at = principal.actor, now
@@ -267,10 +292,11 @@ async def split_incident(
     await links.unlink(session, parent, sorted(wanted), actor=principal.actor, now=now)
     district = Counter(t.district_code for t in moving).most_common(1)[0][0]
     category = Counter(t.category_code for t in moving).most_common(1)[0][0]
+    department = Counter(t.department_code for t in moving).most_common(1)[0][0]
     child = Incident(
         title=data.title or await incident_title(session, category, district),
         category_code=category,
-        family=parent.family,
+        family=problem_of(await reference.current(session), category, department),
         district_code=district,
         status=parent.status,
         opened_by=principal.actor,
@@ -303,6 +329,7 @@ async def publish_message(
     incident = await get_incident(session, incident_id, principal=principal, for_update=True)
     _check_if_match(incident, if_match)
     _require_status(incident, (S.confirmed, S.resolving), "publish a message on")
+    _check_expected(data.expected_resolution_at, now)
     message = IncidentMessage(
         incident_id=incident.id,  # type: ignore[arg-type]
         kind=data.kind.value,

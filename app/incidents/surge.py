@@ -9,10 +9,15 @@ history (``app.incidents.detection``); a surge opens a ``suspected`` incident ho
 open incident joins it in the batch that made it, not up to 30 s later: one indexed query
 when no incident is open, which is nearly always.
 
-Same problem: ``Reference.dedup_family`` of the category (the duplicate detector's notion, so
-ПОС «Водоснабжение» meets IM «ЖКХ»). Same area: the incident's district, or one of the
-streets its tickets named (a post with no district but «ул. Ленина» still joins). In the
-window: from one window before the incident's first ticket to ``join_after`` after its last.
+Same problem: the same category (``problem_of``: ПОС «Водоснабжение» and an IM post mapped to
+``water`` meet; the fallback category «Иное» counts per department routing chose). Not the
+department (``Reference.dedup_family``): a heating incident must not take «нет света», «Лифт
+не работает» or «Плата за ЖКУ» of the same department and hand them its «тепло дадут к
+вечеру». Nor a parent or child category: «Многоквартирные дома» holds lifts, payments and
+capital repairs; an operator links such a ticket by hand when it is the same problem. Same
+area: the incident's district; a ticket without a district, one of the streets its tickets
+named (a post with no district but «ул. Ленина» still joins). In the window: from one window
+before the incident's first ticket to ``join_after`` after its last.
 """
 
 from __future__ import annotations
@@ -59,9 +64,22 @@ _HISTORY = text(
     "GROUP BY 1, 2, 3"
 )
 
-_FIRST = text("SELECT min(created_at) FROM tickets")
+# How much history the hub holds: the days (city time) with any ticket in the history span.
+_DAYS = text(
+    "SELECT count(DISTINCT CAST(created_at AT TIME ZONE :tz AS date)) FROM tickets "
+    "WHERE created_at >= :from_at AND created_at < :to_at"
+)
 _DISTRICTS = text("SELECT count(*) FROM districts")
-Cell = tuple[str, str]  # (problem family, district)
+Cell = tuple[str, str]  # (problem, district)
+
+
+def problem_of(ref: reference.Reference, category: str, department: str | None) -> str:
+    """Which problem a ticket is about, for detection and joining: its category; for the
+    fallback category (a post nobody could classify), the fallback per department."""
+    found = ref.categories.get(category)
+    if found is not None and found.is_fallback and department:
+        return f"{category}:{department}"
+    return category
 
 
 async def open_incidents(session: AsyncSession) -> list[Incident]:
@@ -75,11 +93,15 @@ async def open_incidents(session: AsyncSession) -> list[Incident]:
 
 
 def _matches(incident: Incident, ticket: Ticket, family: str, rules: SurgeRules) -> bool:
-    if incident.family != family:
+    if incident.family != family and not (
+        # An incident opened before problems were categories (``dept:…``): its category.
+        incident.family.startswith("dept:") and family == incident.category_code
+    ):
         return False
-    in_area = (
-        ticket.district_code is not None and ticket.district_code == incident.district_code
-    ) or (street_of(ticket.address_key) or "\0") in incident.streets
+    if ticket.district_code is not None and incident.district_code is not None:
+        in_area = ticket.district_code == incident.district_code
+    else:
+        in_area = (street_of(ticket.address_key) or "\0") in incident.streets
     return in_area and (
         incident.window_start_at - rules.window
         <= ticket.created_at
@@ -103,7 +125,7 @@ async def _join(
     chosen: dict[int, list[Ticket]] = defaultdict(list)
     rest: list[Ticket] = []
     for ticket in tickets:
-        family = ref.dedup_family(ticket.category_code, ticket.department_code)
+        family = problem_of(ref, ticket.category_code, ticket.department_code)
         match = next((i for i in incidents if _matches(i, ticket, family, rules)), None)
         if match is None or match.id is None:
             rest.append(ticket)
@@ -186,7 +208,7 @@ async def detect(
     cells: dict[Cell, list[Ticket]] = defaultdict(list)
     for ticket in rest:
         if ticket.district_code is not None:
-            family = ref.dedup_family(ticket.category_code, ticket.department_code)
+            family = problem_of(ref, ticket.category_code, ticket.department_code)
             cells[(family, ticket.district_code)].append(ticket)
     per_family: Counter[str] = Counter()
     for (family, _district), found in cells.items():
@@ -245,17 +267,16 @@ async def _history(
     for category, department, district, n, n_same in (
         await session.exec(_HISTORY, params=params)  # type: ignore[call-overload]
     ).all():
-        cell = (ref.dedup_family(category, department), district)
+        cell = (problem_of(ref, category, department), district)
         totals[cell] += n
         same[cell] += n_same
-    # How much history the hub holds (since its first ticket): a young one's rates stay over
-    # the whole 28 days (small), and its cells must also stand out against the other
-    # districts (``judge``); a mature one's rates are over what it really holds.
-    from_at: datetime = params["from_at"]  # type: ignore[assignment]
-    first = (await session.exec(_FIRST)).one()[0]  # type: ignore[call-overload]
-    held = to_at - max(from_at, first) if first is not None else timedelta(0)
-    mature = held >= rules.min_history
-    span = held.total_seconds() / 3600.0 if mature else rules.history_days * 24.0
+    # How much history the hub holds: the days with tickets in the span, not the date of its
+    # first ticket (one back-dated webhook on a fresh hub would make it look a month old). A
+    # young one's rates stay over the whole 28 days (small), and its cells must also stand
+    # out against the other districts (``judge``); a mature one's rates are over those days.
+    days = (await session.exec(_DAYS, params=params)).one()[0]  # type: ignore[call-overload]
+    mature = days >= rules.min_history / timedelta(days=1)
+    span = days * 24.0 if mature else rules.history_days * 24.0
     same_span = span / 24.0 * len(hours)
     return {c: Baseline(totals[c], span, same[c], same_span, mature) for c in cells}
 

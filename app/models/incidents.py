@@ -66,7 +66,8 @@ class Incident(SQLModel, table=True):
     id: int | None = Field(default=None, sa_column=Column(BigInteger, Identity(), primary_key=True))
     title: str = Field(sa_type=String(300))
     category_code: str = Field(sa_type=String(64), foreign_key="categories.code")
-    # Reference.dedup_family of the category: which tickets count as the same problem.
+    # app.incidents.surge.problem_of: the category (the fallback one per department), which
+    # tickets count as the same problem.
     family: str = Field(sa_type=String(80))
     district_code: str | None = Field(
         default=None, sa_type=String(64), foreign_key="districts.code"

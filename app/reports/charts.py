@@ -6,6 +6,7 @@ its figure written beside it and a ``<title>``, so the chart reads without colou
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from html import escape
 
 LABEL_W, BAR_W, GAP, ROW_H = 250, 330, 8, 18
@@ -73,6 +74,12 @@ def _short(label: str, limit: int = 34) -> str:
     return label if len(label) <= limit else label[: limit - 1] + "…"
 
 
+def whole_percent(part: int, whole: int) -> int:
+    """The share in whole percent, half rounded up (5 of 8 → 63, not Python's 62), as every
+    report and page prints it."""
+    return int((Decimal(100 * part) / Decimal(whole)).quantize(Decimal(1), ROUND_HALF_UP))
+
+
 def percent_caption(part: int, whole: int) -> str:
     """«75 % (3 из 4)»; «нет данных» when nothing was measured."""
-    return f"{100 * part / whole:.0f} % ({part} из {whole})" if whole else "нет данных"
+    return f"{whole_percent(part, whole)} % ({part} из {whole})" if whole else "нет данных"

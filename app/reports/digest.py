@@ -20,16 +20,14 @@ from app.access.api_keys import Principal
 from app.config import Settings
 from app.directory import service as directory
 from app.errors import Forbidden, ValidationFailed
-from app.metrics.overdue_now import TARGETS
 from app.models.common import Role
 from app.models.tickets import Applicant, Ticket
-from app.reports.digest_incidents import WeekIncident, week_incidents
+from app.reports.digest_departments import department_rows
+from app.reports.digest_incidents import IncidentTotals, WeekIncident, week_incidents, week_totals
 from app.reports.digest_queries import (
     ADDRESSES,
     ANSWERED,
-    DEPARTMENTS,
     DISTRICTS,
-    RATINGS,
     SENSITIVE_FAMILIES,
     THEMES,
 )
@@ -76,7 +74,7 @@ class Theme:
     count: int
     previous: int
     growth_percent: float | None
-    answered: int = 0  # answered this week (whenever received)
+    answered: int = 0  # final answers given this week (whenever received; reopened since too)
     answered_judged: int = 0  # of them with a resolution deadline
     answered_on_time: int = 0
     highlights: list[dict[str, str]] = field(default_factory=list)  # answered this week
@@ -100,6 +98,8 @@ class Digest:
     quotes: bool = False
     draft: str = ""
     incidents: list[WeekIncident] = field(default_factory=list)  # the week's mass incidents
+    # All of the week's incidents counted (``incidents`` lists the largest ten).
+    incident_totals: IncidentTotals = field(default_factory=IncidentTotals)
 
 
 _P = (
@@ -180,47 +180,13 @@ async def weekly_digest(
             {"district": r[0], "name": r[1] or "район не указан", "count": int(r[2])}
             for r in await _all(session, DISTRICTS, params)
         ],
-        departments=await _departments(session, params),
+        departments=await department_rows(session, params),
         quotes=quotes,
     )
     digest.incidents = await week_incidents(session, params)
+    digest.incident_totals = await week_totals(session, params)
     digest.draft = draft_paragraph(digest)
     return digest
-
-
-async def _departments(
-    session: AsyncSession, params: Mapping[str, object]
-) -> list[dict[str, object]]:
-    """Each department with work in the week: received, answered on time (``ON_TIME``), overdue
-    at the week's end (any running target, ``app.metrics.overdue_now``; per target too),
-    ratings."""
-    ratings = {r[0]: (int(r[1]), int(r[2])) for r in await _all(session, RATINGS, params)}
-    departments: list[dict[str, object]] = []
-    for r in await _all(session, DEPARTMENTS, params):
-        code, name, judged, on_time, overdue, received, *by_target = r
-        rated, positive = ratings.get(code, (0, 0))
-        if not (judged or overdue or received or rated):
-            continue
-        departments.append(
-            {
-                "department": code,
-                "name": name,
-                "received": int(received),
-                "answered_judged": int(judged),
-                "on_time": int(on_time),
-                "on_time_percent": _percent(on_time, judged),
-                "overdue_open": int(overdue),
-                "overdue_by_target": dict(zip(TARGETS, map(int, by_target), strict=True)),
-                "ratings": rated,
-                "positive": positive,
-                "positive_percent": _percent(positive, rated),
-            }
-        )
-    return departments
-
-
-def _percent(part: int, whole: int) -> float | None:
-    return round(100.0 * part / whole, 1) if whole else None
 
 
 def _growth(count: int, previous: int) -> float | None:
@@ -243,8 +209,8 @@ async def _highlights(
         .where(
             Ticket.category_code == category,
             col(Ticket.answered_at) >= params["start"],
-            col(Ticket.answered_at) < params["end"],
-            col(Ticket.status).in_(("answered", "closed")),
+            col(Ticket.answered_at) < params["end"],  # reopened since: still an answer given
+            Ticket.status != "merged",
         )
         .order_by(col(Ticket.answered_at).desc(), col(TicketAnswer.id).desc())
     )

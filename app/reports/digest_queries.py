@@ -3,8 +3,6 @@ one department or NULL for the city)."""
 
 from __future__ import annotations
 
-from app.metrics import overdue_now
-
 # Never a hot address, a highlight or a quote: who asks for social protection or about their
 # health is nobody's business (a category's family is its parent, else itself).
 SENSITIVE_FAMILIES = frozenset({"social", "health"})
@@ -27,13 +25,16 @@ ON_TIME = (
     "  SELECT 1 FROM sla_marks m WHERE m.ticket_id = t.id AND m.target = 'resolution' "
     "  AND m.level = 'breached')"
 )
-# What was done per theme: answered this week (whenever received), judged, on time (ON_TIME).
+# An answer of the week: a final answer given this week, whenever the ticket was received and
+# whatever happened to it since (a reopened ticket's answer was still given). ``answered_at`` is
+# the ticket's latest final answer. The themes, the departments and the draft count these alike.
+ANSWERED_IN_WEEK = "t.answered_at >= :start AND t.answered_at < :end"
+# What was done per theme: answers of the week, of them with a deadline, on time (ON_TIME).
 ANSWERED = (
     "SELECT t.category_code, count(*), "
     "count(*) FILTER (WHERE t.resolution_due_at IS NOT NULL), "
     f"count(*) FILTER (WHERE {ON_TIME}) "
-    "FROM tickets t WHERE t.answered_at >= :start AND t.answered_at < :end "
-    f"AND t.status IN ('answered', 'closed') AND {SCOPE} GROUP BY t.category_code"
+    f"FROM tickets t WHERE {ANSWERED_IN_WEEK} AND {SCOPE} GROUP BY t.category_code"
 )
 # One place and one problem family: two appeals about a pothole and a bin at one house are
 # not a hot address; social protection and health are never listed.
@@ -55,25 +56,17 @@ DISTRICTS = (
     f"WHERE t.created_at >= :start AND t.created_at < :end AND {SCOPE} "
     "GROUP BY t.district_code, d.name ORDER BY count(*) DESC, d.name NULLS LAST"
 )
-# Overdue at the end of the week (or now, for this week): any running target past its deadline
-# — first answer, 59-ФЗ registration, resolution — by the one rule (app.metrics.overdue_now).
-_AT_END = "LEAST(:end, :now)"
+# Each department's week: answers of the week (ANSWERED_IN_WEEK), of them with a deadline, on
+# time (ON_TIME), received. Overdue at the week's end: app.reports.digest_overdue.
 DEPARTMENTS = (
     "SELECT d.code, d.name, "
-    "count(*) FILTER (WHERE t.answered_at >= :start AND t.answered_at < :end "
-    "  AND t.resolution_due_at IS NOT NULL) AS judged, "
-    "count(*) FILTER (WHERE t.answered_at >= :start AND t.answered_at < :end "
-    f"  AND {ON_TIME}) AS on_time, "
-    f"count(*) FILTER (WHERE t.created_at < :end AND {overdue_now.any_target(_AT_END)}) "
-    "AS overdue, "
-    "count(*) FILTER (WHERE t.created_at >= :start AND t.created_at < :end) AS received, "
-    + ", ".join(
-        f"count(*) FILTER (WHERE t.created_at < :end AND {sql}) AS overdue_{name}"
-        for name, sql in overdue_now.conditions(_AT_END).items()
-    )
-    + " FROM departments d JOIN tickets t ON t.department_code = d.code "
+    f"count(*) FILTER (WHERE {ANSWERED_IN_WEEK}) AS answered, "
+    f"count(*) FILTER (WHERE {ANSWERED_IN_WEEK} AND t.resolution_due_at IS NOT NULL) AS judged, "
+    f"count(*) FILTER (WHERE {ANSWERED_IN_WEEK} AND {ON_TIME}) AS on_time, "
+    "count(*) FILTER (WHERE t.created_at >= :start AND t.created_at < :end) AS received "
+    "FROM departments d JOIN tickets t ON t.department_code = d.code "
     f"WHERE {SCOPE} AND t.created_at < :end AND (t.created_at >= :start "
-    "  OR t.answered_at >= :start OR t.status IN ('new','routed','in_progress','on_hold')) "
+    "  OR t.answered_at >= :start) "
     "GROUP BY d.code, d.name ORDER BY d.code"
 )
 RATINGS = (

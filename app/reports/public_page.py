@@ -89,6 +89,25 @@ def _charts(rows: list[MonthFigures], totals: list[Totals]) -> list[str]:
     return charts
 
 
+# The human page's refusals in Russian, by the figure's own messages (app.reports.public_stats).
+_FIELD = {"from": "«с» (from)", "to": "«по» (to)"}
+_REASONS = (
+    ("must look like", "месяц указан неверно: нужен вид ГГГГ-ММ с месяцем от 01 до 12"),
+    ("between 2000 and 2100", "месяц должен быть между 2000 и 2100 годом"),
+    ("is after", "месяц «с» позже месяца «по»"),
+    ("at most", "за один раз — не больше 36 месяцев"),
+)
+
+
+def render_error(detail: str, field: str | None, *, value: str | None) -> str:
+    """The page a browser gets instead of a problem+json when ``from``/``to`` are wrong."""
+    reason = next((ru for en, ru in _REASONS if en in detail), "параметры указаны неверно")
+    where = _FIELD.get(field or "", "")
+    return _ENV.get_template("public_stats_error.html").render(
+        reason=reason, where=where, value=value
+    )
+
+
 def render_page(rows: list[MonthFigures], *, query: str) -> str:
     """The whole page; ``query`` is the request's own ``from``/``to`` for the download links."""
     totals = _totals(rows)

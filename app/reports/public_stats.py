@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import time
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
@@ -83,6 +84,8 @@ ORDER BY 1, 2
 
 def parse_month(value: str, name: str) -> date:
     try:
+        if not re.fullmatch(r"\d{4}-\d{2}", value):
+            raise ValueError(value)
         month = datetime.strptime(value, "%Y-%m").date()
     except ValueError:
         raise ValidationFailed(f"{name} must look like 2026-01", field=name) from None
@@ -152,16 +155,18 @@ async def monthly_figures(
     return out
 
 
-# The CSV's columns in Russian, in the order of MonthFigures' fields.
+# The CSV's columns in Russian, in the order of MonthFigures' fields. The on-time columns are
+# about the tickets received in the month (answered or past their deadline), not the answers
+# given in it («Дано ответов»): the header says so.
 CSV_HEADERS = {
     "month": "Месяц",
     "department": "Код отдела",
     "department_name": "Отдел",
     "received": "Поступило",
     "answered": "Дано ответов",
-    "answered_judged": "Ответов со сроком",
-    "answered_on_time": "Ответов в срок",
-    "on_time_percent": "В срок, %",
+    "answered_judged": "Поступивших с итогом по сроку",
+    "answered_on_time": "Из них ответ в срок",
+    "on_time_percent": "Ответ в срок, % от поступивших с итогом",
     "ratings": "Оценок",
     "positive": "Положительных оценок",
     "positive_percent": "Довольны, %",

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 from app.access.personal_data import scrub_text
@@ -140,11 +141,20 @@ def _person_spans(text: str) -> list[tuple[int, int]]:
 
 
 def scrub_quote(text: str, known: Iterable[str | None] = ()) -> str:
-    """``text`` fit to quote: no phones, e-mails, names, flat numbers or health details."""
+    """``text`` fit to quote: no phones, e-mails, names, flat numbers or health details.
+
+    The same text is scrubbed once per process (``_scrubbed``, a bounded LRU): the digest page
+    is reloaded and downloaded with the same quotes, and the NER is the slow part (~20–60 ms a
+    text on this hardware)."""
+    return _scrubbed(text, tuple(sorted({k for k in known if k and len(k) >= 3})))
+
+
+@lru_cache(maxsize=4096)
+def _scrubbed(text: str, known: tuple[str, ...]) -> str:
     out = scrub_text(text)
     for english, russian in _RUSSIAN_MARKS.items():
         out = out.replace(english, russian)
-    for value in sorted({k for k in known if k and len(k) >= 3}, key=len, reverse=True):
+    for value in sorted(known, key=len, reverse=True):
         out = re.sub(rf"\b{re.escape(value)}\b", NAME, out, flags=re.IGNORECASE)
     out = _FLAT.sub(FLAT, out)
     out = _HEALTH.sub(lambda m: (" " if m.group(0)[:1].isspace() else "") + HEALTH, out)

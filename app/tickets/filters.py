@@ -22,6 +22,7 @@ from sqlalchemy import (
     bindparam,
     func,
     literal_column,
+    or_,
 )
 from sqlmodel import col
 
@@ -47,6 +48,9 @@ class TicketFilters:
     created_from: datetime | None = None
     created_to: datetime | None = None
     overdue: bool | None = None
+    # The console's «только просроченные»: any running target overdue (first answer, 59-ФЗ
+    # registration, resolution: app.metrics.overdue_now), not the API's resolution-only one.
+    overdue_any: bool = False
     at_risk: bool | None = None
     q: str | None = None
     # The console's search box (app.tickets.words): number, words, answers' words.
@@ -79,6 +83,23 @@ def is_open() -> ColumnElement[bool]:
     return col(Ticket.status).in_([literal_column(f"'{s}'") for s in OPEN])
 
 
+def overdue_any(at: Any) -> ColumnElement[bool]:
+    """Overdue on any running target at ``at``: the conditions of app.metrics.overdue_now
+    (a test holds the two to the same rows)."""
+    running = col(Ticket.status).in_(
+        [literal_column(f"'{s}'") for s in ("new", "routed", "in_progress")]
+    )
+    return or_(
+        and_(
+            running,
+            col(Ticket.first_responded_at).is_(None),
+            col(Ticket.first_response_due_at) < at,
+        ),
+        and_(is_open(), col(Ticket.registered_at).is_(None), col(Ticket.registration_due_at) < at),
+        and_(running, col(Ticket.resolution_due_at) < at),
+    )
+
+
 def filter_params(f: TicketFilters, now: datetime) -> dict[str, Any]:
     """The bound values of ``conditions``: one per filter given."""
     params: dict[str, Any] = {}
@@ -96,6 +117,8 @@ def filter_params(f: TicketFilters, now: datetime) -> dict[str, Any]:
         params["created_to"] = f.created_to
     if f.overdue is not None or f.at_risk is not None:
         params["now"] = now
+    if f.overdue_any:
+        params["overdue_at"] = now
     if f.q:
         params["q"] = search_query(f.q)
     if f.words:
@@ -120,6 +143,8 @@ def conditions(f: TicketFilters, params: dict[str, Any]) -> list[ColumnElement[b
     if f.overdue is not None:
         overdue = and_(is_open(), col(Ticket.resolution_due_at) < now)
         conds.append(overdue if f.overdue else ~overdue)
+    if "overdue_at" in params:
+        conds.append(overdue_any(param("overdue_at", _TS)))
     if f.at_risk is not None:
         # At risk: an open ticket that has used 75 % of its resolution window but is not
         # overdue. The SLA engine stores that moment (working-time aware); older rows fall

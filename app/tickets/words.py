@@ -6,7 +6,8 @@ Answers have no index of their own: their words are matched with PostgreSQL's Ru
 on the answers of each ticket the other conditions leave (department, status), which is cheap
 in one department's inbox and costs a pass over the answers of every ticket in scope when the
 scope is everything. A number finds the ticket whatever else it says: «SD-2026-000070»,
-«2026-000070», «000070» and «70» all find SD-2026-000070.
+«2026-000070», «000070», «70», «№ SD-2026-000070» and «SD 2026 000070» all find
+SD-2026-000070.
 """
 
 from __future__ import annotations
@@ -30,14 +31,17 @@ from sqlmodel import col, select
 from app.models.tickets import Ticket, TicketAnswer
 from app.tickets.search_text import search_query
 
-_NUMBER = re.compile(r"^(?:([A-Za-z]{1,6})-)?(?:(\d{4})-)?(\d{1,12})$")
+# «SD-2026-000070», «SD 2026 000070», «sd/2026/70»: parts joined by a dash, space, slash, dot
+# or underscore; a leading «№», «#» or «No.» is not part of it.
+_NUMBER = re.compile(r"^(?:([A-Za-z]{1,6})[-\s/._]*)?(?:(\d{4})[-\s/._]+)?(\d{1,12})$")
+_NUMBER_SIGN = re.compile(r"^(?:№|#|No\.?(?=\s|\d))\s*", re.IGNORECASE)
 # A number without its year is looked for in this many years back (and the next one).
 YEARS_BACK = 15
 
 
 def ticket_numbers(q: str, *, prefix: str, year: int) -> list[str]:
     """The public numbers ``q`` may mean (``SD-2026-000070`` for «70» in 2026), none for words."""
-    match = _NUMBER.match(q.strip())
+    match = _NUMBER.match(_NUMBER_SIGN.sub("", q.strip()))
     if match is None:
         return []
     given_prefix, given_year, seq = match.groups()

@@ -258,7 +258,8 @@ async def test_triage_routes_in_one_click_and_is_for_the_press_service(db, clien
     assert ticket.number not in page.text
     client.cookies.clear()
     await sign_in(client, "roads1")
-    assert (await client.get("/console/triage")).status_code == 404
+    refused = await client.get("/console/triage")
+    assert refused.status_code == 403 and "Разбор доступен отделу «" in refused.text
     assert (await client.get(f"/console/tickets/{ticket.id}")).status_code == 200
 
 

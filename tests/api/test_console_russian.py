@@ -138,7 +138,7 @@ async def test_no_operator_page_shows_english_or_codes(db, client) -> None:
         (ticket.id, "system:routing", "routed", routed),
         (ticket.id, "system:dedup", "duplicate_suggested", {"candidate": main.id, **reasons}),
         (ticket.id, key, "feedback", {"sentiment": "negative", "source_value": "2"}),
-        (ticket.id, "system:outbox", "delivery_attempt", {"outcome": "dead", "reason": "HTTP 500"}),
+        (ticket.id, "system:outbox", "delivery_attempt", {"outcome": "dead", "reason": "http_5xx"}),
         (ticket.id, "system:dedup", "repeat_flagged", {"repeat_of": repeat.id}),
         (ticket.id, "system:dedup", "duplicate_linked", {"duplicate": dup.id}),
         (ticket.id, "system:sla", "deadlines", {"reason": "interim_answer"}),
@@ -186,7 +186,7 @@ async def test_no_operator_page_shows_english_or_codes(db, client) -> None:
         "категория «Теплоснабжение» закреплена за отделом",
         f"возможный дубликат: похоже на {main.number}: места в 217 м друг от друга",
         "интеграция «Колл-центр» — оценка гражданина: «2», недоволен",
-        "доставка ответа: не доставлено",
+        "доставка ответа: не доставлено — сбой на стороне источника",
         f"повторное обращение: повтор закрытого {repeat.number}",
         f"присоединён дубликат: {dup.number}",
         "Анна Иванова — назначено: — → Анна Иванова",
@@ -224,3 +224,74 @@ async def test_no_operator_page_shows_english_or_codes(db, client) -> None:
     assert foreign_words(triage_page.text) == set()
     async with db.sessionmaker() as session:
         assert (await session.exec(select(ApiKey.name))).all() == ["Колл-центр"]
+
+
+# Every key ``changes`` of a ``source_updated`` event can hold (app.intake.ingestion
+# ._apply_snapshot) and of an ``updated`` one (app.tickets.service.update_ticket), in words.
+SOURCE_CHANGES = {
+    "source_status": ("статус в источнике", {"before": "IN_WORK", "after": "RESPONSE_SENT"}),
+    "status_not_applied": ("статус из источника не применён",
+                           {"current": "answered", "source": "in_progress"}),
+    "text": ("текст", {"before": "Яма", "after": "Яма на дороге"}),
+    "attachments_added": ("вложения", [{"name": "photo.jpg"}]),
+    "extra": ("доп. сведения", {"region": {"before": None, "after": "25"}}),
+    "address": ("адрес", {"before": None, "after": "ул. Ленина, 1"}),
+    "lat": ("координаты", {"before": None, "after": 55.7}),
+    "lon": ("координаты", {"before": None, "after": 37.6}),
+    "source_url": ("ссылка на источник", {"before": None, "after": "https://pos.example/1"}),
+    "answers_added": ("ответы", [1]),
+    "category": ("категория", {"before": "roads", "after": "heating"}),
+    "priority": ("приоритет", {"before": "normal", "after": "high"}),
+    "district": ("район", {"before": None, "after": "center"}),
+    "some_future_key": ("другие сведения", {"before": None, "after": 1}),
+}  # fmt: skip
+
+
+async def test_source_updates_merges_and_failed_deliveries_read_in_russian(db, client) -> None:
+    key = await _people(db)
+    pos = {"source": "feedback_platform", "kind": "pos_message", "channel": "gosuslugi"}
+    ticket = await make_ticket(db, **_ticket(department_code="zhkh", text="Яма у подъезда.", **pos))
+    main = await make_ticket(db, **_ticket(department_code="zhkh", text="Нет тепла в доме."))
+    dup = await make_ticket(db, **_ticket(department_code="zhkh", text="Холодно в квартире."))
+    await _recorded_by(db, key, ticket.id, main.id, dup.id)
+    measured = {"score": 0.93, "place": 1.0, "text": 0.82, "place_by": "point",
+                "problem": "same", "distance_m": 12.0}  # fmt: skip
+    events = [
+        (ticket.id, "connector:feedback_platform", "source_updated",
+         {"changes": {key: value for key, (_, value) in SOURCE_CHANGES.items()}}),
+        (ticket.id, "connector:feedback_platform", "source_updated",
+         {"changes": {"extra": {}, "answers_added": [2], "source_status": {}}}),
+        (ticket.id, "system:outbox", "delivery_attempt",
+         {"outcome": "retry", "reason": "timeout", "attempt": 1}),
+        (ticket.id, "system:outbox", "delivery_attempt",
+         {"outcome": "dead", "reason": "http_4xx", "status_code": 400, "attempt": 1}),
+        (ticket.id, "system:outbox", "delivery_attempt",
+         {"outcome": "dead", "reason": "something_new", "attempt": 8}),
+        (dup.id, "system:dedup", "status_changed", {"before": "routed", "after": "merged",
+         "reason": "duplicate found automatically", "duplicate_of": main.id, **measured}),
+    ]  # fmt: skip
+    async with db.sessionmaker() as session:
+        for ticket_id, actor, kind, data in events:
+            session.add(TicketEvent(ticket_id=ticket_id, actor=actor, type=kind, data=data))
+        await session.commit()
+    await sign_in(client, "zhkh-op")
+    shown = (await client.get(f"/console/tickets/{ticket.id}")).text
+    assert foreign_words(shown) == set()
+    text = visible(shown)
+    words = (
+        "статус в источнике, текст, адрес, координаты, ссылка на источник, вложения, "
+        "доп. сведения, ответы, статус из источника не применён, категория, приоритет, район, "
+        "другие сведения"
+    )
+    assert set(words.split(", ")) == {name for name, _ in SOURCE_CHANGES.values()}
+    assert f"ПОС (Госуслуги) — обновлено в источнике: изменено: {words}" in text
+    assert "изменено: статус в источнике, доп. сведения, ответы" in text
+    assert "доставка ответа: не удалось, будет повтор — источник не ответил вовремя" in text
+    assert "доставка ответа: не доставлено — источник отказал в приёме (код ответа 400)" in text
+    assert "не доставлено — причина не распознана, попыток: 8" in text
+    merged = (await client.get(f"/console/tickets/{dup.id}")).text
+    assert foreign_words(merged) == set()
+    assert (
+        f"направлено → объединено, дубликат {main.number} («дубликат найден автоматически»): "
+        "места в 12 м друг от друга; тексты похожи на 82 %; по словарю проблем — одна и та же"
+    ) in visible(merged)

@@ -100,7 +100,7 @@ async def test_a_late_answer_stays_late_after_a_bad_rating_reopens_it(client, db
         )
     ).content.decode("utf-8-sig")
     line = next(x for x in csv_text.splitlines() if ";zhkh;" in x)
-    assert ";2;1;50;" in line  # Ответов со сроком 2, в срок 1, 50 %
+    assert ";2;1;50;" in line  # поступивших с итогом по сроку 2, ответ в срок 1, 50 %
     satisfaction = await client.get(
         "/api/v1/reports/satisfaction",
         params={"from": "2026-10-01", "to": "2026-11-01"},

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from app.models.common import Role
+from app.models.incidents import Incident
 from tests.api.test_console import make_user, sign_in
 from tests.api.test_weekly_digest import day
 from tests.support.builders import auth, make_key
@@ -93,3 +94,53 @@ async def test_a_department_sees_only_incidents_of_its_tickets(client, db, app) 
     assert incident["first_message_minutes"] is None and incident["status"] != "устранён"
     other = await client.get(URL, params={"week": "2026-W47"}, headers=roads)
     assert other.json()["incidents"] == []
+
+
+async def test_all_incidents_are_counted_and_one_answer_claimed_only_where_given(
+    client, db, app
+) -> None:
+    """Twelve incidents (more than the ten listed): three still suspected, two with a
+    message. The draft counts all twelve, says how many are confirmed, and claims one answer
+    for all only for the two; the streets are shown as the tickets wrote them."""
+    admin = auth(await make_key(db, "admin"))
+    address = "Приморский край, г. Спасск-Дальний, ул. Красногвардейская, д. 12"
+    written = [
+        await wave_ticket(db, n, at=day(1), address=address if n else "ул. Советская, 14")
+        for n in (0, 1, 3)
+    ]
+    app.state.clock = lambda: day(1) + timedelta(minutes=30)
+    ids = [await _incident(client, admin, written, "Нет воды: Красногвардейская")]
+    ids += [await _incident(client, admin, [], f"Проблема {n}") for n in range(11)]
+    for incident_id in ids[:2]:
+        r = await client.post(
+            f"/api/v1/incidents/{incident_id}/messages",
+            json={"kind": "interim", "text": "Бригада на месте"},
+            headers=admin,
+        )
+        assert r.status_code == 201, r.text
+    async with db.sessionmaker() as session:
+        for incident_id in ids[-3:]:
+            incident = await session.get(Incident, incident_id)
+            incident.status = "suspected"
+        await session.commit()
+
+    app.state.clock = lambda: day(9)
+    r = await client.get(URL, params={"week": "2026-W47"}, headers=admin)
+    body = r.json()
+    assert len(body["incidents"]) == 10
+    assert body["incident_totals"] == {
+        "total": 12,
+        "confirmed": 9,
+        "checking": 3,
+        "with_message": 2,
+    }
+    draft = body["draft"]
+    assert "На неделе было 12 массовых проблем (подтверждено 9, ещё проверяется 3)" in draft
+    assert "По 2 из них каждому, кто написал, мы ответили одним сообщением" in draft
+    assert "Каждому, кто написал" not in draft
+    [big] = [i for i in body["incidents"] if i["title"] == "Нет воды: Красногвардейская"]
+    assert big["area"] == "Центральный, ул. Красногвардейская, ул. Советская"
+    md = (await client.get(URL, params={"week": "2026-W47", "format": "md"}, headers=admin)).text
+    assert "Всего 12: подтверждено 9, проверяется 3, с сообщением жителям 2" in md
+    for lemma in ("Красногвардейский", "Советский", "Приморский край", " 12)"):
+        assert lemma not in md and lemma not in draft

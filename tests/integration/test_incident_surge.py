@@ -60,7 +60,7 @@ async def test_a_wave_opens_one_suspected_incident_with_exactly_its_tickets(db):
     assert len(opened) == 1
     incident = opened[0]
     assert incident.status == "suspected" and incident.district_code == "center"
-    assert incident.family == "dept:zhkh" and incident.opened_by == "rule"
+    assert incident.family == "water" and incident.opened_by == "rule"
     linked = await _linked(db, incident.id)
     assert set(linked) == {t.id for t in burst}
     assert set(linked.values()) == {"rule"}

@@ -42,11 +42,13 @@ async def wave_ticket(db: Database, n: int, *, at: datetime, **overrides: Any) -
     return await make_ticket(db, **fields)
 
 
-async def wave(db: Database, count: int, *, now: datetime, minutes: int = 40) -> list[Ticket]:
+async def wave(
+    db: Database, count: int, *, now: datetime, minutes: int = 40, **overrides: Any
+) -> list[Ticket]:
     """``count`` appeals spread over the last ``minutes``."""
     step = timedelta(minutes=minutes) / max(count, 1)
     return [
-        await wave_ticket(db, n, at=now - timedelta(minutes=minutes) + step * n)
+        await wave_ticket(db, n, at=now - timedelta(minutes=minutes) + step * n, **overrides)
         for n in range(count)
     ]
 

@@ -17,6 +17,7 @@ from app.incidents.detection import (
     poisson_tail,
     resonance_weight,
 )
+from app.reports.digest_incidents import area, street_names
 
 
 def _direct_tail(k: int, mu: float) -> float:
@@ -126,3 +127,18 @@ def _poisson(rng: random.Random, lam: float) -> int:
         k += 1
         p *= rng.random()
     return k
+
+
+def test_streets_are_shown_as_the_tickets_wrote_them_never_a_lemma_or_a_region() -> None:
+    addresses = [
+        "Приморский край, г. Спасск-Дальний, ул. Красногвардейская, д. 12",
+        "ул. Советская, 14, кв. 3",
+        "ул. 50 лет Октября 7",
+    ]
+    keys = ["красногвардейский", "советский", "50 лет октябрь", "приморский край", "мир"]
+    assert street_names(keys, addresses) == [
+        "ул. Красногвардейская",
+        "ул. Советская",
+        "ул. 50 лет Октября",
+    ]
+    assert area("Центральный", ["мир"], addresses) == "Центральный"

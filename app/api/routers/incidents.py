@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
+from app.access.api_keys import Principal
 from app.api.deps import IfMatch, NowDep, RowId, SessionDep, StaffDep
 from app.api.responses import problems
 from app.incidents import queries
@@ -35,8 +36,15 @@ Cursor = Annotated[str | None, Query(max_length=20, pattern=r"^[1-9][0-9]{0,18}$
 ACTION_PROBLEMS = problems(401, 403, 404, 409, 412, 422, 503)
 
 
-def _public(incident: Incident) -> IncidentPublic:
-    return IncidentPublic.model_validate(incident, from_attributes=True)
+def _public(incident: Incident, houses: dict[int, list[str]]) -> IncidentPublic:
+    """The incident with the houses the viewer may see (``queries.visible_houses``)."""
+    public = IncidentPublic.model_validate(incident, from_attributes=True)
+    public.houses = houses.get(incident.id or 0, [])
+    return public
+
+
+async def _seen(session: SessionDep, principal: Principal, incident: Incident) -> IncidentPublic:
+    return _public(incident, await queries.visible_houses(session, principal, [incident]))
 
 
 def _message(summary: queries.MessageSummary) -> IncidentMessagePublic:
@@ -52,12 +60,14 @@ def _message(summary: queries.MessageSummary) -> IncidentMessagePublic:
     )
 
 
-async def _detail(session: SessionDep, incident: Incident, response: Response) -> IncidentDetail:
+async def _detail(
+    session: SessionDep, incident: Incident, response: Response, principal: Principal
+) -> IncidentDetail:
     rows = await queries.ticket_links(session, incident)
     summaries = await queries.messages(session, incident)
     response.headers["ETag"] = queries.etag(incident)
     return IncidentDetail(
-        **_public(incident).model_dump(),
+        **(await _seen(session, principal, incident)).model_dump(),
         tickets=[
             IncidentTicketPublic(
                 ticket_id=r.ticket.id or 0,
@@ -95,7 +105,8 @@ async def list_(
     more = len(rows) > limit
     rows = rows[:limit]
     next_cursor = str(rows[-1].id) if more and rows else None
-    return Page(items=[_public(r) for r in rows], next_cursor=next_cursor)
+    houses = await queries.visible_houses(session, principal, rows)
+    return Page(items=[_public(r, houses) for r in rows], next_cursor=next_cursor)
 
 
 @router.post(
@@ -110,7 +121,7 @@ async def create(
     """Open an incident by hand (confirmed at once), optionally with tickets."""
     incident = await incidents.create_incident(session, body, principal=principal, now=now)
     response.headers["Location"] = f"/api/v1/incidents/{incident.id}"
-    return await _detail(session, incident, response)
+    return await _detail(session, incident, response, principal)
 
 
 @router.get("/{incident_id}", response_model=IncidentDetail, responses=problems(401, 403, 404, 503))
@@ -119,7 +130,7 @@ async def get(
 ) -> IncidentDetail:
     """One incident with its tickets (how each was linked) and messages, and its `ETag`."""
     incident = await queries.get_incident(session, incident_id, principal=principal)
-    return await _detail(session, incident, response)
+    return await _detail(session, incident, response, principal)
 
 
 @router.post("/{incident_id}/confirm", response_model=IncidentDetail, responses=ACTION_PROBLEMS)
@@ -136,7 +147,7 @@ async def confirm(
     incident = await incidents.confirm_incident(
         session, incident_id, body, principal=principal, if_match=if_match, now=now
     )
-    return await _detail(session, incident, response)
+    return await _detail(session, incident, response, principal)
 
 
 @router.post("/{incident_id}/dismiss", response_model=IncidentDetail, responses=ACTION_PROBLEMS)
@@ -153,7 +164,7 @@ async def dismiss(
     incident = await incidents.dismiss_incident(
         session, incident_id, body, principal=principal, if_match=if_match, now=now
     )
-    return await _detail(session, incident, response)
+    return await _detail(session, incident, response, principal)
 
 
 @router.post(
@@ -176,7 +187,7 @@ async def split(
         session, incident_id, body, principal=principal, if_match=if_match, now=now
     )
     response.headers["Location"] = f"/api/v1/incidents/{child.id}"
-    return await _detail(session, child, response)
+    return await _detail(session, child, response, principal)
 
 
 @router.post("/{incident_id}/tickets", response_model=IncidentDetail, responses=ACTION_PROBLEMS)
@@ -193,7 +204,7 @@ async def link(
     incident = await incidents.link_tickets(
         session, incident_id, body.ticket_ids, principal=principal, if_match=if_match, now=now
     )
-    return await _detail(session, incident, response)
+    return await _detail(session, incident, response, principal)
 
 
 @router.post(
@@ -212,7 +223,7 @@ async def unlink(
     incident = await incidents.unlink_tickets(
         session, incident_id, body.ticket_ids, principal=principal, if_match=if_match, now=now
     )
-    return await _detail(session, incident, response)
+    return await _detail(session, incident, response, principal)
 
 
 @router.post(
@@ -236,4 +247,6 @@ async def publish(
         session, incident_id, body, principal=principal, if_match=if_match, now=now
     )
     response.headers["ETag"] = queries.etag(incident)
-    return IncidentMessageResult(incident=_public(incident), message=_message(summary))
+    return IncidentMessageResult(
+        incident=await _seen(session, principal, incident), message=_message(summary)
+    )

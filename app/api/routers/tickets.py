@@ -26,6 +26,7 @@ from app.api.responses import problems
 from app.api.ticket_pages import caller_dependency, list_response, ticket_response
 from app.api.ticket_view import present_ticket
 from app.errors import Forbidden
+from app.incidents import surge as incident_surge
 from app.models.common import Kind, Priority, Role, Source, Status
 from app.models.schemas import (
     AnswerCreate,
@@ -151,6 +152,9 @@ async def create(
 
     async def action() -> TicketPublic:
         ticket = await tickets.create_manual_ticket(session, data, principal=principal, now=now)
+        # A ticket of an open mass incident joins it now (and gets its answer at once).
+        if await incident_surge.join_new_tickets(session, [ticket.id]):
+            await session.refresh(ticket)
         applicant = await tickets.load_applicant(session, ticket)
         seen = await visibility.seen_ids(session, principal, linked_ids([ticket]))
         return ticket_public(ticket, applicant, principal, now=now, links_seen=seen)
