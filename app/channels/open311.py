@@ -24,6 +24,7 @@ from app.intake.ingestion import ingest_draft
 from app.models.common import OPEN_STATUSES, Channel, Kind, Role, Source
 from app.models.directory import Category, Department
 from app.models.drafts import ApplicantDraft, TicketDraft
+from app.models.incidents import IncidentDelivery
 from app.models.tickets import Ticket, TicketAnswer
 
 MAX_REQUESTS = 1000
@@ -253,16 +254,21 @@ async def get_request(session: AsyncSession, request_id: str) -> Ticket:
 
 
 async def _latest_answers(session: AsyncSession, ticket_ids: list[int]) -> dict[int, str]:
-    """Each ticket's latest answer text."""
+    """Each ticket's latest answer text, when that answer was a mass incident's one message.
+
+    The endpoint is public (GeoReport v2 needs no key), so only what was written for the
+    public is shown: an incident's message. A department's own answer to one citizen may name
+    him or his neighbours; it says «Ответ дан» and the citizen reads it where he wrote."""
     if not ticket_ids:
         return {}
     rows = await session.exec(
-        select(TicketAnswer.ticket_id, TicketAnswer.text)
+        select(TicketAnswer.ticket_id, TicketAnswer.text, IncidentDelivery.message_id)
+        .outerjoin(IncidentDelivery, col(IncidentDelivery.answer_id) == col(TicketAnswer.id))
         .where(col(TicketAnswer.ticket_id).in_(ticket_ids))
         .order_by(col(TicketAnswer.ticket_id), col(TicketAnswer.id).desc())
         .distinct(col(TicketAnswer.ticket_id))
     )
-    return {ticket_id: text for ticket_id, text in rows.all()}
+    return {ticket_id: text for ticket_id, text, message in rows.all() if message is not None}
 
 
 async def describe_requests(
@@ -283,8 +289,8 @@ async def describe_requests(
         if t.status == "rejected" and t.status_reason:
             notes = f"{notes}: {scrub_text(t.status_reason)}"
         elif t.id in answers:
-            # The answer itself (an operator's or a mass incident's one message), not only
-            # that there was one: the client reads its request to hear it.
+            # A mass incident's one message itself, not only that there was one: the client
+            # reads its request to hear it (``_latest_answers``: nothing written to one person).
             notes = f"{notes}: {scrub_text(answers[t.id])}"
         media = next((a.get("url") for a in t.attachments if a.get("url")), None)
         out.append(

@@ -69,8 +69,11 @@ async def incident_context(
     tickets = await incident_view.ticket_rows(session, incident, console.principal)
     return {
         "incident": incident,
+        # The streets of all its tickets (streets only, as in the list; never a house).
         "area": incident_view.area(
-            incident, districts, [t.address for t in tickets if t.address and not t.unlinked_at]
+            incident,
+            districts,
+            (await incident_view.addresses(session, [incident])).get(incident.id or 0, []),
         ),
         "category": categories.get(incident.category_code, incident.category_code),
         "departments": [console.department_names.get(d, d) for d in incident.departments],

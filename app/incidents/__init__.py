@@ -14,14 +14,18 @@ the simulator's outage scenario, the e2e test):
   ``poisson_tail``, ``resonance_weight``: the statistics, documented there.
 * ``surge``: ``detect(session, *, now, rules=DEFAULT_RULES) -> list[Incident]`` (one pass of the
   ``incidents`` worker loop; the caller commits), ``join_new_tickets(session, ticket_ids) ->
-  int`` (the intake's hook), ``open_incidents(session)``.
+  int`` (the hook of every place that makes tickets: the intake, Open311, the chat-bot, staff),
+  ``open_incidents(session)``, ``problem_of(ref, category, department)`` (an incident's
+  problem: the category).
 * ``queries`` (reads, visibility): ``list_incidents``, ``get_incident``, ``sees``,
+  ``visible_houses`` (the houses a viewer may see),
   ``ticket_links`` (-> ``LinkedTicket(ticket, link)``), ``messages`` (-> ``MessageSummary(
   message, outcomes)``), ``etag``.
 * ``service`` (operator actions): ``create_incident``, ``confirm_incident``,
   ``dismiss_incident``, ``split_incident``, ``link_tickets``, ``unlink_tickets``,
   ``publish_message`` — each takes the session, the ``Principal``, ``if_match`` and ``now``;
-  services flush, the caller commits.
+  services flush, the caller commits; ``checks`` holds their preconditions (``If-Match``,
+  status, a real ``expected_resolution_at``).
 * ``links``: ``link``/``unlink``/``linked_tickets``/``latest_message``; ``fanout.deliver``.
 * ``gauges.open_rows(session)``: ``appeals_incidents_open{status}`` at scrape;
   ``appeals_incident_tickets_total{how}`` is counted by ``links.link``.

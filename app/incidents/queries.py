@@ -52,14 +52,14 @@ async def visible_houses(
     department of its tickets, else those named by its linked tickets the viewer sees (the
     console shows a ticket's address only to whoever sees the ticket). The streets and the
     district are shown to everyone who sees the incident."""
-    shown = {
+    shown: dict[int, list[str]] = {
         i.id: list(i.houses)
         for i in incidents
         if i.id is not None and all(visibility.sees(principal, d) for d in i.departments)
     }
     partial = [i for i in incidents if i.id is not None and i.id not in shown]
     if not partial:
-        return shown  # type: ignore[return-value]
+        return shown
     rows = await session.exec(
         select(IncidentTicket.incident_id, Ticket.address_key)
         .join(Ticket, col(Ticket.id) == col(IncidentTicket.ticket_id))
@@ -74,8 +74,8 @@ async def visible_houses(
         named.setdefault(incident_id, set()).add(key or "")
     for incident in partial:
         own = named.get(incident.id or 0, set())
-        shown[incident.id] = [h for h in incident.houses if h in own]
-    return shown  # type: ignore[return-value]
+        shown[incident.id or 0] = [h for h in incident.houses if h in own]
+    return shown
 
 
 async def get_incident(

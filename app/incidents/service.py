@@ -15,18 +15,17 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.access.api_keys import Principal
 from app.directory import reference
-from app.errors import Conflict, PreconditionFailed, ValidationFailed
-from app.incidents import fanout, links
+from app.errors import Conflict, ValidationFailed
+from app.incidents import checks, fanout, links
 from app.incidents.queries import (
     MessageSummary,
-    etag,
     get_incident,
     require_staff,
     ticket_links,
@@ -51,35 +50,6 @@ from app.models.tickets import Ticket
 from app.tickets.service import get_visible_ticket
 
 S = IncidentStatus
-
-
-def _check_if_match(incident: Incident, if_match: str | None) -> None:
-    if not if_match:
-        return
-    wanted = {tag.strip().removeprefix("W/") for tag in if_match.split(",")}
-    if "*" not in wanted and etag(incident) not in wanted:
-        raise PreconditionFailed(
-            "the incident changed since you read it; read it again and retry",
-            current_version=incident.version,
-        )
-
-
-# How far from now an expected resolution may be: a typo («0001-01-01», «2062») would show
-# citizens and the console a date nobody meant.
-EXPECTED_PAST = timedelta(days=1)
-EXPECTED_AHEAD = timedelta(days=366)
-
-
-def _check_expected(value: datetime | None, now: datetime) -> None:
-    if value is None:
-        return
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    if not now - EXPECTED_PAST <= value <= now + EXPECTED_AHEAD:
-        raise ValidationFailed(
-            "expected_resolution_at must be at most a day in the past and a year ahead",
-            field="expected_resolution_at",
-        )
 
 
 async def _tickets_to_link(
@@ -111,26 +81,12 @@ async def _refuse_linked_elsewhere(
         )
 
 
-def _touch(incident: Incident, now: datetime) -> None:
-    incident.updated_at = now
-    incident.version += 1
-
-
-def _require_status(incident: Incident, allowed: Sequence[IncidentStatus], doing: str) -> None:
-    if incident.status not in allowed:
-        raise Conflict(
-            f"cannot {doing} an incident that is '{incident.status}'",
-            current=incident.status,
-            allowed_from=[s.value for s in allowed],
-        )
-
-
 async def create_incident(
     session: AsyncSession, data: IncidentCreate, *, principal: Principal, now: datetime
 ) -> Incident:
     """An incident an operator opens (confirmed at once), with the tickets named."""
     require_staff(principal)
-    _check_expected(data.expected_resolution_at, now)
+    checks.check_expected(data.expected_resolution_at, now)
     ref = await reference.current(session)
     category = ref.require_category(data.category_code)
     if data.district_code is not None and not await _district_exists(session, data.district_code):
@@ -179,16 +135,16 @@ async def confirm_incident(
 ) -> Incident:
     """suspected → confirmed (optionally renamed, with the expected resolution time)."""
     incident = await get_incident(session, incident_id, principal=principal, for_update=True)
-    _check_if_match(incident, if_match)
-    _require_status(incident, (S.suspected,), "confirm")
-    _check_expected(data.expected_resolution_at, now)
+    checks.check_if_match(incident, if_match)
+    checks.require_status(incident, (S.suspected,), "confirm")
+    checks.check_expected(data.expected_resolution_at, now)
     incident.status = S.confirmed.value
     incident.confirmed_by, incident.confirmed_at = principal.actor, now
     if data.title:
         incident.title = data.title
     if data.expected_resolution_at is not None:
         incident.expected_resolution_at = data.expected_resolution_at
-    _touch(incident, now)
+    checks.touch(incident, now)
     return incident
 
 
@@ -204,8 +160,8 @@ async def dismiss_incident(
     """Not one problem after all: dismissed, its tickets released (the links kept as history).
     Its tickets are never counted by detection again."""
     incident = await get_incident(session, incident_id, principal=principal, for_update=True)
-    _check_if_match(incident, if_match)
-    _require_status(incident, (S.suspected, S.confirmed), "dismiss")
+    checks.check_if_match(incident, if_match)
+    checks.require_status(incident, (S.suspected, S.confirmed), "dismiss")
     active = [
         row.ticket.id for row in await ticket_links(session, incident) if not row.link.unlinked_at
     ]
@@ -234,8 +190,8 @@ async def link_tickets(
 ) -> Incident:
     """Link tickets by hand (each gets the incident's latest message at once)."""
     incident = await get_incident(session, incident_id, principal=principal, for_update=True)
-    _check_if_match(incident, if_match)
-    _require_status(incident, OPEN_INCIDENT_STATUSES, "link tickets to")
+    checks.check_if_match(incident, if_match)
+    checks.require_status(incident, OPEN_INCIDENT_STATUSES, "link tickets to")
     tickets = await _tickets_to_link(session, ticket_ids, principal=principal)
     await _refuse_linked_elsewhere(session, incident.id, tickets)
     await links.link(
@@ -255,7 +211,7 @@ async def unlink_tickets(
 ) -> Incident:
     """Take tickets out (they keep what they were sent; 422 if one is not linked)."""
     incident = await get_incident(session, incident_id, principal=principal, for_update=True)
-    _check_if_match(incident, if_match)
+    checks.check_if_match(incident, if_match)
     removed = await links.unlink(session, incident, ticket_ids, actor=principal.actor, now=now)
     if removed != len(set(ticket_ids)):
         raise ValidationFailed(
@@ -275,8 +231,8 @@ async def split_incident(
 ) -> Incident:
     """Move the chosen linked tickets to a new incident of the same status; returns the new one."""
     parent = await get_incident(session, incident_id, principal=principal, for_update=True)
-    _check_if_match(parent, if_match)
-    _require_status(parent, OPEN_INCIDENT_STATUSES, "split")
+    checks.check_if_match(parent, if_match)
+    checks.require_status(parent, OPEN_INCIDENT_STATUSES, "split")
     wanted = set(data.ticket_ids)
     moving = [
         r.ticket
@@ -327,9 +283,9 @@ async def publish_message(
     """The one answer for all: stored, then fanned out to every linked ticket through its own
     source (``app.incidents.fanout``). Interim: confirmed → resolving; final: → resolved."""
     incident = await get_incident(session, incident_id, principal=principal, for_update=True)
-    _check_if_match(incident, if_match)
-    _require_status(incident, (S.confirmed, S.resolving), "publish a message on")
-    _check_expected(data.expected_resolution_at, now)
+    checks.check_if_match(incident, if_match)
+    checks.require_status(incident, (S.confirmed, S.resolving), "publish a message on")
+    checks.check_expected(data.expected_resolution_at, now)
     message = IncidentMessage(
         incident_id=incident.id,  # type: ignore[arg-type]
         kind=data.kind.value,
@@ -351,5 +307,5 @@ async def publish_message(
         incident.closed_by, incident.closed_at = principal.actor, now
     else:
         incident.status = S.resolving.value
-    _touch(incident, now)
+    checks.touch(incident, now)
     return incident, MessageSummary(message, {k: v for k, v in outcomes.items() if v})

@@ -17,6 +17,7 @@ from app.config import Settings
 from app.connectors.base import ConnectorPayloadError
 from app.connectors.registry import export_format, inbound_connector, personal_data_keys
 from app.errors import Conflict, NotFound, ValidationFailed
+from app.incidents import surge as incidents
 from app.intake.inbound import connector_actor
 from app.intake.ingestion import IngestResult, ingest_draft
 from app.intake.row_codec import decode_row, encode_row
@@ -208,4 +209,7 @@ async def replay_delivery(
         row.corrected_body = body
     session.add(row)
     await session.flush()
+    if result.outcome == DeliveryOutcome.created:
+        # A replayed appeal of an open mass incident joins it now, as the intake's do.
+        await incidents.join_new_tickets(session, [result.ticket.id])
     return row, result
