@@ -54,7 +54,9 @@ def use_problem_for_validation_errors(schema: dict[str, Any]) -> dict[str, Any]:
             response = operation.get("responses", {}).get("422")
             if response is None:
                 continue
-            response["content"] = {"application/problem+json": {"schema": problem_ref}}
+            # A page for people (``text/html``) answers its 422 as a page too: kept.
+            pages = {k: v for k, v in response.get("content", {}).items() if k == "text/html"}
+            response["content"] = {"application/problem+json": {"schema": problem_ref}, **pages}
     components = schema.setdefault("components", {}).setdefault("schemas", {})
     components.pop("HTTPValidationError", None)
     components.pop("ValidationError", None)

@@ -33,6 +33,14 @@ def _cache(request: Request) -> TtlCache:
     responses={
         200: {"content": {"application/json": {}, "text/csv": {}, "text/html": {}}},
         **problems(422, 503),
+        # A person who asked for the page gets its error as a page (in Russian).
+        422: {
+            **problems(422)[422],
+            "content": {
+                **problems(422)[422].get("content", {}),
+                "text/html": {"schema": {"type": "string"}},
+            },
+        },
     },
 )
 async def public_stats(
