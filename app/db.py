@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from asyncpg import InterfaceError, InternalClientError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -153,17 +155,24 @@ class Database:
         await self.engine.dispose()
 
 
+# What leaves a driver connection unfit for the next request: the link broke, or a statement
+# was cut short (a server going away, a cancelled request) with the protocol mid-operation.
+_LEFT_BROKEN = (InterfaceError, InternalClientError, OSError, TimeoutError, asyncio.CancelledError)
+
+
 @asynccontextmanager
 async def driver_connection(engine: AsyncEngine) -> AsyncIterator[Any]:
     """The pool's asyncpg connection itself. No transaction is begun (SQLAlchemy begins one
     lazily, on its own first statement), so returning it to the pool costs no round trip; a
-    connection that broke is dropped from the pool."""
+    connection that broke is dropped from the pool: one closed, and one left in the middle of an
+    operation (a statement cut short by a server going away, or a cancelled request) — only an
+    error the server reported about the statement leaves it fit for the next request."""
     async with engine.connect() as conn:
         raw = await conn.get_raw_connection()
         driver = raw.driver_connection
         try:
             yield driver
-        except BaseException:
-            if driver is not None and driver.is_closed():
+        except BaseException as exc:
+            if driver is not None and (driver.is_closed() or isinstance(exc, _LEFT_BROKEN)):
                 await conn.invalidate()
             raise

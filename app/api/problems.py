@@ -68,6 +68,8 @@ def _is_db_unavailable(exc: BaseException) -> bool:
     name = type(exc).__name__
     if name == "InterfaceError" and "closed" in str(exc):
         return True  # asyncpg on a connection the server dropped: "connection is closed"
+    if name == "InternalClientError":
+        return True  # asyncpg on a connection a dropped server left mid-operation
     if name in {
         "CannotConnectNowError",
         "ConnectionDoesNotExistError",

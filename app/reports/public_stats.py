@@ -104,8 +104,9 @@ def month_range(
 ) -> tuple[date, date]:
     """[first month, month after the last); default: the last twelve months up to this one."""
     this_month = now.astimezone(settings.tz).date().replace(day=1)
-    last = parse_month(end, "to") if end else this_month
-    first = parse_month(start, "from") if start else _add_months(last, -11)
+    # Left out is the default; given empty (``?to=``) is a month that is not one (422).
+    last = parse_month(end, "to") if end is not None else this_month
+    first = parse_month(start, "from") if start is not None else _add_months(last, -11)
     if first > last:
         raise ValidationFailed("'from' is after 'to'", field="from")
     if _add_months(first, MAX_MONTHS) <= last:
