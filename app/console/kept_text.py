@@ -5,8 +5,9 @@ sign-in page. What was typed into its word fields (``lost_text.WORDS``: never a 
 a choice) is kept here in the process's memory under a one-time random token carried in the
 sign-in link, for ``TTL`` seconds: the sign-in page only says it was kept (the words may hold
 a citizen's personal data, and whoever opens that page has not signed in yet), and after
-signing in the page the form was sent from shows it read-only once and forgets it. It is never logged nor stored in
-the database; a restart or another replica forgets it (the sign-in page then just opens)."""
+signing in the page the form was sent from shows it read-only once and forgets it. It is never
+logged nor stored in the database; a restart or another replica forgets it (the sign-in page
+then just opens)."""
 
 from __future__ import annotations
 

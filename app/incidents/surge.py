@@ -66,9 +66,13 @@ _HISTORY = text(
 
 # How much history the hub holds: the days (city time) with any ticket in the history span.
 _DAYS = text(
-    "SELECT count(DISTINCT CAST(created_at AT TIME ZONE :tz AS date)) FROM tickets "
+    "SELECT count(DISTINCT CAST(created_at AT TIME ZONE :tz AS date)), count(*) FROM tickets "
     "WHERE created_at >= :from_at AND created_at < :to_at"
 )
+# The city's traffic in the window may be at most this many times what its history leads one to
+# expect (plus a few tickets) for that history to speak for the present.
+_REPRESENTATIVE = 10.0
+_REPRESENTATIVE_SLACK = 20
 _DISTRICTS = text("SELECT count(*) FROM districts")
 Cell = tuple[str, str]  # (problem, district)
 
@@ -220,7 +224,7 @@ async def detect(
     cells = {c: ts for c, ts in cells.items() if len(ts) >= rules.min_raw}
     if not cells:
         return []
-    history = await _history(session, cells, now=now, rules=rules)
+    history = await _history(session, cells, now=now, rules=rules, in_window=total)
     opened = []
     for cell in sorted(cells):
         tickets = cells[cell]
@@ -249,7 +253,12 @@ def window_hours(now: datetime, window: timedelta, tz: object) -> list[int]:
 
 
 async def _history(
-    session: AsyncSession, cells: dict[Cell, list[Ticket]], *, now: datetime, rules: SurgeRules
+    session: AsyncSession,
+    cells: dict[Cell, list[Ticket]],
+    *,
+    now: datetime,
+    rules: SurgeRules,
+    in_window: int,
 ) -> dict[Cell, Baseline]:
     settings = settings_of(session)
     ref = await reference.current(session)
@@ -274,8 +283,15 @@ async def _history(
     # first ticket (one back-dated webhook on a fresh hub would make it look a month old). A
     # young one's rates stay over the whole 28 days (small), and its cells must also stand
     # out against the other districts (``judge``); a mature one's rates are over those days.
-    days = (await session.exec(_DAYS, params=params)).one()[0]  # type: ignore[call-overload]
-    mature = days >= rules.min_history / timedelta(days=1)
+    # And the history must speak for the present: a few back-dated items on a few days (a
+    # source pushing old items' updates on a hub's first day) are days with tickets, but
+    # hundreds of tickets an hour against a handful a week is a young hub's traffic, not seven
+    # days' worth of baseline. So the city's tickets in the window (``in_window``) must be
+    # within ten times what its history expects, plus a few.
+    days, held = (await session.exec(_DAYS, params=params)).one()  # type: ignore[call-overload]
+    expected = held / max(days * 24.0, 1.0) * (rules.window / timedelta(hours=1))
+    speaks = in_window <= _REPRESENTATIVE * expected + _REPRESENTATIVE_SLACK
+    mature = days >= rules.min_history / timedelta(days=1) and speaks
     span = days * 24.0 if mature else rules.history_days * 24.0
     same_span = span / 24.0 * len(hours)
     return {c: Baseline(totals[c], span, same[c], same_span, mature) for c in cells}

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict
 from sqlalchemy import DateTime
 from sqlmodel import Field
 
@@ -29,8 +29,9 @@ def _written_as_text(value: object) -> object:
     return value
 
 
-# The date-time field of a request body (pydantic would read a number as Unix seconds).
-BodyDatetime = Annotated[datetime, BeforeValidator(_written_as_text)]
+# The date-time field of a request body: an ISO 8601 string with its offset (pydantic would
+# read a number as Unix seconds; a time without an offset is ambiguous in a city 10 h from UTC).
+BodyDatetime = Annotated[AwareDatetime, BeforeValidator(_written_as_text)]
 
 
 class RequestBody(BaseModel):

@@ -90,3 +90,13 @@ async def test_an_expected_resolution_far_off_is_refused(api, db, when):
         json={"kind": "interim", "text": "Бригада на месте", "expected_resolution_at": when},
     )
     assert told.status_code == 422 and told.json()["field"] == "expected_resolution_at"
+
+
+async def test_an_expected_resolution_without_its_offset_is_refused(api, db):
+    """«2026-11-30T18:00:00» is ten hours apart in UTC and in the city: the offset is asked for."""
+    admin = auth(await make_key(db, "admin"))
+    naive = (datetime.now(UTC) + timedelta(hours=6)).replace(tzinfo=None).isoformat()
+    body = {"title": "Нет воды", "category_code": "water", "expected_resolution_at": naive}
+    r = await api.post(URL, headers=admin, json=body)
+    assert r.status_code == 422, r.text
+    assert any(e["field"].endswith("expected_resolution_at") for e in r.json()["errors"])

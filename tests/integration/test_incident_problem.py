@@ -110,3 +110,21 @@ async def test_one_old_ticket_does_not_make_a_fresh_hub_mature(db):
                 at = now - timedelta(minutes=55) + step * n
                 await make_ticket(db, category_code=code, district_code=district, now=at)
     assert await run_detection(db, now) == []
+
+
+async def test_a_few_back_dated_days_do_not_make_a_fresh_hub_mature(db):
+    """A source pushing updates of items written days ago (one a day for a week: seven days
+    with tickets) on a hub's first day, while the city sends a hundred and twenty appeals in
+    the hour: that history does not speak for the present, so the hub stays young."""
+    now = datetime.now(UTC)
+    for days in range(2, 10):
+        await make_ticket(
+            db, category_code="waste", district_code="west", now=now - timedelta(days=days, hours=3)
+        )
+    step = timedelta(minutes=50) / 8
+    for district in ("center", "north", "south", "east", "west"):
+        for code in ("water", "roads", "waste"):
+            for n in range(8):
+                at = now - timedelta(minutes=55) + step * n
+                await make_ticket(db, category_code=code, district_code=district, now=at)
+    assert await run_detection(db, now) == []

@@ -243,7 +243,8 @@ class TestBounds:
     ("pos_id", "item"), [(563007235, "563007235"), ("563007235", "563007235"), (" 00123 ", "123")]
 )
 def test_a_pos_number_is_its_digits(pos_id, item):
-    draft = FeedbackPlatformConnector().parse(encode(sample("pos_message.json") | {"posId": pos_id}))
+    body = encode(sample("pos_message.json") | {"posId": pos_id})
+    draft = FeedbackPlatformConnector().parse(body)
     assert draft.source_id == item
 
 
