@@ -17,6 +17,18 @@ async def ticket_number(session: AsyncSession, ticket_id: int | None) -> str | N
     return rows.first()
 
 
+async def first_delivery(
+    session: AsyncSession, source: str, webhook_id: str
+) -> InboundDelivery | None:
+    """The effective delivery of a webhook-id: its first, whatever the repeats."""
+    query = select(InboundDelivery).where(
+        InboundDelivery.source == source,
+        InboundDelivery.webhook_id == webhook_id,
+        InboundDelivery.outcome != DeliveryOutcome.duplicate,
+    )
+    return (await session.exec(query)).first()
+
+
 async def delivery_status(session: AsyncSession, delivery_id: int) -> DeliveryStatus:
     """The delivery's status; a repeated webhook-id answers with its first delivery's ticket."""
     row = await session.get(InboundDelivery, delivery_id, populate_existing=True)
@@ -26,17 +38,9 @@ async def delivery_status(session: AsyncSession, delivery_id: int) -> DeliverySt
     first_id = None
     ticket_id = row.ticket_id
     if row.outcome == DeliveryOutcome.duplicate and row.webhook_id is not None:
-        first = (
-            await session.exec(
-                select(InboundDelivery.id, InboundDelivery.ticket_id).where(
-                    InboundDelivery.source == row.source,
-                    InboundDelivery.webhook_id == row.webhook_id,
-                    InboundDelivery.outcome != DeliveryOutcome.duplicate,
-                )
-            )
-        ).first()
+        first = await first_delivery(session, row.source, row.webhook_id)
         if first is not None:
-            first_id, ticket_id = first[0], first[1]
+            first_id, ticket_id = first.id, first.ticket_id
     status, processed_at = row.outcome, row.processed_at
     if row.replayed_at is not None and row.replay_outcome is not None:
         # Quarantined, then replayed by an admin: what the replay made of it.

@@ -36,8 +36,8 @@ from app.connectors import registry
 from app.connectors.base import ConnectorPayloadError, ExportFormat
 from app.db import Database
 from app.errors import ValidationFailed
-from app.intake.inbound import NOTIFY_CHANNEL
 from app.intake.pipeline import run_batch
+from app.intake.receipt import WAKE_PIPELINE
 from app.intake.row_codec import encode_row
 from app.intake.workbook_check import check_workbook
 from app.models.inbound import DeliveryKind, DeliveryOutcome, InboundDelivery
@@ -225,7 +225,7 @@ class _Run:
             if values:
                 async with self.db.sessionmaker() as session:
                     await session.exec(insert(InboundDelivery), params=values)  # type: ignore[call-overload]
-                    await session.exec(text(f"NOTIFY {NOTIFY_CHANNEL}"))  # type: ignore[call-overload]
+                    await session.exec(WAKE_PIPELINE)  # type: ignore[call-overload]
                     await session.commit()
 
     def _value(self, number: int, row: Row) -> dict[str, Any] | None:

@@ -12,7 +12,6 @@ from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
-from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.config import Settings
@@ -20,8 +19,8 @@ from app.connectors.base import Connector, ConnectorPayloadError
 from app.connectors.registry import inbound_connector
 from app.errors import SignatureInvalid, ValidationFailed
 from app.intake import connector_health
-from app.intake.delivery_status import ticket_number
-from app.intake.receipt import NOTIFY_CHANNEL, store_received
+from app.intake.delivery_status import first_delivery, ticket_number
+from app.intake.receipt import WAKE_PIPELINE, store_received
 from app.metrics import catalog
 from app.metrics import store as metrics_store
 from app.models.drafts import TicketDraft
@@ -38,18 +37,6 @@ _INSERT = text(
     ":outcome, :detail, CAST(:errors AS jsonb), 0) "
     "ON CONFLICT (source, webhook_id) "
     "WHERE webhook_id IS NOT NULL AND outcome <> 'duplicate' DO NOTHING RETURNING id"
-)
-# The same insert, the connector's last success and the pipeline's wake-up (sent at commit) in
-# one round trip. The health row is a hot row: when another delivery holds it, that one records
-# the same moment, so it is skipped, never waited for (SKIP LOCKED); ``present`` is false only
-# before the connector's first success ever, when the row does not exist yet.
-_INSERT_AND_NOTIFY = text(
-    f"WITH stored AS ({_INSERT.text}), "
-    "health AS (UPDATE connector_health SET last_success_at = GREATEST(last_success_at, :now) "
-    "WHERE connector = (SELECT connector FROM connector_health WHERE connector = :source "
-    "FOR UPDATE SKIP LOCKED) AND EXISTS (SELECT 1 FROM stored) RETURNING 1) "
-    "SELECT id, EXISTS (SELECT 1 FROM connector_health WHERE connector = :source) AS present, "
-    f"pg_notify('{NOTIFY_CHANNEL}', '') FROM stored"
 )
 # Never archived: they authenticate (the signature, keys, cookies), they are not content.
 _SECRET_HEADERS = frozenset(
@@ -135,31 +122,30 @@ async def _store_by_orm(
     headers: dict[str, str],
     now: datetime,
 ) -> Received:
-    kept = headers
     params = {
         "source": connector.name,
         "webhook_id": webhook_id,
         "item": draft.source_id if draft is not None else None,
         "now": now,
         "body": body,
-        "headers": json.dumps(kept, ensure_ascii=False),
+        "headers": json.dumps(headers, ensure_ascii=False),
         "outcome": DeliveryOutcome.received if draft is not None else DeliveryOutcome.invalid,
         "detail": str(problem) if problem is not None else None,
         "errors": json.dumps(problem.errors if problem is not None else [], default=str),
     }
-    statement = _INSERT if problem is not None else _INSERT_AND_NOTIFY
-    inserted = (await session.exec(statement, params=params)).first()  # type: ignore[call-overload]
+    inserted = (await session.exec(_INSERT, params=params)).first()  # type: ignore[call-overload]
     if inserted is None:
-        return await _duplicate(session, connector, webhook_id, body, kept, now=now)
+        return await _duplicate(session, connector, webhook_id, body, headers, now=now)
     delivery_id = int(inserted[0])
     if problem is not None:
         await _count(session, connector.name, DeliveryOutcome.invalid)
         await session.commit()
         await _record_failure(session, connector.name, failure="invalid", now=now)
         raise _invalid(connector.name, delivery_id, str(problem), problem.errors) from problem
+    # Stored here only when the first of its webhook-id vanished between the two paths.
     await _count(session, connector.name, DeliveryOutcome.received)
-    if not inserted[1]:  # the connector's first success ever: its health row is made now
-        await connector_health.record_success(session, connector.name, now=now)
+    await session.exec(WAKE_PIPELINE)  # type: ignore[call-overload]
+    await connector_health.record_success(session, connector.name, now=now)
     await session.commit()
     return Received(delivery_id)
 
@@ -185,15 +171,8 @@ async def _duplicate(
     now: datetime,
 ) -> Received:
     """The same webhook-id again: archived, answered like the first, no other effect."""
-    first = (
-        await session.exec(
-            select(InboundDelivery).where(
-                InboundDelivery.source == connector.name,
-                InboundDelivery.webhook_id == webhook_id,
-                InboundDelivery.outcome != DeliveryOutcome.duplicate,
-            )
-        )
-    ).one()
+    first = await first_delivery(session, connector.name, webhook_id)
+    assert first is not None  # the insert just found it taken
     repeat = InboundDelivery(
         source=connector.name,
         webhook_id=webhook_id,

@@ -8,11 +8,10 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import text
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.intake.inbound import NOTIFY_CHANNEL
+from app.intake.receipt import WAKE_PIPELINE
 from app.models.common import OPEN_STATUSES
 from app.models.drafts import TicketDraft
 from app.models.inbound import DeliveryKind, DeliveryOutcome, InboundDelivery
@@ -43,7 +42,7 @@ async def store_polled(
             outcome=DeliveryOutcome.received,
         )
     )
-    await session.exec(text(f"NOTIFY {NOTIFY_CHANNEL}"))  # type: ignore[call-overload]
+    await session.exec(WAKE_PIPELINE)  # type: ignore[call-overload]
 
 
 async def open_items(

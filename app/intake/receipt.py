@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import asyncpg
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.db import driver_connection
@@ -26,6 +27,8 @@ from app.metrics import catalog
 from app.metrics.store import SHARDS, encode_labels
 
 NOTIFY_CHANNEL = "appeals_intake"
+# What every other writer of the inbox (imports, the poller, the ORM path) sends with its rows.
+WAKE_PIPELINE = text(f"NOTIFY {NOTIFY_CHANNEL}")
 _RECEIPT = f"""
 WITH stored AS (
     INSERT INTO inbound_deliveries (source, kind, webhook_id, source_item_id, received_at, body,

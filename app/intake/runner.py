@@ -19,8 +19,8 @@ import asyncpg
 from sqlalchemy.engine import make_url
 
 from app.db import Database
-from app.intake.inbound import NOTIFY_CHANNEL
 from app.intake.pipeline import drain, is_transient
+from app.intake.receipt import NOTIFY_CHANNEL
 
 log = logging.getLogger(__name__)
 ERROR_PAUSE_SECONDS = 2.0
