@@ -85,12 +85,21 @@ async def claim(session: AsyncSession, *, limit: int, only: int | None = None) -
 
 def parse(delivery: Waiting, settings: Settings) -> TicketDraft:
     """The draft of a stored delivery, read as it was at receipt (its date window included)."""
-    now = delivery.received_at
-    if delivery.kind == DeliveryKind.import_row:
-        fmt = registry.export_format(delivery.source)
-        return fmt.parse(decode_row(delivery.body), tz=settings.tz, now=now)
-    connector = inbound_connector(delivery.source, settings)
-    return connector.parse(delivery.corrected_body or delivery.body, now=now)
+    body = delivery.corrected_body or delivery.body
+    return parse_body(
+        delivery.source, delivery.kind, body, now=delivery.received_at, settings=settings
+    )
+
+
+def parse_body(
+    source: str, kind: str, body: bytes, *, now: datetime, settings: Settings
+) -> TicketDraft:
+    """A stored body as its source's draft: an export row by the export's columns, anything
+    else (a webhook, a poll) by the inbound connector; ConnectorPayloadError if it is not one."""
+    if kind == DeliveryKind.import_row:
+        fmt = registry.export_format(source)
+        return fmt.parse(decode_row(body), tz=settings.tz, now=now)
+    return inbound_connector(source, settings).parse(body, now=now)
 
 
 def _newest(items: list[Item]) -> Item:

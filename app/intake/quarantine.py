@@ -15,12 +15,13 @@ from app.access.audit import record_access
 from app.access.personal_data import mask_document, scrub_text
 from app.config import Settings
 from app.connectors.base import ConnectorPayloadError
-from app.connectors.registry import export_format, inbound_connector, personal_data_keys
+from app.connectors.registry import export_format, personal_data_keys
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.incidents import surge as incidents
+from app.intake.batch import parse_body
 from app.intake.inbound import connector_actor
 from app.intake.ingestion import IngestResult, ingest_draft
-from app.intake.row_codec import decode_row, encode_row
+from app.intake.row_codec import encode_row
 from app.models.inbound import DeliveryKind, DeliveryOutcome, DeliveryPublic, InboundDelivery
 from app.models.pagination import decode_cursor, encode_cursor
 
@@ -183,21 +184,16 @@ async def replay_delivery(
             ticket_id=row.ticket_id,
         )
     body = row.body
-    if row.kind == DeliveryKind.import_row:  # an export row that failed in the pipeline
-        fmt = export_format(row.source)
-        if corrected is not None:
-            body = encode_row(corrected)
-        actor = connector_actor(fmt.source)
-    else:
-        connector = inbound_connector(row.source, settings)
-        if corrected is not None:
-            body = json.dumps(corrected, ensure_ascii=False).encode()
-        actor = connector_actor(connector.name)
+    if corrected is not None:  # an export row (failed in the pipeline) is cells by title
+        import_row = row.kind == DeliveryKind.import_row
+        body = (
+            encode_row(corrected)
+            if import_row
+            else json.dumps(corrected, ensure_ascii=False).encode()
+        )
+    actor = connector_actor(row.source)
     try:
-        if row.kind == DeliveryKind.import_row:
-            draft = fmt.parse(decode_row(body), tz=settings.tz, now=now)
-        else:
-            draft = connector.parse(body, now=now)
+        draft = parse_body(row.source, row.kind, body, now=now, settings=settings)
     except ConnectorPayloadError as exc:
         raise ValidationFailed(
             f"the delivery is still invalid: {exc}", errors=exc.errors, delivery_id=delivery_id
