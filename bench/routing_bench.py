@@ -27,6 +27,7 @@ import uuid
 from datetime import UTC, datetime
 
 import asyncpg
+from sqlmodel import col, select
 
 from app.config import get_settings
 from app.db import Database
@@ -41,7 +42,7 @@ from app.models.drafts import TicketDraft
 from app.models.tickets import Ticket
 from app.routing.rules import TicketFacts, evaluate
 from app.routing.service import route_new_ticket
-from app.tickets.service import create_from_draft
+from app.tickets.creation import create_from_draft
 from app.tools.simulators.routing_corpus import CITY_CONFIG, ISSUES, _streets
 
 SERVER = os.environ.get("BENCH_PG", "postgresql://postgres@127.0.0.1:5432")
@@ -148,36 +149,36 @@ async def _measure(db: Database, tickets: int) -> dict[str, list[float]]:
 
 
 async def _explain_candidates(dsn: str) -> str:
-    """The candidate query's plan and server time for one seeded ticket with a point."""
-    from app.dedup.detection import _CANDIDATES
-    from app.dedup.score import WINDOW, bounding_box
+    """The candidate query's plan and server time for one seeded ticket with a point, asked as
+    the app asks it (``app.dedup.candidates``)."""
+    from sqlalchemy import text
 
-    conn = await asyncpg.connect(dsn)
+    from app.dedup.candidates import CANDIDATES, Asking, candidate_params
+    from app.dedup.detection import view_of
+    from app.directory import reference
+
+    db = Database(dsn.replace("postgresql://", "postgresql+asyncpg://"), get_settings())
     try:
-        row = await conn.fetchrow(
-            "SELECT id, category_code, address_key, lat, lon, created_at FROM tickets "
-            "WHERE lat IS NOT NULL ORDER BY id LIMIT 1 OFFSET 5000"
-        )
-        lat_min, lat_max, lon_min, lon_max = bounding_box(row["lat"], row["lon"], 250.0)
-        sql = str(_CANDIDATES)
-        for name, value in {
-            ":categories": f"ARRAY['{row['category_code']}']",
-            ":fallback": "'other'",
-            ":department": "NULL",
-            ":id": str(row["id"]),
-            ":since": f"'{(row['created_at'] - WINDOW).isoformat()}'",
-            ":key": f"'{row['address_key']}'",
-            ":street": "NULL",
-            ":lat_min": repr(lat_min),
-            ":lat_max": repr(lat_max),
-            ":lon_min": repr(lon_min),
-            ":lon_max": repr(lon_max),
-        }.items():
-            sql = sql.replace(name, value)
-        plan = await conn.fetch("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + sql)
-        return "candidate query plan:\n  " + "\n  ".join(r[0] for r in plan)
+        async with db.sessionmaker() as session:
+            ref = await reference.current(session)
+            ticket = (
+                await session.exec(  # type: ignore[call-overload]
+                    select(Ticket)
+                    .where(col(Ticket.lat).is_not(None))
+                    .order_by(col(Ticket.id))
+                    .offset(5000)
+                    .limit(1)
+                )
+            ).one()
+            family = ref.dedup_family(ticket.category_code, ticket.department_code)
+            asking = [Asking(view_of(ticket, family), ticket.department_code, NOW)]
+            params = candidate_params(asking, ref, batch=[])
+            plan = await session.execute(
+                text("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + CANDIDATES.text), params
+            )
+            return "candidate query plan:\n  " + "\n  ".join(r[0] for r in plan)
     finally:
-        await conn.close()
+        await db.dispose()
 
 
 def _pure_rules(rounds: int = 20_000) -> float:

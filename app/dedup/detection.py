@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-import re
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import text
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.config import settings_of
-from app.dedup.place import has_house, street_of
-from app.dedup.score import (
-    REPEAT_WINDOW,
-    WINDOW,
-    TicketView,
-    bounding_box,
-    classify,
-    same_place,
-)
+from app.config import Settings, settings_of
+from app.dedup.candidates import Asking, Found, find_candidates
+from app.dedup.score import TicketView, classify, duplicate_score, same_place
 from app.directory import reference
 from app.errors import ValidationFailed
 from app.models.common import Status
@@ -30,48 +22,6 @@ from app.tickets.events import record_event
 from app.tickets.status import change_status
 
 ACTOR = "system:dedup"
-_FIELDS = "id, category_code, text, created_at, lat, lon, address_key, department_code"
-_NO_BOX: dict[str, float | None] = {
-    "lat_min": None,
-    "lat_max": None,
-    "lon_min": None,
-    "lon_max": None,
-}
-
-# One duplicate family (Reference.dedup_family): its categories, and the fallback category's
-# tickets that routing gave to the same department.
-_FAMILY = (
-    "(category_code = ANY(:categories) "
-    "OR (category_code = :fallback AND department_code = :department))"
-)
-# The status list is literal so the planner can use the partial indexes of migration 0007.
-_CANDIDATES_SQL = (
-    f"SELECT {_FIELDS} FROM tickets "
-    "WHERE status IN ('new','routed','in_progress','on_hold') AND " + _FAMILY + " "
-    "AND id <> :id AND created_at >= :since AND ("
-    "(address_key IS NOT NULL AND (address_key = :key OR address_key = :street)) OR "
-    "(lat IS NOT NULL AND lat BETWEEN :lat_min AND :lat_max AND lon BETWEEN :lon_min AND :lon_max)"
-    ") ORDER BY created_at DESC LIMIT 50"
-)
-_RECENTLY_CLOSED_SQL = (
-    f"SELECT {_FIELDS} FROM tickets "
-    "WHERE status = 'closed' AND " + _FAMILY + " AND closed_at >= :since AND ("
-    "(address_key IS NOT NULL AND address_key = :key) OR "
-    "(lat IS NOT NULL AND lat BETWEEN :lat_min AND :lat_max AND lon BETWEEN :lon_min AND :lon_max)"
-    ") ORDER BY closed_at DESC LIMIT 20"
-)
-_CANDIDATES = text(_CANDIDATES_SQL)
-
-
-def _prefixed(sql: str, prefix: str) -> str:
-    return re.sub(r"(?<!:):(\w+)", rf":{prefix}\1", sql)
-
-
-# A new ticket asks both questions at once: one round trip instead of two.
-_OPEN_AND_CLOSED = text(
-    f"SELECT 'open' AS side, o.* FROM ({_prefixed(_CANDIDATES_SQL, 'o_')}) o UNION ALL "
-    f"SELECT 'closed', c.* FROM ({_prefixed(_RECENTLY_CLOSED_SQL, 'c_')}) c"
-)
 
 
 def view_of(ticket: Ticket, family: str | None = None) -> TicketView:
@@ -87,72 +37,119 @@ def view_of(ticket: Ticket, family: str | None = None) -> TicketView:
     )
 
 
-def _family_params(ref: reference.Reference, family: str) -> dict[str, object]:
-    department = family.removeprefix("dept:") if family.startswith("dept:") else None
-    return {
-        "categories": ref.dedup_categories(family),
-        "fallback": ref.fallback_category().code,
-        "department": department,
-    }
+def compared(ticket: Ticket) -> bool:
+    """Whether duplicate detection looks at this new ticket at all."""
+    # An export row without the citizen's words: its text is ours («Сообщение ПОС № N:
+    # category»), the same for every row of a category, so it says nothing about sameness; a
+    # back-fill must not merge different citizens' appeals.
+    return ticket.status in (Status.new, Status.routed) and not ticket.extra.get("text_missing")
 
 
-def _params(view: TicketView, *, since: datetime, metres: float) -> dict[str, object]:
-    box: dict[str, float | None] = _NO_BOX
-    if view.lat is not None and view.lon is not None:
-        lat_min, lat_max, lon_min, lon_max = bounding_box(view.lat, view.lon, metres)
-        box = {"lat_min": lat_min, "lat_max": lat_max, "lon_min": lon_min, "lon_max": lon_max}
-    key = view.address_key
-    # A report of a house also finds reports of its whole street (scored as the street only).
-    street = street_of(key) if has_house(key) else None
-    return {"key": key, "street": street, "since": since, **box}
-
-
-async def _open_and_closed(
-    session: AsyncSession, view: TicketView, ref: reference.Reference, *, now: datetime
-) -> tuple[list[TicketView], list[TicketView]]:
-    """Open candidates within 250 m and 30 days; closed ones within 100 m and 90 days."""
-    family = _family_params(ref, view.category)
-    open_params = {**_params(view, since=view.created_at - WINDOW, metres=250.0), "id": view.id}
-    open_params.update(family)
-    closed_params = {**_params(view, since=now - REPEAT_WINDOW, metres=100.0), **family}
-    params = {f"o_{k}": v for k, v in open_params.items()}
-    params.update({f"c_{k}": v for k, v in closed_params.items()})
-    rows = (await session.exec(_OPEN_AND_CLOSED, params=params)).all()  # type: ignore[call-overload]
-    found: dict[str, list[TicketView]] = {"open": [], "closed": []}
-    for r in rows:
-        family_of = ref.dedup_family(r[2], r[8])
-        found[r[0]].append(TicketView(r[1], family_of, r[3], r[4], r[5], r[6], r[7]))
-    return found["open"], found["closed"]
+def place_for_comparison(ticket: Ticket, ref: reference.Reference) -> None:
+    """A post without an address: the house, crossroads, landmark or street its text names
+    makes it comparable with reports that carry only an address (set before the INSERT)."""
+    if ticket.address_key is None and compared(ticket):
+        ticket.address_key = ref.places.place_key(None, ticket.text)
 
 
 async def check_new_ticket(session: AsyncSession, ticket: Ticket, *, now: datetime) -> None:
     """Link a clear duplicate, store suggestions for likely ones, flag a repeat problem."""
-    if ticket.status not in (Status.new, Status.routed) or ticket.id is None:
-        return
-    if ticket.extra.get("text_missing"):
-        # An export row without the citizen's words: its text is ours («Сообщение ПОС № N:
-        # category»), the same for every row of a category, so it says nothing about sameness;
-        # a back-fill must not merge different citizens' appeals.
-        return
+    place_for_comparison(ticket, await reference.current(session))
+    await check_new_tickets(session, [(ticket, now)])
+
+
+async def check_new_tickets(session: AsyncSession, made: Sequence[tuple[Ticket, datetime]]) -> None:
+    """``check_new_ticket`` for the tickets one transaction made (each with the moment it was
+    made), in the order they were made, with one candidate search for all
+    (``app.dedup.candidates``): the outcome is what checking them one by one would give. Their
+    place keys are already set (``place_for_comparison``)."""
     ref = await reference.current(session)
-    if ticket.address_key is None:
-        # A post without an address: the house, crossroads, landmark or street its text names
-        # makes it comparable with reports that carry only an address.
-        ticket.address_key = ref.places.place_key(None, ticket.text)
-        if ticket.address_key is None and ticket.lat is None:
-            return  # no place given, nothing to compare by
     settings = settings_of(session)
-    view = view_of(ticket, ref.dedup_family(ticket.category_code, ticket.department_code))
-    candidates, closed = await _open_and_closed(session, view, ref, now=now)
+    asking = [
+        Asking(
+            view_of(t, ref.dedup_family(t.category_code, t.department_code)), t.department_code, at
+        )
+        for t, at in made
+        if t.id is not None and compared(t) and (t.address_key is not None or t.lat is not None)
+    ]
+    if not asking:
+        return
+    found = await find_candidates(
+        session, asking, ref, batch=[t.id for t, _ in made if t.id is not None]
+    )
+    by_id: dict[int | None, Ticket] = {t.id: t for t, _ in made}
+    by_id.update(await _likely_mains(session, asking, found, settings=settings, made=by_id))
+    merged_here: set[int] = set()  # merged by this call: no longer anyone's candidate
+    for a in sorted(asking, key=lambda a: a.view.id or 0):
+        ticket = by_id[a.view.id]
+        mine = found[a.view.id or 0]
+        candidates = [c for c in mine.open if c.id not in merged_here]
+        if await _link(
+            session, ticket, a.view, candidates, made=by_id, settings=settings, now=a.now
+        ):
+            assert ticket.id is not None
+            merged_here.add(ticket.id)
+        _flag_repeat(session, ticket, a.view, mine.closed)
+
+
+async def _likely_mains(
+    session: AsyncSession,
+    asking: Sequence[Asking],
+    found: Mapping[int, Found],
+    *,
+    settings: Settings,
+    made: Mapping[int | None, Ticket],
+) -> dict[int | None, Ticket]:
+    """Stored tickets a new one may be merged into (a clear score with it), locked and read in
+    one statement instead of one each as the merges come."""
+    ids = {
+        c.id
+        for a in asking
+        for c in found[a.view.id or 0].open
+        if c.id not in made and _clear(a.view, c, settings)
+    }
+    if not ids:
+        return {}
+    rows = await session.exec(
+        select(Ticket)
+        .where(col(Ticket.id).in_(sorted(ids)))
+        .order_by(col(Ticket.id))
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return {t.id: t for t in rows.all()}
+
+
+def _clear(new: TicketView, old: TicketView, settings: Settings) -> bool:
+    score = duplicate_score(new, old)
+    return score is not None and score.score >= settings.dedup_merge_threshold
+
+
+async def _link(
+    session: AsyncSession,
+    ticket: Ticket,
+    view: TicketView,
+    candidates: list[TicketView],
+    *,
+    made: Mapping[int | None, Ticket],
+    settings: Settings,
+    now: datetime,
+) -> bool:
+    """Merge into a clear duplicate or suggest likely ones; True when merged. ``made``: the
+    tickets this transaction made (a main among them is at hand, and already ours to change)."""
+    assert ticket.id is not None
     verdicts = classify(
         view,
         candidates,
         merge_at=settings.dedup_merge_threshold,
         suggest_at=settings.dedup_suggest_threshold,
     )
+    merged = False
     for verdict in verdicts:
         if verdict.action == "merge":
-            main = await session.get(Ticket, verdict.candidate_id, with_for_update=True)
+            main = made.get(verdict.candidate_id) or await session.get(
+                Ticket, verdict.candidate_id, with_for_update=True
+            )
             # Merging moves the ticket to the main one's department. Automatically that is
             # done only within a department, or for what routing sent to triage; a clear
             # duplicate in another department is a suggestion someone decides on (otherwise a
@@ -170,7 +167,9 @@ async def check_new_ticket(session: AsyncSession, ticket: Ticket, *, now: dateti
                     reason="duplicate found automatically",
                     now=now,
                     details=verdict.score.reasons(),
+                    just_made=True,
                 )
+                merged = True
                 continue
         session.add(
             DuplicateSuggestion(
@@ -189,7 +188,7 @@ async def check_new_ticket(session: AsyncSession, ticket: Ticket, *, now: dateti
             candidate=verdict.candidate_id,
             **verdict.score.reasons(),
         )
-    _flag_repeat(session, ticket, view, closed)
+    return merged
 
 
 def _flag_repeat(
@@ -212,9 +211,14 @@ async def merge(
     reason: str | None,
     now: datetime,
     details: dict[str, Any] | None = None,
+    just_made: bool = False,
 ) -> Ticket:
     """Link ``ticket`` as a duplicate of ``main``: status ``merged``, its source and citizen
-    kept, and from now on it receives ``main``'s answers through its own source."""
+    kept, and from now on it receives ``main``'s answers through its own source.
+
+    ``just_made``: ``ticket`` was made in this transaction and is merged as it is checked, so no
+    suggestion links the two yet and nothing needs writing before the caller's next statement.
+    """
     if main.id == ticket.id:
         raise ValidationFailed("a ticket cannot be merged into itself", field="into")
     if main.status == Status.merged:
@@ -239,13 +243,15 @@ async def merge(
     ticket.duplicate_of_id = main.id
     ticket.department_code = main.department_code
     record_event(session, main, actor=actor, type="duplicate_linked", duplicate=ticket.id)
-    for row in await _suggestions_between(session, ticket, main):
-        row.status, row.decided_at, row.decided_by = "merged", now, actor
+    if not just_made:
+        for row in await _suggestions_between(session, ticket, main):
+            row.status, row.decided_at, row.decided_by = "merged", now, actor
     if main.status in (Status.answered, Status.closed):
         last = await _last_final_answer(session, main)
         if last is not None:
             await _forward_answer(session, main, ticket, last, now=now)
-    await session.flush()
+    if not just_made:
+        await session.flush()
     return ticket
 
 

@@ -8,6 +8,7 @@ ticket and the others see it; the unique constraint on (source, source_id) stays
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Literal
@@ -23,10 +24,10 @@ from app.metrics import store as metrics_store
 from app.models.common import Status
 from app.models.drafts import TicketDraft
 from app.models.tickets import Ticket, TicketAnswer
+from app.tickets.creation import NewTicket, create_tickets
 from app.tickets.events import record_event
 from app.tickets.lifecycle import TRANSITIONS
 from app.tickets.search_text import refresh_search_text
-from app.tickets.service import create_from_draft
 from app.tickets.status import change_status, touch
 
 Outcome = Literal["created", "updated", "unchanged", "stale"]
@@ -111,24 +112,35 @@ def is_older(incoming: datetime | None, stored: datetime | None) -> bool:
 async def _create(
     session: AsyncSession, draft: TicketDraft, *, actor: str, now: datetime
 ) -> Ticket:
-    if draft.category_code is None:
-        # Unknown names land in the fallback category: a mapping gap, never a lost appeal.
-        ref = await reference.current(session)
-        category = ref.resolve_category(
-            draft.source, [*draft.category_names, draft.source_category]
-        )
-        draft = replace(draft, category_code=category.code)
-    ticket = await create_from_draft(session, draft, actor=actor, now=now)
-    when = draft.source_updated_at or now
-    if ticket.status in (Status.answered, Status.closed) and ticket.answered_at is None:
-        ticket.answered_at = when
-    if ticket.status == Status.closed and ticket.closed_at is None:
-        ticket.closed_at = when
-    await _store_source_answers(session, ticket, draft, actor=actor, now=now)
-    await metrics_store.increment(
-        session, catalog.TICKETS_RECEIVED, {"source": draft.source, "channel": draft.channel}
+    return (await create_items(session, [NewTicket(draft, actor, now)]))[0]
+
+
+async def create_items(session: AsyncSession, new: Sequence[NewTicket]) -> list[Ticket]:
+    """The tickets of source items seen for the first time (their item locks held), in order:
+    one multi-row write for the lot (``app.tickets.creation``), their answers given in the
+    source, and the count of tickets received. Ratings are the caller's (``ingest_draft``)."""
+    if not new:
+        return []
+    ref = await reference.current(session)
+    new = [replace(n, draft=_categorised(ref, n.draft)) for n in new]
+    tickets = await create_tickets(session, new)
+    await _store_new_answers(session, list(zip(tickets, new, strict=True)))
+    await metrics_store.increment_many(
+        session,
+        [
+            (catalog.TICKETS_RECEIVED, {"source": n.draft.source, "channel": n.draft.channel}, 1.0)
+            for n in new
+        ],
     )
-    return ticket
+    return tickets
+
+
+def _categorised(ref: reference.Reference, draft: TicketDraft) -> TicketDraft:
+    if draft.category_code is not None:
+        return draft
+    # Unknown names land in the fallback category: a mapping gap, never a lost appeal.
+    category = ref.resolve_category(draft.source, [*draft.category_names, draft.source_category])
+    return replace(draft, category_code=category.code)
 
 
 async def _apply_snapshot(
@@ -206,21 +218,53 @@ async def _store_source_answers(
     assert ticket.id is not None
     rows = await session.exec(_ANSWER_KEYS, params={"id": ticket.id})  # type: ignore[call-overload]
     seen = {r[0] for r in rows.all()}
-    stored = 0
-    for answer in draft.source_answers:
-        if answer["key"] in seen:
-            continue
-        at = datetime.fromisoformat(answer["at"]) if answer.get("at") else now
-        row = TicketAnswer(
-            ticket_id=ticket.id,
-            kind=answer.get("kind", "final"),
-            text=answer["text"],
-            author=actor,
-            created_at=at,
-            delivery_status="in_source",
-        )
-        session.add(row)
-        await session.flush()
+    fresh = [a for a in _distinct(draft.source_answers) if a["key"] not in seen]
+    await _add_answers(session, [(ticket, fresh, NewTicket(draft, actor, now))])
+    return len(fresh)
+
+
+async def _store_new_answers(session: AsyncSession, made: list[tuple[Ticket, NewTicket]]) -> None:
+    """The source's answers of new tickets (nothing stored yet to compare with)."""
+    await _add_answers(
+        session,
+        [(t, _distinct(n.draft.source_answers), n) for t, n in made if n.draft.source_answers],
+    )
+
+
+def _distinct(answers: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each answer key once, the first occurrence."""
+    keys: set[str] = set()
+    out = []
+    for answer in answers:
+        if answer["key"] not in keys:
+            keys.add(answer["key"])
+            out.append(answer)
+    return out
+
+
+async def _add_answers(
+    session: AsyncSession, answers: list[tuple[Ticket, list[dict[str, Any]], NewTicket]]
+) -> None:
+    """Store answers given in the source (one flush for all), then their timeline events."""
+    rows: list[tuple[Ticket, TicketAnswer, dict[str, Any], datetime, str]] = []
+    for ticket, given, n in answers:
+        assert ticket.id is not None
+        for answer in given:
+            at = datetime.fromisoformat(answer["at"]) if answer.get("at") else n.now
+            row = TicketAnswer(
+                ticket_id=ticket.id,
+                kind=answer.get("kind", "final"),
+                text=answer["text"],
+                author=n.actor,
+                created_at=at,
+                delivery_status="in_source",
+            )
+            rows.append((ticket, row, answer, at, n.actor))
+    if not rows:
+        return
+    session.add_all([row for _, row, _, _, _ in rows])
+    await session.flush()
+    for ticket, row, answer, at, actor in rows:
         record_event(
             session,
             ticket,
@@ -232,6 +276,3 @@ async def _store_source_answers(
         )
         if ticket.first_responded_at is None:
             ticket.first_responded_at = at
-        seen.add(answer["key"])
-        stored += 1
-    return stored

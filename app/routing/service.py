@@ -15,7 +15,7 @@ from app.models.routing import ExplainRequest, ExplainResult, NearMiss, RuleRef
 from app.routing import model as routing_model
 from app.routing.rules import RoutingDecision, RuleSpec, TicketFacts, decide
 
-__all__ = ["RoutingDecision", "explain", "route_new_ticket"]
+__all__ = ["RoutingDecision", "decide_for_draft", "explain", "route_new_ticket"]
 
 
 class CategoryLike(Protocol):
@@ -52,6 +52,24 @@ async def route_new_ticket(
     """Explicit department, else the first matching rule, the category's department, a
     confident model suggestion, or triage. Places the ticket in a district on the way."""
     ref = await reference.current(session)
+    return decide_for_draft(
+        ref,
+        settings_of(session),
+        category=category,
+        explicit_department=explicit_department,
+        draft=draft,
+    )
+
+
+def decide_for_draft(
+    ref: reference.Reference,
+    settings: Settings,
+    *,
+    category: CategoryLike,
+    explicit_department: str | None = None,
+    draft: TicketDraft | None = None,
+) -> RoutingDecision:
+    """``route_new_ticket`` with the reference data at hand (no database)."""
     district = draft.district_code if draft is not None else None
     if draft is not None and district is None:
         district, _ = ref.places.locate(lat=draft.lat, lon=draft.lon, address=draft.address)
@@ -74,7 +92,7 @@ async def route_new_ticket(
         district=district,
         priority=draft.priority if draft else "normal",
     )
-    return _decide(ref, facts, category, settings=settings_of(session))
+    return _decide(ref, facts, category, settings=settings)
 
 
 def _ref(rule: RuleSpec) -> RuleRef:

@@ -166,17 +166,17 @@ async def test_a_poison_item_fails_alone_and_the_batch_commits(hooks, db, monkey
 async def test_a_failing_database_is_not_poison(hooks, db, monkeypatch):
     """A connection lost mid-batch leaves every delivery waiting for the next pass."""
     ids = [await deliver(hooks, im_post(n)) for n in range(3)]
-    real = ingestion.ingest_draft
+    real = ingestion.create_items
 
     async def lost(*args, **kwargs):
         raise OperationalError("INSERT", {}, ConnectionResetError("connection lost"))
 
-    monkeypatch.setattr(batch, "ingest_draft", lost)
+    monkeypatch.setattr(batch, "create_items", lost)
     with pytest.raises(OperationalError):
         await run_batch(db, limit=500)
     stored = await rows(db)
     assert {stored[i].outcome for i in ids} == {"received"}
-    monkeypatch.setattr(batch, "ingest_draft", real)
+    monkeypatch.setattr(batch, "create_items", real)
     assert await drain(db, batch=500) == 3
     assert await ticket_count(db) == 3
 
