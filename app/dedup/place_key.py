@@ -7,6 +7,8 @@ Keys: ``ленин 5``, ``ленин / советский``, ``школа 2``, `
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from app.dedup.landmark import landmark
 from app.dedup.place import Place, street_address, tokens
 from app.dedup.place_text import sentences, street_in_text
@@ -31,8 +33,10 @@ def parse_address(address: str | None) -> Place | None:
     return _best(place if precise else None, None if precise else place, mark)
 
 
+@lru_cache(maxsize=8192)
 def address_key(address: str | None) -> str | None:
-    """The place key of an address field: «ул. Ленина, д. 5» → ``ленин 5``."""
+    """The place key of an address field: «ул. Ленина, д. 5» → ``ленин 5`` (remembered per
+    address: a storm brings the same houses again and again)."""
     place = parse_address(address)
     return place.key if place else None
 

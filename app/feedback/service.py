@@ -73,8 +73,10 @@ async def record_feedback(
     actor: str,
     source: str | None = None,
     threshold: int | None = None,
+    first: bool = False,
 ) -> TicketFeedback:
-    """Store the rating of the ticket's latest answer (once); reopen and notify when low."""
+    """Store the rating of the ticket's latest answer (once); reopen and notify when low.
+    ``first``: the ticket is known to have no rating yet (made in this transaction)."""
     sentiment = Sentiment(sentiment)
     if score is not None:
         sentiment_of_score(score)  # validates the range
@@ -89,6 +91,7 @@ async def record_feedback(
         source=source or ticket.source,
         actor=actor,
         now=now,
+        first=first,
     )
     if not changed:
         return row  # the same signal again (a re-sent webhook, a second import)
@@ -124,25 +127,30 @@ async def _store_row(
     source: str,
     actor: str,
     now: datetime,
+    first: bool = False,
 ) -> tuple[TicketFeedback, bool]:
     """The one row per answer, created or updated (locked); False when it already said this."""
     assert ticket.id is not None
     answer = await _latest_answer(session, ticket)
     answer_key = answer.id if answer is not None and answer.id is not None else 0
-    row = (
-        await session.exec(
-            select(TicketFeedback)
-            .where(TicketFeedback.ticket_id == ticket.id, TicketFeedback.answer_key == answer_key)
-            .with_for_update()
-        )
-    ).first()
+    row = None
+    if not first:
+        row = (
+            await session.exec(
+                select(TicketFeedback)
+                .where(
+                    TicketFeedback.ticket_id == ticket.id, TicketFeedback.answer_key == answer_key
+                )
+                .with_for_update()
+            )
+        ).first()
     if row is not None:
         if (row.source_value, row.score, row.sentiment) == (value, score, sentiment.value):
             return row, False
         row.source_value, row.score, row.sentiment = value, score, sentiment.value
         row.updated_at = now
         return row, True
-    await rated_answers.on_first_rating(session, ticket)
+    await rated_answers.on_first_rating(session, ticket, known_unrated=first)
     row = TicketFeedback(
         ticket_id=ticket.id,
         answer_id=answer.id if answer is not None else None,
@@ -211,9 +219,12 @@ async def record_source_feedback(
     *,
     now: datetime,
     actor: str,
+    first: bool = False,
 ) -> TicketFeedback | None:
     """The citizen's rating a source item carries, as its connector read it (a 1–5 score, or
-    words with their sentiment), recorded once; for ingestion to call after each snapshot."""
+    words with their sentiment), recorded once; for ingestion to call after each snapshot.
+    ``first``: the ticket was made in this transaction and has no rating yet (nothing to look
+    up)."""
     if feedback is None:
         return None
     if feedback.score is not None:
@@ -230,6 +241,7 @@ async def record_source_feedback(
         sentiment=sentiment,
         now=now,
         actor=actor,
+        first=first,
     )
 
 

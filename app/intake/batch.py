@@ -176,7 +176,12 @@ async def process(session: AsyncSession, waiting: list[Waiting], settings: Setti
             ticket = tickets[key]
             newest.outcome, newest.ticket_id = DeliveryOutcome.created, ticket.id
             await record_source_feedback(
-                session, ticket, newest.draft.feedback, now=newest.delivery.received_at, actor=actor
+                session,
+                ticket,
+                newest.draft.feedback,
+                now=newest.delivery.received_at,
+                actor=actor,
+                first=True,  # made just now: no rating to look up
             )
         for item in items:
             if item is newest:

@@ -98,7 +98,14 @@ async def ingest_draft(
         result = IngestResult("updated" if changes else "unchanged", ticket, changes)
     # A citizen's rating (ПОС score, IM close reason) only adds to the ticket, so even an older
     # snapshot or an undated export row carries it; recording is idempotent per answer.
-    await record_source_feedback(session, result.ticket, draft.feedback, now=now, actor=actor)
+    await record_source_feedback(
+        session,
+        result.ticket,
+        draft.feedback,
+        now=now,
+        actor=actor,
+        first=result.outcome == "created",
+    )
     return result
 
 

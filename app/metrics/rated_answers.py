@@ -38,9 +38,15 @@ _RATED = text(
 ).bindparams(bindparam("ids", expanding=True))
 
 
-async def on_first_rating(session: AsyncSession, ticket: Ticket) -> None:
-    """Count ``ticket`` when the rating about to be recorded is its first and it is answered."""
+async def on_first_rating(
+    session: AsyncSession, ticket: Ticket, *, known_unrated: bool = False
+) -> None:
+    """Count ``ticket`` when the rating about to be recorded is its first and it is answered
+    (``known_unrated``: the caller knows it is the first)."""
     if ticket.answered_at is None or ticket.id is None:
+        return
+    if known_unrated:
+        await metrics_store.increment(session, catalog.ANSWERS_RATED, {"kind": str(ticket.kind)})
         return
     rated = await session.exec(_ANY_RATING, params={"id": ticket.id})  # type: ignore[call-overload]
     if not rated.scalar_one():

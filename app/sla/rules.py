@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, fields, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -128,7 +128,8 @@ class Deadlines:
     registration_due_at: datetime | None = None
 
     def as_dict(self) -> dict[str, datetime | None]:
-        return asdict(self)
+        # Not dataclasses.asdict: it deep-copies every value (the datetimes are immutable).
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
 def risk_point(cal: WorkCalendar, start: datetime, due: datetime, *, working: bool) -> datetime:
