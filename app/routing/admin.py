@@ -15,7 +15,7 @@ from app.errors import Conflict, NotFound, ValidationFailed
 from app.models.common import utcnow
 from app.models.directory import Category, Department, District
 from app.models.routing import RoutingRule, RoutingRuleIn, RoutingRulePublic
-from app.routing.precedence import DECISIVE
+from app.routing.keywords import DECISIVE
 
 _FIELDS = ("sources", "kinds", "channels", "categories", "districts", "priorities", "keywords")
 

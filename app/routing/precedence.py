@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
-from functools import cached_property, lru_cache
+from dataclasses import dataclass
+from functools import cached_property
 
+from app.routing.keywords import Keyword, keyword_index, read_keyword
 from app.routing.ru_text import is_known, lemma, part_of_speech, words
 from app.routing.spelling import MIN_LENGTH, misspelt_at
 
@@ -39,14 +40,14 @@ PLACE_CUES: tuple[tuple[str, ...], ...] = (
     ("неподалеку", "от"),
     ("поблизости", "от"),
 )
+_CUES_BY_FIRST: dict[str, tuple[tuple[str, ...], ...]] = {
+    first: tuple(c for c in PLACE_CUES if c[0] == first) for first in {c[0] for c in PLACE_CUES}
+}
 # What may stand between the preposition and the landmark: a number or an adjective, ordinal,
 # participle or possessive («у нашей школы», «около 5-й школы», «возле детского сада»).
 _NUMBER = re.compile(r"^\d+[а-я-]*$")
 _MODIFIERS = frozenset({"ADJF", "PRTF", "NUMR"})
 _MAX_MODIFIERS = 2
-# A keyword written with this mark is decisive: a matter for its own body that outranks the
-# everyday words around it («!наркотики» in «соседи торгуют наркотиками в подъезде»).
-DECISIVE = "!"
 _RUSSIAN_WORD = re.compile(r"^[а-я]+(?:-[а-я]+)*$")
 
 
@@ -76,6 +77,14 @@ class TextView:
         return frozenset(self.lemmas).union(parts)
 
     @cached_property
+    def positions(self) -> dict[str, tuple[int, ...]]:
+        """Each word lemma → where it stands in the text, ascending."""
+        found: dict[str, list[int]] = {}
+        for i, lem in enumerate(self.lemmas):
+            found.setdefault(lem, []).append(i)
+        return {lem: tuple(at) for lem, at in found.items()}
+
+    @cached_property
     def unknown(self) -> tuple[int, ...]:
         """Positions of the words the dictionary does not know: possible misspellings."""
         return tuple(
@@ -89,8 +98,8 @@ class TextView:
         """Index of each word named as a place → index where its place phrase begins."""
         found: dict[int, int] = {}
         ws = self.words
-        for start in range(len(ws)):
-            for cue in PLACE_CUES:
+        for start, word in enumerate(ws):
+            for cue in _CUES_BY_FIRST.get(word, ()):
                 end = start + len(cue)
                 if ws[start:end] != cue:
                     continue
@@ -100,17 +109,17 @@ class TextView:
                         break
         return found
 
+    @cached_property
+    def _slips(self) -> dict[str, int | None]:
+        return {}
 
-_FUNCTION_WORDS = frozenset({"PREP", "CONJ", "PRCL"})
-
-
-@lru_cache(maxsize=4096)
-def keyword_lemmas(keyword: str) -> frozenset[str]:
-    """The lemmas a keyword needs: its words in any form, without prepositions, conjunctions
-    and particles («течь в подъезде», «собака без поводка», «не горит»)."""
-    return frozenset(
-        lemma(w) for w in words(keyword) if len(w) > 1 and part_of_speech(w) not in _FUNCTION_WORDS
-    )
+    def misspelt_at(self, lemma_: str) -> int | None:
+        """Where a word of the given lemma first stands misspelt by one letter, or None
+        (``app.routing.spelling.misspelt_at``, remembered for this text)."""
+        slips = self._slips
+        if lemma_ not in slips:
+            slips[lemma_] = misspelt_at(lemma_, self.words, self.unknown)
+        return slips[lemma_]
 
 
 @dataclass(frozen=True)
@@ -133,52 +142,56 @@ class KeywordHit:
         return text
 
 
-def _misspelt(missing: frozenset[str], view: TextView) -> dict[str, int] | None:
-    """Where each missing keyword word stands misspelt in the text, or None."""
-    found: dict[str, int] = {}
-    for wanted in missing:
-        at = misspelt_at(wanted, view.words, view.unknown)
-        if at is None:
-            return None
-        found[wanted] = at
-    return found
-
-
 def find_hit(keyword: str, view: TextView, *, fuzzy: bool = False) -> KeywordHit | None:
     """The keyword when every word of it occurs in the text in any form (with ``fuzzy``, a
     word of it may also stand misspelt by one letter), marked as a place when every occurrence
     of its words stands in a place phrase."""
-    wanted = keyword_lemmas(keyword)
-    if not wanted:
-        return None
-    spelt: dict[str, int] = {}
-    missing = wanted - view.lemma_set
-    if missing:
-        found = _misspelt(missing, view) if fuzzy else None
-        if found is None:
-            return None
-        spelt = found
-    at = sorted([i for i, lem in enumerate(view.lemmas) if lem in wanted] + list(spelt.values()))
-    written = keyword.strip().removeprefix(DECISIVE).strip()
-    hit = KeywordHit(
-        written,
-        wanted,
-        first=at[0] if at else 0,
-        decisive=keyword.strip().startswith(DECISIVE),
-        spelt=tuple(view.words[i] for i in sorted(spelt.values())),
-    )
-    if not at or any(i not in view.places for i in at):
-        return hit
-    first = min(at)
-    last = max(i for i in at if view.places[i] == view.places[first])
-    place = " ".join(view.words[view.places[first] : last + 1])
-    return replace(hit, place=place)
+    return _hit(read_keyword(keyword), view, fuzzy)
 
 
 def find_hits(
     keywords: Sequence[str], view: TextView, *, fuzzy: bool = False
 ) -> tuple[KeywordHit, ...]:
-    return tuple(h for k in keywords if (h := find_hit(k, view, fuzzy=fuzzy)) is not None)
+    """``find_hit`` of each keyword, in their order, for those found. Only the keywords that
+    need a lemma of the text (with ``fuzzy``, or a lemma standing misspelt in it) are read."""
+    index = keyword_index(tuple(keywords))
+    present = view.lemma_set
+    if fuzzy:
+        slipped = [w for w in index.long_lemmas - present if view.misspelt_at(w) is not None]
+        present = present.union(slipped)
+    chosen = index.needing_any(present)
+    if not chosen:
+        return ()
+    found = (_hit(index.keywords[i], view, fuzzy) for i in chosen)
+    return tuple(h for h in found if h is not None)
+
+
+def _hit(keyword: Keyword, view: TextView, fuzzy: bool) -> KeywordHit | None:
+    wanted = keyword.lemmas
+    if not wanted:
+        return None
+    missing = wanted - view.lemma_set
+    spelt: dict[str, int] = {}
+    if missing:
+        if not fuzzy:
+            return None
+        for word in missing:
+            where = view.misspelt_at(word)
+            if where is None:
+                return None
+            spelt[word] = where
+    positions = view.positions
+    at = sorted([i for lem in wanted for i in positions.get(lem, ())] + list(spelt.values()))
+    first = at[0] if at else 0
+    spelt_words = tuple(view.words[i] for i in sorted(spelt.values()))
+    place = None
+    if at and all(i in view.places for i in at):
+        phrase = view.places[first]
+        last = max(i for i in at if view.places[i] == phrase)
+        place = " ".join(view.words[phrase : last + 1])
+    return KeywordHit(
+        keyword.written, wanted, place, first=first, decisive=keyword.decisive, spelt=spelt_words
+    )
 
 
 @dataclass(frozen=True)

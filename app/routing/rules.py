@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from app.routing.precedence import KeywordHit, Standing, TextView, find_hits, keyword_lemmas
+from app.routing.keywords import keyword_lemmas
+from app.routing.precedence import KeywordHit, Standing, TextView, find_hits
 
 if TYPE_CHECKING:
     from app.models.routing import RoutingRule
@@ -62,7 +63,7 @@ class RuleCheck:
     def matched(self) -> bool:
         return not self.failed
 
-    @property
+    @cached_property
     def standing(self) -> Standing:
         return Standing.of(self.hits)
 
@@ -80,46 +81,57 @@ def keyword_hit(keyword: str, text_lemmas: frozenset[str]) -> bool:
 def check_rule(rule: RuleSpec, facts: TicketFacts, *, fuzzy: bool = False) -> RuleCheck:
     """Which of the rule's conditions hold for the ticket, and why (with ``fuzzy``, a keyword
     may also stand misspelt by one letter in the text)."""
-    passed: list[str] = []
-    failed: list[str] = []
-    details: list[str] = []
-
-    def verdict(name: str, ok: bool, ok_text: str, fail_text: str) -> None:
-        (passed if ok else failed).append(name)
-        details.append(ok_text if ok else fail_text)
-
-    scalar = {
-        "source": (rule.sources, facts.source),
-        "kind": (rule.kinds, facts.kind),
-        "channel": (rule.channels, facts.channel),
-        "district": (rule.districts, facts.district),
-        "priority": (rule.priorities, facts.priority),
-    }
-    for name in ("source", "kind", "channel"):
-        allowed, value = scalar[name]
-        if allowed:
-            verdict(name, value in allowed, f"{name} is {value}", f"{name} {value} not in rule")
-    if rule.categories:
-        hit = next((c for c in facts.category_path if c in rule.categories), None)
-        shown = facts.category_path[0] if facts.category_path else None
-        verdict(
-            "category",
-            hit is not None,
-            f"category {shown}" + (f" (under {hit})" if hit != shown else ""),
-            f"category {shown} not in rule",
-        )
-    for name in ("district", "priority"):
-        allowed, value = scalar[name]
-        if allowed:
-            verdict(name, value in allowed, f"{name} is {value}", f"{name} {value} not in rule")
     hits = find_hits(rule.keywords, facts.text_view, fuzzy=fuzzy) if rule.keywords else ()
+    return _check(rule, facts, _holds(rule, facts), hits)
+
+
+def _holds(rule: RuleSpec, facts: TicketFacts) -> list[tuple[str, bool]]:
+    """Each condition the rule sets other than keywords, in order, and whether it holds."""
+    held: list[tuple[str, bool]] = []
+    if rule.sources:
+        held.append(("source", facts.source in rule.sources))
+    if rule.kinds:
+        held.append(("kind", facts.kind in rule.kinds))
+    if rule.channels:
+        held.append(("channel", facts.channel in rule.channels))
+    if rule.categories:
+        held.append(("category", any(c in rule.categories for c in facts.category_path)))
+    if rule.districts:
+        held.append(("district", facts.district in rule.districts))
+    if rule.priorities:
+        held.append(("priority", facts.priority in rule.priorities))
+    return held
+
+
+def _detail(name: str, ok: bool, rule: RuleSpec, facts: TicketFacts) -> str:
+    """Why a condition (not keywords) holds or fails, as the reason names it."""
+    if name == "category":
+        path = facts.category_path
+        shown = path[0] if path else None
+        if not ok:
+            return f"category {shown} not in rule"
+        hit = next(c for c in path if c in rule.categories)
+        return f"category {shown}" + (f" (under {hit})" if hit != shown else "")
+    value = getattr(facts, name)
+    return f"{name} is {value}" if ok else f"{name} {value} not in rule"
+
+
+def _check(
+    rule: RuleSpec,
+    facts: TicketFacts,
+    held: Sequence[tuple[str, bool]],
+    hits: tuple[KeywordHit, ...],
+) -> RuleCheck:
+    passed = [name for name, ok in held if ok]
+    failed = [name for name, ok in held if not ok]
+    details = [_detail(name, ok, rule, facts) for name, ok in held]
     if rule.keywords:
-        verdict(
-            "keywords",
-            bool(hits),
-            "text mentions " + ", ".join(h.describe() for h in hits),
-            "no keyword in the text",
-        )
+        if hits:
+            passed.append("keywords")
+            details.append("text mentions " + ", ".join(h.describe() for h in hits))
+        else:
+            failed.append("keywords")
+            details.append("no keyword in the text")
     return RuleCheck(rule, tuple(passed), tuple(failed), tuple(details), hits)
 
 
@@ -156,6 +168,8 @@ def evaluate(
     exact = _evaluate(rules, facts, near_miss_limit, fuzzy=False)
     if _names_problem(exact) or not facts.text_view.unknown:
         return exact
+    if not any(r.keywords and all(ok for _, ok in _holds(r, facts)) for r in rules):
+        return exact  # no rule could match by a keyword read forgivingly: the same result
     forgiving = _evaluate(rules, facts, near_miss_limit, fuzzy=True)
     return forgiving if _names_problem(forgiving) else exact
 
@@ -172,7 +186,16 @@ def _evaluate(
     near: list[RuleCheck] = []
     matched: list[RuleCheck] = []
     for rule in rules:
-        check = check_rule(rule, facts, fuzzy=fuzzy)
+        # A rule is read in full only when it may match or be a near miss still reported.
+        held = _holds(rule, facts)
+        failing = sum(not ok for _, ok in held)
+        near_full = 0 <= near_miss_limit <= len(near)  # (a negative limit slices from the end)
+        if failing > 1 or (failing and near_full):
+            continue
+        hits = find_hits(rule.keywords, facts.text_view, fuzzy=fuzzy) if rule.keywords else ()
+        if rule.keywords and not hits and (failing or near_full or not held):
+            continue  # a second failure, or its one failure with nothing passed, or no room
+        check = _check(rule, facts, held, hits)
         if check.matched and not check.hits:
             if not matched:
                 return Evaluation(check, near[:near_miss_limit])

@@ -39,8 +39,11 @@ def misspelt_at(lemma: str, words: Sequence[str], unknown: Sequence[int]) -> int
     None (also for a lemma shorter than ``MIN_LENGTH``)."""
     if len(lemma) < MIN_LENGTH or not unknown:
         return None
+    shortest, longest = _lengths(lemma)
     for i in unknown:
-        if slip_of(words[i], lemma):
+        word = words[i]
+        # A form more than one letter longer or shorter than the word is never one slip away.
+        if shortest - 1 <= len(word) <= longest + 1 and slip_of(word, lemma):
             return i
     return None
 
@@ -56,3 +59,11 @@ def slip_of(word: str, lemma: str) -> bool:
 @lru_cache(maxsize=4096)
 def _candidates(lemma: str) -> tuple[str, ...]:
     return tuple(f for f in forms(lemma) if len(f) >= MIN_LENGTH - 1)
+
+
+@lru_cache(maxsize=4096)
+def _lengths(lemma: str) -> tuple[int, int]:
+    """The shortest and longest candidate form of the lemma ((1, -2) when there is none: no
+    word length fits)."""
+    lengths = [len(f) for f in _candidates(lemma)]
+    return (min(lengths), max(lengths)) if lengths else (1, -2)
