@@ -51,6 +51,56 @@ async def drain_rate(ctx: scenarios.Context) -> dict[str, Any]:
     }
 
 
+async def store_deliveries(name: str, count: int, *, seed: int = 1) -> None:
+    """``count`` ПОС webhook deliveries stored as the receipt stores them (``received``)."""
+    from datetime import UTC, datetime
+
+    import asyncpg
+
+    from bench.bodies import pos_message
+
+    rng = random.Random(seed)
+    now = datetime.now(UTC)
+    base = random.randrange(10**8)
+    rows = [
+        (
+            "feedback-platform",
+            f"msg_{base}_{i}",
+            str(base + i),
+            now,
+            json.dumps(pos_message(base + i, rng, now), ensure_ascii=False).encode(),
+        )
+        for i in range(count)
+    ]
+    conn = await asyncpg.connect(pg.dsn(name))
+    try:
+        await conn.executemany(
+            "INSERT INTO inbound_deliveries (source, kind, webhook_id, source_item_id, "
+            "received_at, body, headers, outcome, errors, attempts) "
+            "VALUES ($1, 'webhook', $2, $3, $4, $5, '{}', 'received', '[]', 0)",
+            rows,
+        )
+    finally:
+        await conn.close()
+
+
+async def drain_only(count: int, rounds: int) -> list[dict[str, Any]]:
+    """The pipeline alone: ``count`` stored deliveries drained, ``rounds`` times on one fresh
+    database (each round finds the earlier rounds' tickets stored)."""
+    name = f"bench_intake_{random.randrange(10**6)}"
+    ctx = scenarios.Context(name=name, duration=0, profile=False, rng=random.Random(1))
+    await pg.create_database(name)
+    out = []
+    try:
+        await prepare(name)
+        for n in range(rounds):
+            await store_deliveries(name, count, seed=n + 1)
+            out.append(await drain_rate(ctx))
+    finally:
+        await pg.drop_database(name)
+    return out
+
+
 async def receipt_and_pipeline(ctx: scenarios.Context) -> dict[str, Any]:
     unique = ctx.duration * 3000
     out: dict[str, Any] = {}
@@ -111,7 +161,17 @@ def cli() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--profile", action="store_true", help="py-spy the receipt")
+    parser.add_argument(
+        "--drain",
+        type=int,
+        metavar="N",
+        help="the pipeline alone: store N deliveries and drain them (twice: fresh, then filled)",
+    )
     args = parser.parse_args()
+    if args.drain:
+        for result in asyncio.run(drain_only(args.drain, rounds=2)):
+            print(json.dumps(result, ensure_ascii=False))
+        return
     report = asyncio.run(main(args.duration, profile=args.profile))
     print(json.dumps(report["table"], indent=2, ensure_ascii=False))
     print(json.dumps(report["pipeline"], ensure_ascii=False))
