@@ -204,13 +204,14 @@ class Settings(BaseSettings):
     intake_poll_seconds: float = Field(
         default=1.0,
         gt=0,
-        description="How often the intake pipeline looks for waiting deliveries when no NOTIFY "
+        description="How often the intake pipeline looks for waiting deliveries when nothing "
         "woke it (every api process and every worker run it).",
     )
     intake_in_api: bool = Field(
         default=True,
-        description="Run the intake pipeline in the api process too (woken by NOTIFY: a quiet "
-        "system makes the ticket within tens of milliseconds); workers always run it.",
+        description="Run the intake pipeline in the api process too (woken by its own receipts "
+        "and other processes' NOTIFY: a quiet system makes the ticket within tens of "
+        "milliseconds); workers always run it.",
     )
     outbox_interval_seconds: float = Field(
         default=1.0, gt=0, description="How often each worker's relay looks for due messages."

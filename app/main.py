@@ -46,6 +46,7 @@ from app.db import Database, resolve_database_url, stop_embedded_postgres
 from app.directory.city_config import read_city_config
 from app.directory.city_setup import apply_city_config
 from app.intake.runner import IntakeTask
+from app.intake.wakeup import PipelineWaker
 from app.logging_setup import configure_logging
 from app.metrics.hooks import install_metric_hooks
 from app.metrics.http import HttpMetricsMiddleware
@@ -104,9 +105,13 @@ def create_app(*, db: Database | None = None, settings: Settings | None = None) 
         intake = IntakeTask(app.state.db) if settings.intake_in_api else None
         if intake is not None:
             intake.start()
+        waker = PipelineWaker(app.state.db.engine, local=intake.wake if intake else None)
+        app.state.intake_waker = waker
         try:
             yield
         finally:
+            del app.state.intake_waker
+            await waker.close()
             if intake is not None:
                 await intake.stop()
             if owns_db:

@@ -21,6 +21,7 @@ from app.errors import SignatureInvalid, ValidationFailed
 from app.intake import connector_health
 from app.intake.delivery_status import first_delivery, ticket_number
 from app.intake.receipt import WAKE_PIPELINE, store_received
+from app.intake.wakeup import PipelineWaker
 from app.metrics import catalog
 from app.metrics import store as metrics_store
 from app.models.drafts import TicketDraft
@@ -74,9 +75,11 @@ async def receive_webhook(
     headers: Mapping[str, str],
     settings: Settings,
     now: datetime,
+    waker: PipelineWaker | None = None,
 ) -> Received:
     """Verify, validate and store one signed delivery raw in the intake inbox, and nothing
-    more: the pipeline makes its ticket. Commits before returning, so a 202 means it is stored."""
+    more: the pipeline makes its ticket. Commits before returning, so a 202 means it is stored.
+    ``waker`` wakes the pipelines after a stored delivery (else the receipt's own NOTIFY)."""
     connector = inbound_connector(source, settings)
     try:
         webhook_id = connector.verify(body, headers, now=now)
@@ -98,8 +101,11 @@ async def receive_webhook(
             now=now,
             body=body,
             headers=kept,
+            notify=waker is None,
         )
         if stored is not None:
+            if waker is not None:
+                waker.poke()
             if not stored.health_row:  # the connector's first success ever: its row is made
                 async with sessionmaker() as session:
                     await _first_success(session, connector.name, now=now)

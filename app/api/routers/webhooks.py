@@ -34,6 +34,7 @@ async def _receive(source: str, request: Request) -> Response:
         headers=request.headers,
         settings=state.settings,
         now=await get_now(request),
+        waker=getattr(state, "intake_waker", None),  # set by the lifespan
     )
     location = f"/api/v1/deliveries/{received.delivery_id}"
     accepted = WebhookAccepted(
