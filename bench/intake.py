@@ -21,6 +21,8 @@ import random
 import time
 from typing import Any
 
+import httpx
+
 from bench import harness, pg, scenarios
 from bench.seed import prepare
 
@@ -101,6 +103,72 @@ async def drain_only(count: int, rounds: int) -> list[dict[str, Any]]:
     return out
 
 
+async def steady_latency(
+    ctx: scenarios.Context, *, rate: float = 50.0, seconds: float = 20.0
+) -> dict[str, Any]:
+    """Receipt → ticket at a steady ``rate`` of signed ПОС webhooks to one api with its
+    pipeline on: each delivery's ``processed_at - received_at`` from the inbox (the database's
+    own clock), p50/p99/max. Baseline: the same deliveries' 202 round trip as the sender saw it."""
+    from datetime import UTC, datetime
+
+    import asyncpg
+    from standardwebhooks.webhooks import Webhook
+
+    from bench.bodies import SECRET, pos_message
+
+    rng = random.Random(50)
+    hook = Webhook(SECRET)
+    count = int(rate * seconds)
+    sent: list[float] = []
+    with scenarios.served_app(ctx) as (_proc, base):
+        async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+
+            async def one(n: int) -> None:
+                now = datetime.now(UTC)
+                body = json.dumps(pos_message(ctx.pos_id + n, rng, now), ensure_ascii=False)
+                msg_id = f"msg_steady_{ctx.pos_id + n}"
+                headers = {
+                    "content-type": "application/json",
+                    "webhook-id": msg_id,
+                    "webhook-timestamp": str(int(now.timestamp())),
+                    "webhook-signature": hook.sign(msg_id, now, body),
+                }
+                t0 = time.perf_counter()
+                answer = await client.post(scenarios.WEBHOOK, content=body, headers=headers)
+                sent.append(time.perf_counter() - t0)
+                answer.raise_for_status()
+
+            start = time.perf_counter()
+            tasks = []
+            for n in range(count):
+                await asyncio.sleep(max(0.0, start + n / rate - time.perf_counter()))
+                tasks.append(asyncio.create_task(one(n)))
+            await asyncio.gather(*tasks)
+            ctx.pos_id += count
+            await asyncio.sleep(3)  # the last tickets
+    conn = await asyncpg.connect(pg.dsn(ctx.name))
+    try:
+        row = await conn.fetchrow(
+            "SELECT count(*) FILTER (WHERE outcome = 'created'), "
+            "percentile_disc(0.5) WITHIN GROUP (ORDER BY processed_at - received_at), "
+            "percentile_disc(0.99) WITHIN GROUP (ORDER BY processed_at - received_at), "
+            "max(processed_at - received_at) FROM inbound_deliveries "
+            "WHERE webhook_id LIKE 'msg_steady_%'"
+        )
+    finally:
+        await conn.close()
+    sent.sort()
+    return {
+        "rate": rate,
+        "deliveries": count,
+        "created": row[0],
+        "p50_ms": round(row[1].total_seconds() * 1000, 1),
+        "p99_ms": round(row[2].total_seconds() * 1000, 1),
+        "max_ms": round(row[3].total_seconds() * 1000, 1),
+        "receipt_p99_ms": round(sent[int(len(sent) * 0.99) - 1] * 1000, 1),
+    }
+
+
 async def receipt_and_pipeline(ctx: scenarios.Context) -> dict[str, Any]:
     unique = ctx.duration * 3000
     out: dict[str, Any] = {}
@@ -118,6 +186,7 @@ async def receipt_and_pipeline(ctx: scenarios.Context) -> dict[str, Any]:
             name="ingest",
         )
     out["pipeline"] = await drain_rate(ctx)
+    out["steady"] = await steady_latency(ctx)
     return out
 
 
@@ -132,6 +201,7 @@ async def main(duration: int, *, profile: bool = False) -> dict[str, Any]:
     finally:
         await pg.drop_database(name)
     ins, ing, pipe = figures["baseline_insert"], figures["ingest"], figures["pipeline"]
+    steady = figures["steady"]
     figures["table"] = [
         {
             "figure": "receipt rps (signed ПОС webhook, 202)",
@@ -152,6 +222,12 @@ async def main(duration: int, *, profile: bool = False) -> dict[str, Any]:
             "baseline": ing.get("rps"),
             "ratio": round(pipe["per_s"] / ing["rps"], 3) if ing.get("rps") else None,
             "target": "-",
+        },
+        {
+            "figure": f"receipt → ticket p99 ms at {steady['rate']:g}/s (api with its pipeline)",
+            "value": steady["p99_ms"],
+            "baseline": steady["receipt_p99_ms"],
+            "target": "≤ 1000 ms",
         },
     ]
     return figures
@@ -175,6 +251,7 @@ def cli() -> None:
     report = asyncio.run(main(args.duration, profile=args.profile))
     print(json.dumps(report["table"], indent=2, ensure_ascii=False))
     print(json.dumps(report["pipeline"], ensure_ascii=False))
+    print(json.dumps(report["steady"], ensure_ascii=False))
     if "profile_top" in report["ingest"]:
         print(json.dumps(report["ingest"]["profile_top"], indent=1, ensure_ascii=False))
 

@@ -116,6 +116,8 @@ async def main(mode: str, *, profile: bool, keep: bool, database: str | None) ->
         report["figures"].update(await scenarios.http_suite(ctx))
         # What the receipts stored (the apis ran without their pipeline): made into tickets.
         report["figures"]["pipeline"] = await intake.drain_rate(ctx)
+        # Receipt → ticket at a steady 50 deliveries/s, one api with its pipeline on.
+        report["figures"]["steady"] = await intake.steady_latency(ctx)
         partial = harness.RESULTS / f"{mode}-partial.json"
         partial.write_text(json.dumps(report, indent=2, ensure_ascii=False, default=str))
         (harness.RESULTS / f"explain-{mode}.txt").write_text(await scenarios.explain(ctx))

@@ -456,6 +456,15 @@ def table(report: dict[str, Any]) -> list[dict[str, Any]]:
             _ratio(pipe["per_s"], rps("ingest")),
             f"cpu {pipe['cpu_ms_per_delivery']} ms/delivery",
         )
+    if "steady" in f:
+        steady = f["steady"]
+        add(
+            f"receipt → ticket p99 ms at {steady['rate']:g}/s vs the sender's 202 p99",
+            steady["p99_ms"],
+            steady["receipt_p99_ms"],
+            None,
+            "≤ 1000 ms",
+        )
     if "ingest_w2" in f:
         add(
             "ingest rps --workers 2 vs 1",

@@ -19,7 +19,7 @@ import asyncpg
 from sqlalchemy.engine import make_url
 
 from app.db import Database
-from app.intake.pipeline import drain, is_transient
+from app.intake.pipeline import GATHER_SECONDS, drain, is_transient
 from app.intake.receipt import NOTIFY_CHANNEL
 
 log = logging.getLogger(__name__)
@@ -86,7 +86,7 @@ class IntakeTask:
                 self.wake.clear()
                 pause = settings.intake_poll_seconds
                 try:
-                    await drain(self.db, batch=settings.intake_batch_max)
+                    await drain(self.db, batch=settings.intake_batch_max, gather=GATHER_SECONDS)
                 except asyncio.CancelledError:
                     raise
                 except Exception as exc:

@@ -9,6 +9,7 @@ with ``RETURNING``), their timeline events rows of the batch's one ``INSERT``
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -31,6 +32,8 @@ from app.sla.deadlines import apply_initial_deadlines, record_deadlines, work_ca
 from app.tickets.events import record_event
 from app.tickets.numbers import next_ticket_number, reserve_ticket_numbers
 from app.tickets.search_text import search_document
+
+_YIELD_EVERY = 20  # tickets prepared between two turns of the event loop
 
 
 @dataclass(frozen=True)
@@ -64,15 +67,12 @@ async def create_tickets(session: AsyncSession, new: Sequence[NewTicket]) -> lis
     ref = await reference.current(session)
     settings = settings_of(session)
     await reserve_ticket_numbers(session, len(new))
-    made = [
-        _prepare(
-            ref,
-            settings,
-            n,
-            number=await next_ticket_number(session, created_at=n.draft.created_at or n.now),
-        )
-        for n in new
-    ]
+    made = []
+    for i, n in enumerate(new):
+        if i and i % _YIELD_EVERY == 0:
+            await asyncio.sleep(0)  # a big batch must not hold up this process's requests
+        number = await next_ticket_number(session, created_at=n.draft.created_at or n.now)
+        made.append(_prepare(ref, settings, n, number=number))
     applicants = [m.applicant for m in made if m.applicant is not None]
     if applicants:
         session.add_all(applicants)
