@@ -68,11 +68,16 @@ async def enqueue(
         insert(OutboxMessage)
         .values(**values)
         .on_conflict_do_nothing(index_elements=["idempotency_id"])
+        .returning(OutboxMessage)
     )
-    await session.exec(stmt)  # type: ignore[call-overload]
-    row = (
-        await session.exec(select(OutboxMessage).where(OutboxMessage.idempotency_id == message_id))
-    ).one()
+    # One round trip when the message is new; the one already queued under the id otherwise.
+    row = (await session.execute(stmt)).scalars().first()
+    if row is None:
+        row = (
+            await session.exec(
+                select(OutboxMessage).where(OutboxMessage.idempotency_id == message_id)
+            )
+        ).one()
     if answer is not None:
         answer.delivery_status = ANSWER_STATUS[OutboxState.pending]
     await metrics_store.increment(
