@@ -15,6 +15,8 @@ from urllib.parse import quote
 
 from asyncpg import InterfaceError, InternalClientError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio.base import _run_to_completion
+from sqlalchemy.util import greenlet_spawn
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.config import SESSION_SETTINGS, Settings
@@ -166,13 +168,24 @@ async def driver_connection(engine: AsyncEngine) -> AsyncIterator[Any]:
     lazily, on its own first statement), so returning it to the pool costs no round trip; a
     connection that broke is dropped from the pool: one closed, and one left in the middle of an
     operation (a statement cut short by a server going away, or a cancelled request) — only an
-    error the server reported about the statement leaves it fit for the next request."""
-    async with engine.connect() as conn:
-        raw = await conn.get_raw_connection()
-        driver = raw.driver_connection
-        try:
-            yield driver
-        except BaseException as exc:
-            if driver is not None and (driver.is_closed() or isinstance(exc, _LEFT_BROKEN)):
-                await conn.invalidate()
-            raise
+    error the server reported about the statement leaves it fit for the next request.
+
+    Checked out of the pool directly, without a SQLAlchemy ``Connection`` around it (what
+    ``engine.connect()`` adds — the object, its events, a second trip into the greenlet — was
+    most of a checkout's CPU: docs/PERFORMANCE.md, change 38); the pool's own events, its
+    reset on return and the close that a cancellation cannot interrupt are the same."""
+    pooled: Any = await greenlet_spawn(engine.sync_engine.raw_connection)
+    driver = pooled.driver_connection
+    try:
+        yield driver
+    except BaseException as exc:
+        if driver is not None and (driver.is_closed() or isinstance(exc, _LEFT_BROKEN)):
+            # As Connection.invalidate: the record is closed and returned, never reset.
+            invalidated, pooled = pooled, None
+            await greenlet_spawn(invalidated.invalidate, exc)
+        raise
+    finally:
+        if pooled is not None:
+            # In a task of its own that a cancellation cannot cut short, as AsyncConnection
+            # closes: the connection goes back to the pool whatever happens to this request.
+            await _run_to_completion(greenlet_spawn(pooled.close))

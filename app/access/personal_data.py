@@ -27,7 +27,7 @@ def mask_name(value: str | None) -> str | None:
     """«Петрова Ольга Игоревна» → «П. О. И.»"""
     if not value:
         return value
-    return " ".join(part[0] + "." for part in value.split() if part)
+    return " ".join([part[0] + "." for part in value.split()])
 
 
 def mask_email(value: str | None) -> str | None:
@@ -40,8 +40,14 @@ def mask_email(value: str | None) -> str | None:
 def mask_phone(value: str | None) -> str | None:
     if not value:
         return value
-    digits = re.sub(r"\D", "", value)
-    return f"***{digits[-2:]}" if len(digits) >= 2 else "***"
+    # The last two digits (``\d``: any decimal digit, as ``str.isdecimal``), read from the end.
+    last = ""
+    for char in reversed(value):
+        if char.isdecimal():
+            if last:
+                return f"***{char}{last}"
+            last = char
+    return "***"
 
 
 def mask_address(value: str | None) -> str | None:

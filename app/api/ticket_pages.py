@@ -35,22 +35,29 @@ def _cache(request: Request) -> KeyCache:
     return request.app.state.key_cache  # type: ignore[no-any-return]
 
 
-def caller_dependency(check: pages.Check) -> Callable[..., Awaitable[Caller]]:
+async def page_caller(request: Request, check: pages.Check) -> Caller:
     """The caller of a page read: cached (confirmed by the page's statement) or read now;
     ``check`` (the role) is applied before any parameter is looked at, as ``StaffDep`` is."""
+    cache = _cache(request)
+    key_hash = require_token(bearer_token(request))
+    found = cached_caller(cache, key_hash)
+    if found is None:
+        async with driver_connection(request.app.state.db.engine) as conn:
+            found = await resolve_with(conn, cache, key_hash)
+    admitted(request, found.principal)
+    check(found.principal)
+    return found
+
+
+def caller_dependency(check: pages.Check) -> Callable[..., Awaitable[Caller]]:
+    """``page_caller`` as a dependency (the fast lanes of app.api.routers.tickets call it
+    themselves)."""
 
     async def caller(
         request: Request,
         _credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
     ) -> Caller:
-        key_hash = require_token(bearer_token(request))
-        found = cached_caller(_cache(request), key_hash)
-        if found is None:
-            async with driver_connection(request.app.state.db.engine) as conn:
-                found = await resolve_with(conn, _cache(request), key_hash)
-        admitted(request, found.principal)
-        check(found.principal)
-        return found
+        return await page_caller(request, check)
 
     return caller
 

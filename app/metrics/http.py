@@ -7,6 +7,7 @@ label set stays bounded whatever callers send; requests that match no route shar
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Histogram, disable_created_metrics
 from prometheus_client.exposition import generate_latest
@@ -41,6 +42,21 @@ def route_label(scope: Scope) -> str:
     return path if isinstance(path, str) else UNMATCHED
 
 
+# The histogram's child per (method, route template, status): the label set is bounded (the
+# routes, seven methods, the statuses the app answers), and ``labels()`` checked and joined the
+# three values again on every request.
+_children: dict[tuple[str, str, int], Any] = {}
+
+
+def _child(method: str, route: str, status: int) -> Any:
+    key = (method, route, status)
+    child = _children.get(key)
+    if child is None:
+        child = REQUEST_DURATION.labels(method=method, route=route, status=str(status))
+        _children[key] = child
+    return child
+
+
 class HttpMetricsMiddleware:
     """Time every HTTP request, whatever its outcome (an unhandled error counts as 500)."""
 
@@ -64,8 +80,6 @@ class HttpMetricsMiddleware:
             await self.app(scope, receive, send_capturing)
         finally:
             method = scope.get("method", "GET")
-            REQUEST_DURATION.labels(
-                method=method if method in _METHODS else "OTHER",
-                route=route_label(scope),
-                status=str(status),
-            ).observe(time.perf_counter() - started)
+            _child(method if method in _METHODS else "OTHER", route_label(scope), status).observe(
+                time.perf_counter() - started
+            )

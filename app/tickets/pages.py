@@ -10,7 +10,8 @@ one statement per page does it all:
 - the statement returns exactly the fields of ``TicketPublic``, named as the API names them:
   links only to tickets the caller sees (the one visibility rule), ``overdue`` at ``now``; the
   applicant's columns are masked in Python by the one masking rule
-  (``app.tickets.presenters.applicant_values``); orjson writes datetimes as pydantic does.
+  (``app.tickets.presenters.applicant_function``, chosen once per page); orjson writes
+  datetimes as pydantic does.
   (PostgreSQL writing the JSON itself, ``json_build_object`` and ``to_char``, was measured:
   three times the database's work for no less Python.)
 - the statement is built by the console's own query code (``app.tickets.queries._page``),
@@ -39,7 +40,7 @@ from app.access.api_keys import TOKEN_SQL, Caller, KeyCache, Principal, resolve_
 from app.models.schemas import TicketPublic
 from app.models.tickets import Applicant, Ticket
 from app.tickets import queries
-from app.tickets.presenters import applicant_values
+from app.tickets.presenters import ApplicantValues, applicant_function
 from app.tickets.queries import TicketFilters
 
 _T = Ticket.__table__  # type: ignore[attr-defined]
@@ -157,7 +158,7 @@ def list_statement(
 
     def build() -> Any:
         order_key = queries.sort_key(sort, filters).label("sort_key")
-        entities = [_token(), *_columns(principal), order_key]
+        entities = [*_columns(principal), _token(), order_key]
         return queries._page(
             entities, principal=principal, filters=filters, params=params, sort=sort
         )
@@ -175,7 +176,7 @@ def detail_statement(principal: Principal, dialect: Dialect) -> Compiled:
 
     def build() -> Any:
         return (
-            select(_token(), *_columns(principal))
+            select(*[*_columns(principal), _token()])
             .outerjoin(Applicant, col(Applicant.id) == col(Ticket.applicant_id))
             .where(
                 col(Ticket.id) == queries.param("ticket_id", BigInteger()),
@@ -194,20 +195,20 @@ def detail_params(principal: Principal, ticket_id: int, now: datetime) -> dict[s
 
 
 _N = len(FIELDS)
+_APPLICANT_END = _N + 2 + len(_APPLICANT)
 _OPTIONS = orjson.OPT_UTC_Z  # datetimes as pydantic writes them: 2026-11-02T10:00:00Z
 
 
-def ticket_item(row: Any, full: bool) -> dict[str, Any]:
-    """One ticket of a page (``TicketPublic``) from its row: the fields as the statement
-    named and computed them, the applicant masked unless ``full`` (by the one masking rule)."""
-    values = tuple(row)
-    item = dict(zip(FIELDS, values[1 : _N + 1], strict=True))
+def ticket_item(row: Any, applicant: ApplicantValues) -> dict[str, Any]:
+    """One ticket of a page (``TicketPublic``) from its row — the fields as the statement
+    named and computed them, first in the row —, the applicant by ``applicant`` (the role's
+    masking, ``applicant_function``)."""
+    item = dict(zip(FIELDS, row, strict=False))  # to the last field: the applicant's follow
     item["attachments"] = orjson.Fragment(item["attachments"])
-    applicant_id, purged_at, *applicant = values[_N + 1 : _N + 3 + len(_APPLICANT)]
-    if applicant_id is None or purged_at is not None:
+    if row[_N] is None or row[_N + 1] is not None:  # no applicant, or purged
         item["applicant"] = None
     else:
-        item["applicant"] = applicant_values(*applicant, full=full)
+        item["applicant"] = applicant(*row[_N + 2 : _APPLICANT_END])
     return item
 
 
@@ -262,8 +263,8 @@ async def list_page(
     if len(rows) > limit:
         rows = rows[:limit]
         after = queries.next_cursor(rows[-1]["sort_key"], rows[-1]["id"])
-    full = principal.may_read_personal_data
-    page = {"items": [ticket_item(r, full) for r in rows], "next_cursor": after}
+    applicant = applicant_function(full=principal.may_read_personal_data)
+    page = {"items": [ticket_item(r, applicant) for r in rows], "next_cursor": after}
     return principal, orjson.dumps(page, option=_OPTIONS)
 
 
@@ -288,5 +289,5 @@ async def ticket_page(
     principal, row = await _as_caller(conn, cache, caller, check, fetch)
     if row is None:
         return principal, None
-    item = ticket_item(row, principal.may_read_personal_data)
+    item = ticket_item(row, applicant_function(full=principal.may_read_personal_data))
     return principal, (orjson.dumps(item, option=_OPTIONS), row["version"])

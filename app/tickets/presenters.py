@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Container, Iterable
+from collections.abc import Callable, Container, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -12,6 +12,55 @@ from app.models.common import OPEN_STATUSES, Channel, Kind, Priority, Source, St
 from app.models.schemas import ApplicantPublic, EventPublic, TicketPublic
 from app.models.tickets import Applicant, Ticket, TicketEvent
 from app.tickets.events import LINK_KEYS
+
+
+def _applicant_full(
+    full_name: str | None,
+    surname: str | None,
+    name: str | None,
+    patronymic: str | None,
+    email: str | None,
+    phone: str | None,
+    post_address: str | None,
+    profile_url: str | None,
+) -> dict[str, Any]:
+    return {
+        "full_name": full_name or " ".join(p for p in (surname, name, patronymic) if p) or None,
+        "email": email,
+        "phone": phone,
+        "post_address": post_address,
+        "profile_url": profile_url,
+        "masked": False,
+    }
+
+
+def _applicant_masked(
+    full_name: str | None,
+    surname: str | None,
+    name: str | None,
+    patronymic: str | None,
+    email: str | None,
+    phone: str | None,
+    post_address: str | None,
+    profile_url: str | None,
+) -> dict[str, Any]:
+    shown = full_name or " ".join(p for p in (surname, name, patronymic) if p) or None
+    return {
+        "full_name": mask_name(shown),
+        "email": mask_email(email),
+        "phone": mask_phone(phone),
+        "post_address": mask_address(post_address),
+        "profile_url": None,
+        "masked": True,
+    }
+
+
+ApplicantValues = Callable[..., dict[str, Any]]
+
+
+def applicant_function(*, full: bool) -> ApplicantValues:
+    """``applicant_values`` for one role, chosen once (a page of 50 rows asks once)."""
+    return _applicant_full if full else _applicant_masked
 
 
 def applicant_values(
@@ -27,25 +76,10 @@ def applicant_values(
     full: bool,
 ) -> dict[str, Any]:
     """An applicant's public fields, masked unless ``full`` (the one place masking is chosen:
-    the ticket schema and the pages PostgreSQL builds, app.tickets.pages, alike)."""
-    shown = full_name or " ".join(p for p in (surname, name, patronymic) if p) or None
-    if full:
-        return {
-            "full_name": shown,
-            "email": email,
-            "phone": phone,
-            "post_address": post_address,
-            "profile_url": profile_url,
-            "masked": False,
-        }
-    return {
-        "full_name": mask_name(shown),
-        "email": mask_email(email),
-        "phone": mask_phone(phone),
-        "post_address": mask_address(post_address),
-        "profile_url": None,
-        "masked": True,
-    }
+    the ticket schema and the pages of app.tickets.pages alike)."""
+    return applicant_function(full=full)(
+        full_name, surname, name, patronymic, email, phone, post_address, profile_url
+    )
 
 
 def applicant_public(applicant: Applicant | None, *, full: bool) -> ApplicantPublic | None:
