@@ -10,8 +10,8 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.config import Settings, settings_of
-from app.dedup.candidates import Asking, Found, find_candidates
-from app.dedup.score import TicketView, classify, duplicate_score, same_place
+from app.dedup.candidates import Asking, find_candidates
+from app.dedup.score import Score, TicketView, Verdict, classify, duplicate_score, same_place
 from app.directory import reference
 from app.errors import ValidationFailed
 from app.models.common import Status
@@ -77,16 +77,27 @@ async def check_new_tickets(session: AsyncSession, made: Sequence[tuple[Ticket, 
     found = await find_candidates(
         session, asking, ref, batch=[t.id for t, _ in made if t.id is not None]
     )
+    # Every pair scored once: for the likely mains, then for the verdicts.
+    scores = {
+        (a.view.id, c.id): duplicate_score(a.view, c)
+        for a in asking
+        for c in found[a.view.id or 0].open
+    }
     by_id: dict[int | None, Ticket] = {t.id: t for t, _ in made}
-    by_id.update(await _likely_mains(session, asking, found, settings=settings, made=by_id))
+    by_id.update(await _likely_mains(session, scores, settings=settings, made=by_id))
     merged_here: set[int] = set()  # merged by this call: no longer anyone's candidate
     for a in sorted(asking, key=lambda a: a.view.id or 0):
         ticket = by_id[a.view.id]
         mine = found[a.view.id or 0]
         candidates = [c for c in mine.open if c.id not in merged_here]
-        if await _link(
-            session, ticket, a.view, candidates, made=by_id, settings=settings, now=a.now
-        ):
+        verdicts = classify(
+            a.view,
+            candidates,
+            merge_at=settings.dedup_merge_threshold,
+            suggest_at=settings.dedup_suggest_threshold,
+            score=lambda new, old: scores[(new.id, old.id)],
+        )
+        if await _link(session, ticket, verdicts, made=by_id, now=a.now):
             assert ticket.id is not None
             merged_here.add(ticket.id)
         _flag_repeat(session, ticket, a.view, mine.closed)
@@ -94,8 +105,7 @@ async def check_new_tickets(session: AsyncSession, made: Sequence[tuple[Ticket, 
 
 async def _likely_mains(
     session: AsyncSession,
-    asking: Sequence[Asking],
-    found: Mapping[int, Found],
+    scores: Mapping[tuple[int | None, int | None], Score | None],
     *,
     settings: Settings,
     made: Mapping[int | None, Ticket],
@@ -103,10 +113,9 @@ async def _likely_mains(
     """Stored tickets a new one may be merged into (a clear score with it), locked and read in
     one statement instead of one each as the merges come."""
     ids = {
-        c.id
-        for a in asking
-        for c in found[a.view.id or 0].open
-        if c.id not in made and _clear(a.view, c, settings)
+        old
+        for (_, old), score in scores.items()
+        if old not in made and score is not None and score.score >= settings.dedup_merge_threshold
     }
     if not ids:
         return {}
@@ -120,30 +129,17 @@ async def _likely_mains(
     return {t.id: t for t in rows.all()}
 
 
-def _clear(new: TicketView, old: TicketView, settings: Settings) -> bool:
-    score = duplicate_score(new, old)
-    return score is not None and score.score >= settings.dedup_merge_threshold
-
-
 async def _link(
     session: AsyncSession,
     ticket: Ticket,
-    view: TicketView,
-    candidates: list[TicketView],
+    verdicts: list[Verdict],
     *,
     made: Mapping[int | None, Ticket],
-    settings: Settings,
     now: datetime,
 ) -> bool:
     """Merge into a clear duplicate or suggest likely ones; True when merged. ``made``: the
     tickets this transaction made (a main among them is at hand, and already ours to change)."""
     assert ticket.id is not None
-    verdicts = classify(
-        view,
-        candidates,
-        merge_at=settings.dedup_merge_threshold,
-        suggest_at=settings.dedup_suggest_threshold,
-    )
     merged = False
     for verdict in verdicts:
         if verdict.action == "merge":

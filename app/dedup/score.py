@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -162,14 +163,15 @@ def classify(
     merge_at: float,
     suggest_at: float,
     max_suggestions: int = 3,
+    score: Callable[[TicketView, TicketView], Score | None] = duplicate_score,
 ) -> list[Verdict]:
     """The best candidate as ``merge`` when it clears ``merge_at``; others above ``suggest_at``
-    as suggestions, best first."""
+    as suggestions, best first. ``score``: ``duplicate_score``, or the caller's memo of it."""
     scored = []
     for old in candidates:
         if old.id is None or old.id == new.id:
             continue
-        s = duplicate_score(new, old)
+        s = score(new, old)
         if s is not None and s.score >= suggest_at:
             scored.append((s.score, -old.id, old.id, s))
     scored.sort(reverse=True)
