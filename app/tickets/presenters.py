@@ -14,6 +14,12 @@ from app.models.tickets import Applicant, Ticket, TicketEvent
 from app.tickets.events import LINK_KEYS
 
 
+def _shown_name(
+    full_name: str | None, surname: str | None, name: str | None, patronymic: str | None
+) -> str | None:
+    return full_name or " ".join(p for p in (surname, name, patronymic) if p) or None
+
+
 def _applicant_full(
     full_name: str | None,
     surname: str | None,
@@ -25,7 +31,7 @@ def _applicant_full(
     profile_url: str | None,
 ) -> dict[str, Any]:
     return {
-        "full_name": full_name or " ".join(p for p in (surname, name, patronymic) if p) or None,
+        "full_name": _shown_name(full_name, surname, name, patronymic),
         "email": email,
         "phone": phone,
         "post_address": post_address,
@@ -44,9 +50,8 @@ def _applicant_masked(
     post_address: str | None,
     profile_url: str | None,
 ) -> dict[str, Any]:
-    shown = full_name or " ".join(p for p in (surname, name, patronymic) if p) or None
     return {
-        "full_name": mask_name(shown),
+        "full_name": mask_name(_shown_name(full_name, surname, name, patronymic)),
         "email": mask_email(email),
         "phone": mask_phone(phone),
         "post_address": mask_address(post_address),
