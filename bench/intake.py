@@ -112,12 +112,11 @@ async def steady_latency(
     from datetime import UTC, datetime
 
     import asyncpg
-    from standardwebhooks.webhooks import Webhook
 
+    from app.connectors.base import signed_headers
     from bench.bodies import SECRET, pos_message
 
     rng = random.Random(50)
-    hook = Webhook(SECRET)
     count = int(rate * seconds)
     sent: list[float] = []
     with scenarios.served_app(ctx) as (_proc, base):
@@ -125,14 +124,11 @@ async def steady_latency(
 
             async def one(n: int) -> None:
                 now = datetime.now(UTC)
-                body = json.dumps(pos_message(ctx.pos_id + n, rng, now), ensure_ascii=False)
+                message = pos_message(ctx.pos_id + n, rng, now)
+                body = json.dumps(message, ensure_ascii=False).encode()
                 msg_id = f"msg_steady_{ctx.pos_id + n}"
-                headers = {
-                    "content-type": "application/json",
-                    "webhook-id": msg_id,
-                    "webhook-timestamp": str(int(now.timestamp())),
-                    "webhook-signature": hook.sign(msg_id, now, body),
-                }
+                headers = signed_headers(SECRET, msg_id=msg_id, timestamp=now, body=body)
+                headers["content-type"] = "application/json"
                 t0 = time.perf_counter()
                 answer = await client.post(scenarios.WEBHOOK, content=body, headers=headers)
                 sent.append(time.perf_counter() - t0)
