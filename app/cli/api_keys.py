@@ -17,7 +17,13 @@ cli = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True
 @cli.command("create")
 def keys_create(
     role: Annotated[Role, typer.Option(help="operator, manager, admin or integration")],
-    department: Annotated[str | None, typer.Option(help="Department code (not for admin)")] = None,
+    department: Annotated[
+        str | None,
+        typer.Option(
+            help="Department code: required except for admin (an integration key carries it "
+            "only as a label: it reads no tickets)"
+        ),
+    ] = None,
     name: Annotated[str, typer.Option(help="Who the key is for")] = "",
 ) -> None:
     """Create a key and print it once, as the last line.

@@ -110,14 +110,42 @@ def _find_header(
 ) -> tuple[Iterator[tuple[object, ...]], list[str], int] | None:
     """The first sheet (the format's own first) with the key column on one of its first rows:
     its row iterator, the titles and the header's row number."""
+    found = _header_sheet(workbook, fmt)
+    return None if found is None else found[1:]
+
+
+def _header_sheet(
+    workbook: Any, fmt: ExportFormat
+) -> tuple[Any, Iterator[tuple[object, ...]], list[str], int] | None:
     sheets = sorted(workbook.worksheets, key=lambda ws: ws.title != fmt.sheet)
     for sheet in sheets:
         rows = sheet.iter_rows(values_only=True)
         for number, values in enumerate(islice(rows, HEADER_SCAN_ROWS), start=1):
             titles = [str(v).strip() if v is not None else "" for v in values]
             if fmt.key_column in titles:
-                return rows, titles, number
+                return sheet, rows, titles, number
     return None
+
+
+def rows_below_header(file: IO[bytes], fmt: ExportFormat) -> int | None:
+    """The rows under the header of the sheet an import reads (blank ones among them): what a
+    progress bar counts to. ``None`` when the file does not say (no header, no dimensions)."""
+    try:
+        workbook = load_workbook(file, read_only=True, data_only=True)
+    except (*_UNREADABLE, OSError):
+        return None
+    try:
+        found = _header_sheet(workbook, fmt)
+        if found is None:
+            return None
+        sheet, rows, _, header_row = found
+        if sheet.max_row is None:  # saved without its size: count the rows (read once more)
+            return sum(1 for _ in rows)
+        return max(int(sheet.max_row) - header_row, 0)
+    except (*_UNREADABLE, OSError):
+        return None
+    finally:
+        workbook.close()
 
 
 def _check_header(titles: list[str], fmt: ExportFormat) -> None:
