@@ -59,7 +59,9 @@ CANDIDATES = text(
     f"SELECT n.id, 'open', o.* FROM n CROSS JOIN LATERAL (SELECT {_FIELDS} FROM tickets t "
     "WHERE t.status IN ('new','routed','in_progress','on_hold') AND " + _FAMILY + " "
     f"AND t.id <> n.id AND {_NOT_LATER} AND t.created_at >= n.open_since AND ("
-    "(t.address_key IS NOT NULL AND (t.address_key = n.key OR t.address_key = n.street)) OR "
+    # One ScalarArrayOp, not "= key OR = street": the OR kept the address out of the index
+    # condition, and each asker scanned every open ticket of its family in the window.
+    "t.address_key = ANY(ARRAY[n.key, n.street]) OR "
     + _NEAR.format(p="o_")
     + ") ORDER BY t.created_at DESC LIMIT 50) o "
     "UNION ALL "
