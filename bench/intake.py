@@ -53,6 +53,79 @@ async def drain_rate(ctx: scenarios.Context) -> dict[str, Any]:
     }
 
 
+async def drain_in_processes(ctx: scenarios.Context, processes: int = 2) -> dict[str, Any]:
+    """What the receipts stored, made into tickets by ``processes`` pipelines in their own
+    processes at once (the issue's 1 api + 1 worker: two pipelines on the one database). Each
+    process imports and connects first; the clock starts when all are ready."""
+    return await asyncio.to_thread(_drain_in_processes, ctx.name, processes)
+
+
+def _drain_in_processes(name: str, processes: int) -> dict[str, Any]:
+    import subprocess
+    import sys
+
+    children = [
+        subprocess.Popen(
+            [sys.executable, "-m", "bench.intake", "--drain-child", name],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(processes)
+    ]
+    try:
+        for child in children:
+            assert child.stdout is not None and child.stdout.readline().strip() == "ready"
+        t0 = time.perf_counter()
+        for child in children:
+            assert child.stdin is not None
+            child.stdin.write("go\n")
+            child.stdin.flush()
+        results = [json.loads(c.communicate(timeout=3600)[0]) for c in children]
+        seconds = time.perf_counter() - t0
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.kill()
+    done = sum(r["deliveries"] for r in results)
+    cpu = sum(r["cpu_s"] for r in results)
+    return {
+        "processes": processes,
+        "deliveries": done,
+        "seconds": round(seconds, 2),
+        "per_s": round(done / seconds, 1) if seconds else None,
+        "cpu_ms_per_delivery": round(cpu * 1000 / done, 2) if done else None,
+        "each": [r["deliveries"] for r in results],
+    }
+
+
+async def _drain_child(name: str) -> None:
+    """One pipeline process of ``drain_in_processes``: ready, wait for go, drain, report."""
+    import sys
+
+    from app.config import get_settings
+    from app.db import Database
+    from app.intake.pipeline import drain
+    from app.metrics.hooks import install_metric_hooks
+
+    install_metric_hooks()
+    settings = get_settings()
+    db = Database(pg.app_url(name), settings)
+    try:
+        async with db.sessionmaker() as session:  # connected and warm before the clock starts
+            from app.directory import reference
+
+            await reference.current(session)
+        print("ready", flush=True)
+        await asyncio.to_thread(sys.stdin.readline)
+        cpu0 = time.process_time()
+        done = await drain(db, batch=settings.intake_batch_max)
+        cpu = time.process_time() - cpu0
+    finally:
+        await db.dispose()
+    print(json.dumps({"deliveries": done, "cpu_s": cpu}), flush=True)
+
+
 async def store_deliveries(name: str, count: int, *, seed: int = 1) -> None:
     """``count`` ПОС webhook deliveries stored as the receipt stores them (``received``)."""
     from datetime import UTC, datetime
@@ -86,9 +159,10 @@ async def store_deliveries(name: str, count: int, *, seed: int = 1) -> None:
         await conn.close()
 
 
-async def drain_only(count: int, rounds: int) -> list[dict[str, Any]]:
+async def drain_only(count: int, rounds: int, processes: int = 1) -> list[dict[str, Any]]:
     """The pipeline alone: ``count`` stored deliveries drained, ``rounds`` times on one fresh
-    database (each round finds the earlier rounds' tickets stored)."""
+    database (each round finds the earlier rounds' tickets stored), by one pipeline in this
+    process or by ``processes`` pipeline processes at once."""
     name = f"bench_intake_{random.randrange(10**6)}"
     ctx = scenarios.Context(name=name, duration=0, profile=False, rng=random.Random(1))
     await pg.create_database(name)
@@ -97,7 +171,10 @@ async def drain_only(count: int, rounds: int) -> list[dict[str, Any]]:
         await prepare(name)
         for n in range(rounds):
             await store_deliveries(name, count, seed=n + 1)
-            out.append(await drain_rate(ctx))
+            if processes > 1:
+                out.append(await drain_in_processes(ctx, processes))
+            else:
+                out.append(await drain_rate(ctx))
     finally:
         await pg.drop_database(name)
     return out
@@ -239,9 +316,16 @@ def cli() -> None:
         metavar="N",
         help="the pipeline alone: store N deliveries and drain them (twice: fresh, then filled)",
     )
+    parser.add_argument(
+        "--processes", type=int, default=1, help="with --drain: pipeline processes at once"
+    )
+    parser.add_argument("--drain-child", metavar="DATABASE", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.drain_child:
+        asyncio.run(_drain_child(args.drain_child))
+        return
     if args.drain:
-        for result in asyncio.run(drain_only(args.drain, rounds=2)):
+        for result in asyncio.run(drain_only(args.drain, rounds=2, processes=args.processes)):
             print(json.dumps(result, ensure_ascii=False))
         return
     report = asyncio.run(main(args.duration, profile=args.profile))

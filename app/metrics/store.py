@@ -13,6 +13,7 @@ import functools
 import json
 import random
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -36,9 +37,13 @@ _UPSERT = text(
 
 def encode_labels(labels: Mapping[str, str]) -> str:
     """Canonical form of a label set (sorted keys) used as part of the row key."""
-    return json.dumps(
-        {k: str(v) for k, v in sorted(labels.items())}, ensure_ascii=False, separators=(",", ":")
-    )
+    return _encoded(tuple(sorted(labels.items())))
+
+
+@functools.lru_cache(maxsize=65536)
+def _encoded(items: tuple[tuple[str, Any], ...]) -> str:
+    # A few thousand label sets at most; an intake batch encodes each of them hundreds of times.
+    return json.dumps({k: str(v) for k, v in items}, ensure_ascii=False, separators=(",", ":"))
 
 
 _BUFFER = "appeals_metric_updates"

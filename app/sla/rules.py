@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, fields, replace
 from datetime import datetime, timedelta
@@ -52,7 +53,9 @@ class PolicyTerms:
     registration_by_hand: bool = False
 
     def to_json(self) -> dict[str, Any]:
-        return _plain(asdict(self))
+        # Each new ticket stores its terms: made once per policy (asdict deep-copies), then
+        # copied one level down so no ticket shares a dict with another.
+        return {k: dict(v) if isinstance(v, dict) else v for k, v in _terms_json(self).items()}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> PolicyTerms:
@@ -281,6 +284,11 @@ def next_check(
     ]
     present = [p for p in points if p is not None]
     return min(present) if present else None
+
+
+@functools.lru_cache(maxsize=256)
+def _terms_json(terms: PolicyTerms) -> dict[str, Any]:
+    return _plain(asdict(terms))  # type: ignore[no-any-return]
 
 
 def _term(value: Any) -> Term | None:
