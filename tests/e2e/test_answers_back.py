@@ -16,6 +16,7 @@ from tests.support.loop import (
     OPEN,
     POS_SECRET,
     all_tickets,
+    inbox_drained,
     record_sstu_outcome,
     relay_worker,
     start_simulator,
@@ -74,6 +75,7 @@ async def test_every_answer_reaches_its_source_exactly_once_across_a_relay_kill(
                 return all(s["done"] for s in stats)
 
             await until(pushed, "both simulators to push every item")
+            await until(lambda: inbox_drained(db), "the pipeline to make their tickets")
             pos_stats = (await sims.get(pos_url + "/simulator/stats")).json()
             # Every push was accepted (repeats and late old snapshots too: 202, no effect).
             for url in (pos_url, im_url):

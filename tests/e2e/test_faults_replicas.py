@@ -22,6 +22,7 @@ from tests.support.loop import (
     OPEN,
     POS_SECRET,
     all_tickets,
+    inbox_drained,
     record_sstu_outcome,
     relay_worker,
     start_simulator,
@@ -89,6 +90,7 @@ async def test_two_apis_two_workers_deliver_once_and_mark_sla_once(db, database_
                 return all(s["done"] for s in stats)
 
             await until(pushed, "both simulators to push every item", limit=180)
+            await until(lambda: inbox_drained(db), "the pipelines to make their tickets", limit=60)
 
             tokens: dict[str, str] = {}
             expected: dict[str, set[int]] = {

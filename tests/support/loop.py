@@ -74,6 +74,20 @@ async def until(check, what: str, limit: float = 90.0) -> Any:  # type: ignore[n
     raise AssertionError(f"gave up waiting for {what}")
 
 
+async def inbox_drained(db: Any) -> bool:
+    """No delivery is waiting for the intake pipeline: every 202 so far has its outcome (a 202
+    means stored; the ticket follows, made by a pipeline)."""
+    from sqlalchemy import text
+
+    async with db.sessionmaker() as session:
+        waiting = (
+            await session.exec(
+                text("SELECT count(*) FROM inbound_deliveries WHERE outcome = 'received'")
+            )
+        ).one()[0]
+    return bool(waiting == 0)
+
+
 async def all_tickets(c: httpx.AsyncClient, source: str) -> list[dict[str, Any]]:
     """Every ticket of ``source`` the client's key sees, walking the cursor."""
     items: list[dict[str, Any]] = []
