@@ -106,3 +106,16 @@ async def test_refused_with_401_problem(http, make, url):
     problem = r.json()
     assert problem["status"] == 401
     assert problem["type"].endswith("/invalid-signature")
+
+
+async def test_a_signed_body_that_is_not_utf8_is_quarantined_not_called_forged(http, db):
+    """The sender signed these bytes correctly: the signature passes, and the body, which is not
+    UTF-8 JSON, is refused as invalid (422) and kept in quarantine for an admin to replay."""
+    body = BODY.decode().encode("utf-16")
+    r = await http.post(IM_URL, content=body, headers=signed(body, msg_id="msg_utf16"))
+    assert r.status_code == 422, r.text
+    assert r.headers["content-type"] == PROBLEM
+    delivery_id = r.json()["delivery_id"]
+    admin = auth(await make_key(db, "admin"))
+    listed = await http.get("/api/v1/quarantine", headers=admin)
+    assert delivery_id in [item["id"] for item in listed.json()["items"]]
