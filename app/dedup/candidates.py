@@ -21,9 +21,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.dedup.place import has_house, street_of
 from app.dedup.score import REPEAT_WINDOW, WINDOW, TicketView, bounding_box
 from app.directory import reference
+from app.models.common import Kind
 
 _FIELDS = (
-    "t.id, t.category_code, t.text, t.created_at, t.lat, t.lon, t.address_key, t.department_code"
+    "t.id, t.category_code, t.text, t.created_at, t.lat, t.lon, t.address_key, t.department_code, "
+    "t.kind"
 )
 # One duplicate family (Reference.dedup_family): its categories, and the fallback category's
 # tickets that routing gave to the same department. The categories are one array (the fallback
@@ -142,6 +144,8 @@ async def find_candidates(
     found: dict[int, Found] = defaultdict(Found)
     for r in rows:
         family_of = ref.dedup_family(r[3], r[9])
-        view = TicketView(r[2], family_of, r[4], r[5], r[6], r[7], r[8])
+        view = TicketView(
+            r[2], family_of, r[4], r[5], r[6], r[7], r[8], legal=r[10] == Kind.fz59_appeal
+        )
         getattr(found[r[0]], r[1]).append(view)
     return found

@@ -14,7 +14,7 @@ from app.dedup.candidates import Asking, find_candidates
 from app.dedup.score import Score, TicketView, Verdict, classify, duplicate_score, same_place
 from app.directory import reference
 from app.errors import ValidationFailed
-from app.models.common import Status
+from app.models.common import Kind, Status
 from app.models.routing import DuplicateSuggestion
 from app.models.tickets import Ticket, TicketAnswer
 from app.outbox import answers_back
@@ -34,6 +34,7 @@ def view_of(ticket: Ticket, family: str | None = None) -> TicketView:
         lat=ticket.lat,
         lon=ticket.lon,
         address_key=ticket.address_key,
+        legal=ticket.kind == Kind.fz59_appeal,
     )
 
 

@@ -34,6 +34,9 @@ class TicketView:
     lat: float | None = None
     lon: float | None = None
     address_key: str | None = None
+    # A 59-ФЗ appeal: its registration and legal term are owed to it alone, so it is never
+    # merged automatically, nor is anything merged into it (a person decides from a suggestion).
+    legal: bool = False
 
     @property
     def has_point(self) -> bool:
@@ -173,12 +176,13 @@ def classify(
             continue
         s = score(new, old)
         if s is not None and s.score >= suggest_at:
-            scored.append((s.score, -old.id, old.id, s))
+            scored.append((s.score, -old.id, old.id, s, new.legal or old.legal))
     scored.sort(reverse=True)
     verdicts: list[Verdict] = []
-    for i, (_, _, cid, s) in enumerate(scored):
-        # A whole street (or park) is not one spot: a person decides, however alike the texts.
-        clear = s.score >= merge_at and s.how != "street"
+    for i, (_, _, cid, s, legal) in enumerate(scored):
+        # A whole street (or park) is not one spot: a person decides, however alike the texts;
+        # and so for a 59-ФЗ appeal on either side.
+        clear = s.score >= merge_at and s.how != "street" and not legal
         action = "merge" if i == 0 and clear else "suggest"
         if action == "suggest" and sum(v.action == "suggest" for v in verdicts) >= max_suggestions:
             break

@@ -8,6 +8,7 @@ from sqlmodel import col, select
 
 from app.models.drafts import ApplicantDraft
 from app.models.outbox import OutboxMessage
+from app.models.routing import DuplicateSuggestion
 from app.models.tickets import Ticket, TicketAnswer
 from app.tools.dedup_eval import score_links
 from app.tools.simulators.routing_corpus import generate
@@ -232,3 +233,30 @@ async def test_an_uncategorised_report_meets_its_departments_categories(db):
     stored = await _get(db, dup.id)
     assert (stored.status, stored.duplicate_of_id) == ("merged", main.id)
     assert stored.duplicate_of_id != other_dept.id
+
+
+async def test_a_59fz_appeal_is_suggested_never_merged_either_way(db):
+    """A 59-ФЗ appeal's registration and legal term are owed to it alone: the same problem at
+    the same house as a message is a suggestion for a person, whichever came first; two plain
+    messages still merge."""
+    appeal = {**POS, "kind": "fz59_appeal"}
+    text = "Огромная яма на дороге у дома 5, машины бьют колёса"
+    pairs = [(POS, appeal), (appeal, POS), (appeal, appeal), (POS, POS)]
+    for n, (first, second) in enumerate(pairs):
+        address = f"ул. Ленина, д. {10 + n}"
+        main = await make_ticket(db, **first, text=text, address=address, now=NOW)
+        later = await make_ticket(
+            db, **second, text=text, address=address, now=NOW + timedelta(hours=1)
+        )
+        stored = await _get(db, later.id)
+        if "fz59_appeal" in (first["kind"], second["kind"]):
+            assert (stored.status, stored.duplicate_of_id) == ("routed", None), (first, second)
+            async with db.sessionmaker() as session:
+                suggested = (
+                    await session.exec(
+                        select(DuplicateSuggestion).where(DuplicateSuggestion.ticket_id == later.id)
+                    )
+                ).all()
+            assert [s.candidate_id for s in suggested] == [main.id], (first, second)
+        else:
+            assert (stored.status, stored.duplicate_of_id) == ("merged", main.id)
