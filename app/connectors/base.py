@@ -39,7 +39,13 @@ class ConnectorPayloadError(Exception):
         self.errors = errors
 
     @classmethod
-    def from_validation(cls, exc: ValidationError) -> ConnectorPayloadError:
+    def from_validation(
+        cls, exc: ValidationError, body: bytes | None = None
+    ) -> ConnectorPayloadError:
+        """The schema's errors by field; a body that is no UTF-8 JSON at all says why instead of
+        the parser's position (a byte-order mark, UTF-16, bytes that are not UTF-8)."""
+        if body is not None and (why := _encoding_problem(body)) is not None:
+            return cls(f"body: {why}", [{"field": "body", "message": why, "type": "encoding"}])
         errors = [
             {
                 "field": ".".join(str(p) for p in err.get("loc", ())) or "body",
@@ -50,6 +56,20 @@ class ConnectorPayloadError(Exception):
         ]
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
         return cls(detail or "invalid body", errors)
+
+
+def _encoding_problem(body: bytes) -> str | None:
+    if body.startswith(b"\xef\xbb\xbf"):
+        return "the JSON starts with a byte-order mark; send UTF-8 without one (RFC 8259)"
+    if body.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "the body is UTF-16 (a byte-order mark); send UTF-8 JSON"
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return f"the body is not UTF-8 (byte {exc.start}); send UTF-8 JSON"
+    if b"\x00" in body:  # UTF-16 or UTF-32 without a byte-order mark (JSON never holds NUL)
+        return "the body holds NUL bytes (UTF-16 or UTF-32?); send UTF-8 JSON"
+    return None
 
 
 class Connector(Protocol):

@@ -108,13 +108,23 @@ async def test_refused_with_401_problem(http, make, url):
     assert problem["type"].endswith("/invalid-signature")
 
 
-async def test_a_signed_body_that_is_not_utf8_is_quarantined_not_called_forged(http, db):
+@pytest.mark.parametrize(
+    ("body", "why"),
+    [
+        (BODY.decode().encode("utf-16"), "UTF-16"),
+        (BODY.decode().encode("utf-16-le"), "NUL bytes"),
+        (b"\xef\xbb\xbf" + BODY, "byte-order mark"),
+        (BODY.replace(b"{", b"{\xff", 1), "not UTF-8"),
+    ],
+    ids=["utf-16", "utf-16-le", "utf-8-bom", "stray-byte"],
+)
+async def test_a_signed_body_that_is_not_utf8_is_quarantined_not_called_forged(http, db, body, why):
     """The sender signed these bytes correctly: the signature passes, and the body, which is not
-    UTF-8 JSON, is refused as invalid (422) and kept in quarantine for an admin to replay."""
-    body = BODY.decode().encode("utf-16")
-    r = await http.post(IM_URL, content=body, headers=signed(body, msg_id="msg_utf16"))
+    UTF-8 JSON, is refused as invalid (422), saying why, and kept in quarantine for an admin."""
+    r = await http.post(IM_URL, content=body, headers=signed(body))
     assert r.status_code == 422, r.text
     assert r.headers["content-type"] == PROBLEM
+    assert why in r.json()["detail"], r.json()
     delivery_id = r.json()["delivery_id"]
     admin = auth(await make_key(db, "admin"))
     listed = await http.get("/api/v1/quarantine", headers=admin)

@@ -272,7 +272,7 @@ class FeedbackPlatformConnector:
         try:
             message = PosMessage.model_validate_json(body)
         except ValidationError as exc:
-            raise ConnectorPayloadError.from_validation(exc) from exc
+            raise ConnectorPayloadError.from_validation(exc, body) from exc
         if now is not None and (errors := date_errors(message, now=now)):
             detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
             raise ConnectorPayloadError(detail, errors)

@@ -207,7 +207,7 @@ class IncidentManagementConnector:
         try:
             incident = ImIncident.model_validate_json(body)
         except ValidationError as exc:
-            raise ConnectorPayloadError.from_validation(exc) from exc
+            raise ConnectorPayloadError.from_validation(exc, body) from exc
         if now is not None and (errors := date_errors(incident, now=now)):
             detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
             raise ConnectorPayloadError(detail, errors)
