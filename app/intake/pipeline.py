@@ -76,10 +76,15 @@ async def run_batch(db: Database, *, limit: int, only: int | None = None) -> int
             if len(ids) == 1:
                 await _quarantine(db, ids[0], exc)
                 return 1
-    # Someone in the batch is poison: each alone, so only it fails.
-    for delivery_id in ids:
-        await run_batch(db, limit=1, only=delivery_id)
-    return len(ids)
+            # The kind only, never the message (a database error quotes the row's values).
+            log.warning(
+                "intake: a batch of %s failed (%s); each delivery retried alone",
+                len(ids),
+                type(exc).__name__,
+            )
+    # Someone in the batch is poison: each alone, so only it fails. Another pipeline may take
+    # some of them meanwhile: only what this one finished is counted.
+    return sum([await run_batch(db, limit=1, only=delivery_id) for delivery_id in ids])
 
 
 async def _quarantine(db: Database, delivery_id: int, exc: BaseException) -> None:
