@@ -132,7 +132,7 @@ def rows_below_header(file: IO[bytes], fmt: ExportFormat) -> int | None:
     progress bar counts to. ``None`` when the file does not say (no header, no dimensions)."""
     try:
         workbook = load_workbook(file, read_only=True, data_only=True)
-    except (*_UNREADABLE, OSError):
+    except _UNREADABLE:
         return None
     try:
         found = _header_sheet(workbook, fmt)
@@ -142,7 +142,7 @@ def rows_below_header(file: IO[bytes], fmt: ExportFormat) -> int | None:
         if sheet.max_row is None:  # saved without its size: count the rows (read once more)
             return sum(1 for _ in rows)
         return max(int(sheet.max_row) - header_row, 0)
-    except (*_UNREADABLE, OSError):
+    except _UNREADABLE:
         return None
     finally:
         workbook.close()

@@ -4,7 +4,6 @@ outcome time and its batch (the rows one batch finished share their ``processed_
 
 from __future__ import annotations
 
-import asyncio
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,6 +13,7 @@ from sqlalchemy import text
 
 from app.metrics.catalog import INTAKE_BATCH_SIZE, INTAKE_LATENCY
 from tests.support.day_expected import COUNT, EXACT, SOURCES, approx, quantile
+from tests.support.loop import inbox_drained, until
 
 # The sources with signed webhooks: both gauges are exposed for them, at 0 when nothing waits.
 INBOX_SOURCES = ("feedback_platform", "incident_management")
@@ -37,22 +37,16 @@ class Finished:
 
 async def read_finished(db: Any) -> list[Finished]:
     """Once nothing waits in the inbox (the api's pipeline runs on its own), what it finished."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + 60
+    await until(lambda: inbox_drained(db), "the inbox to drain", limit=60)
     async with db.sessionmaker() as session:
-
-        async def rows(sql: str) -> list[Any]:
-            return list((await session.exec(text(sql))).all())  # type: ignore[call-overload]
-
-        waiting = "SELECT count(*) FROM inbound_deliveries WHERE outcome = 'received'"
-        while (await rows(waiting))[0][0]:
-            assert loop.time() < deadline, "the inbox never drained"
-            await session.rollback()
-            await asyncio.sleep(0.2)
-        finished = await rows(
-            "SELECT outcome, received_at, processed_at FROM inbound_deliveries "
-            "WHERE processed_at IS NOT NULL AND outcome <> 'duplicate'"
-        )
+        finished = (
+            await session.exec(  # type: ignore[call-overload]
+                text(
+                    "SELECT outcome, received_at, processed_at FROM inbound_deliveries "
+                    "WHERE processed_at IS NOT NULL AND outcome <> 'duplicate'"
+                )
+            )
+        ).all()
     return [Finished(*row) for row in finished]
 
 
