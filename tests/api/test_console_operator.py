@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from app.feedback.service import record_feedback
 from app.models.common import Role
 from app.models.tickets import Ticket
+from app.tickets import nearest
 from tests.api.test_console import make_user, page_token, sign_in
 from tests.support.builders import auth, make_key, make_ticket
 
@@ -304,8 +305,12 @@ async def test_nearest_deadline_pages_walk_every_ticket_once(db, client):
         more = re.search(r'<a href="(/console\?[^"]*cursor=[^"]*)">Дальше', page)
         url = html_lib.unescape(more.group(1)) if more else ""
     assert sorted(seen) == sorted(t.number for t in made) and len(seen) == 27
-    # The oldest ticket's first answer is due first.
-    assert seen[0] == made[-1].number
+    # Nearest running deadline first; tickets due at the same moment (the first answer of
+    # several falls on the same working morning) in the order they were stored.
+    expected = sorted(made, key=lambda t: (nearest.nearest_due(t), t.id))
+    assert seen == [t.number for t in expected]
+    # The oldest ticket's first answer is among the first due.
+    assert nearest.nearest_due(made[-1]) == nearest.nearest_due(expected[0])
 
 
 async def test_routing_out_of_sight_from_the_ticket_page_also_lands_on_the_inbox(db, client):
