@@ -9,6 +9,7 @@ department.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -151,10 +152,38 @@ async def _store_row(
         row.updated_at = now
         return row, True
     await rated_answers.on_first_rating(session, ticket, known_unrated=first)
-    row = TicketFeedback(
+    row = new_rating(
+        ticket,
+        answer.id if answer is not None else None,
+        value=value,
+        score=score,
+        sentiment=sentiment,
+        source=source,
+        actor=actor,
+        now=now,
+    )
+    session.add(row)
+    await metrics_store.increment(session, catalog.CITIZEN_FEEDBACK, rating_labels(row))
+    return row, True
+
+
+def new_rating(
+    ticket: Ticket,
+    answer_id: int | None,
+    *,
+    value: str,
+    score: int | None,
+    sentiment: Sentiment,
+    source: str,
+    actor: str,
+    now: datetime,
+) -> TicketFeedback:
+    """The one rating row of an answer (None: the ticket's rating before any answer)."""
+    assert ticket.id is not None
+    return TicketFeedback(
         ticket_id=ticket.id,
-        answer_id=answer.id if answer is not None else None,
-        answer_key=answer_key,
+        answer_id=answer_id,
+        answer_key=answer_id or 0,
         source=source,
         source_value=value,
         sentiment=sentiment.value,
@@ -164,25 +193,32 @@ async def _store_row(
         created_at=now,
         updated_at=now,
     )
-    session.add(row)
-    await metrics_store.increment(
-        session,
-        catalog.CITIZEN_FEEDBACK,
-        {"source": row.source, "department": row.department_code, "sentiment": row.sentiment},
-    )
-    return row, True
+
+
+def rating_labels(row: TicketFeedback) -> dict[str, str]:
+    """``appeals_citizen_feedback_total``'s labels for a new rating."""
+    return {"source": row.source, "department": row.department_code, "sentiment": row.sentiment}
 
 
 async def _reopen(
     session: AsyncSession, ticket: Ticket, row: TicketFeedback, *, actor: str, now: datetime
 ) -> None:
-    """Back to work after a low rating; the source hears of the status change. The reason
-    is stored in Russian: the ticket page and the source show it as it is."""
+    message = reopen_ticket(session, ticket, row, actor=actor, now=now)
+    if message is not None:
+        await outbox.enqueue_many(session, [message])
+
+
+def reopen_ticket(
+    session: AsyncSession, ticket: Ticket, row: TicketFeedback, *, actor: str, now: datetime
+) -> dict[str, Any] | None:
+    """Back to work after a low rating; the outbox row telling the source of the status
+    change (None: it need not hear). The reason is stored in Russian: the ticket page and the
+    source show it as it is."""
     said = f"{row.score} из 5" if row.score is not None else f"«{row.source_value}»"
     reason = f"оценка гражданина: {said} — обращение возобновлено"
     before = change_status(session, ticket, Status.in_progress, actor=actor, now=now, reason=reason)
     row.reopened = True
-    await answers_back.on_status_change(session, ticket, before=before, now=now)
+    return answers_back.status_message(ticket, before=before, now=now)
 
 
 async def _notify_department(
@@ -192,8 +228,14 @@ async def _notify_department(
     webhook is told nothing (the SLA sweeper's rule): the message would only dead-letter."""
     if not await outbox.department_webhook_url(session, ticket.department_code):
         return
-    await outbox.enqueue(
-        session,
+    await outbox.enqueue_many(session, [notification(ticket, row, reopened=reopened, now=now)])
+
+
+def notification(
+    ticket: Ticket, row: TicketFeedback, *, reopened: bool, now: datetime
+) -> dict[str, Any]:
+    """The outbox row telling the department's webhook of a low or negative rating."""
+    return outbox.message(
         target=OutboxTarget.department_webhook.value,
         kind="feedback",
         payload={
@@ -212,6 +254,17 @@ async def _notify_department(
     )
 
 
+def source_signal(feedback: FeedbackDraft | None) -> tuple[int | None, Sentiment] | None:
+    """The score (if any) and sentiment a source item's rating says; None: it says none."""
+    if feedback is None:
+        return None
+    if feedback.score is not None:
+        return feedback.score, sentiment_of_score(feedback.score)
+    if feedback.sentiment is not None:
+        return None, Sentiment(feedback.sentiment)
+    return None
+
+
 async def record_source_feedback(
     session: AsyncSession,
     ticket: Ticket,
@@ -225,14 +278,10 @@ async def record_source_feedback(
     words with their sentiment), recorded once; for ingestion to call after each snapshot.
     ``first``: the ticket was made in this transaction and has no rating yet (nothing to look
     up)."""
-    if feedback is None:
+    signal = source_signal(feedback)
+    if feedback is None or signal is None:
         return None
-    if feedback.score is not None:
-        sentiment, score = sentiment_of_score(feedback.score), feedback.score
-    elif feedback.sentiment is not None:
-        sentiment, score = feedback.sentiment, None
-    else:
-        return None
+    score, sentiment = signal
     return await record_feedback(
         session,
         ticket,

@@ -22,6 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.config import Settings
 from app.connectors import registry
 from app.connectors.registry import inbound_connector
+from app.feedback.first_ratings import NewRating, record_first_ratings
 from app.feedback.service import record_source_feedback
 from app.incidents import surge as incidents
 from app.intake.inbound import connector_actor
@@ -154,9 +155,18 @@ async def process(session: AsyncSession, waiting: list[Waiting], settings: Setti
     await session.exec(_LOCK_ITEMS, params={"keys": sorted(item_lock_key(*k) for k in keys)})  # type: ignore[call-overload]
     stored = await _stored_tickets(session, keys)
     new_keys = [key for key in keys if key not in stored]
-    # Items seen for the first time: their tickets made together, in key order.
-    made = await create_items(session, [_new_ticket(_newest(groups[key])) for key in new_keys])
+    # Items seen for the first time: their tickets made together, in key order, then the
+    # ratings their newest snapshots carry (made just now: no earlier rating to look up).
+    firsts = [_newest(groups[key]) for key in new_keys]
+    made = await create_items(session, [_new_ticket(item) for item in firsts])
     tickets: dict[tuple[str, str], Ticket] = dict(zip(new_keys, made, strict=True))
+    await record_first_ratings(
+        session,
+        [
+            NewRating(ticket, item.draft.feedback, item.delivery.received_at, _actor(item.delivery))
+            for ticket, item in zip(made, firsts, strict=True)
+        ],
+    )
     for key in keys:
         items = groups[key]
         newest = _newest(items)
@@ -175,14 +185,6 @@ async def process(session: AsyncSession, waiting: list[Waiting], settings: Setti
         else:
             ticket = tickets[key]
             newest.outcome, newest.ticket_id = DeliveryOutcome.created, ticket.id
-            await record_source_feedback(
-                session,
-                ticket,
-                newest.draft.feedback,
-                now=newest.delivery.received_at,
-                actor=actor,
-                first=True,  # made just now: no rating to look up
-            )
         for item in items:
             if item is newest:
                 continue

@@ -67,14 +67,13 @@ async def on_answer(
     )
 
 
-async def on_status_change(
-    session: AsyncSession, ticket: Ticket, *, before: str, now: datetime
-) -> None:
-    """Queue a status the source cares about (taken to work, postponed, rejected, forwarded)."""
+def status_message(ticket: Ticket, *, before: str, now: datetime) -> dict[str, Any] | None:
+    """The outbox row telling the source of a status it cares about (taken to work,
+    postponed, rejected, forwarded), or None when it need not hear of this one."""
     target = answer_target(ticket.source)
     code = source_status(ticket, ticket.status)
     if target is None or code is None or before == ticket.status:
-        return
+        return None
     payload = {
         **_base(ticket, now=now),
         "status": ticket.status,
@@ -82,11 +81,19 @@ async def on_status_change(
         "reason": ticket.status_reason,
         "redirect_to": ticket.redirect_to,
     }
-    await outbox.enqueue(
-        session,
+    return outbox.message(
         target=target,
         kind=OutboxKind.status.value,
         payload=payload,
         ticket=ticket,
         idempotency_id=f"status-{ticket.id}-{ticket.version}",
     )
+
+
+async def on_status_change(
+    session: AsyncSession, ticket: Ticket, *, before: str, now: datetime
+) -> None:
+    """Queue a status the source cares about (``status_message``)."""
+    values = status_message(ticket, before=before, now=now)
+    if values is not None:
+        await outbox.enqueue_many(session, [values])

@@ -32,6 +32,39 @@ ANSWER_STATUS = {
 }
 
 
+def message(
+    *,
+    target: str,
+    kind: str,
+    payload: dict[str, Any],
+    ticket: Ticket | None = None,
+    idempotency_id: str | None = None,
+    answer: TicketAnswer | None = None,
+) -> dict[str, Any]:
+    """The row of one message to send (``enqueue`` stores it)."""
+    message_id = idempotency_id or f"msg_{uuid.uuid4().hex}"
+    department = ticket.department_code if ticket is not None else payload.get("department")
+    if ticket is not None:
+        # The relay addresses source messages by the item's id: make sure it is there.
+        payload = {
+            "ticket_number": ticket.number,
+            "source_id": ticket.source_id,
+            "source_url": ticket.source_url,
+            **payload,
+        }
+    return {
+        "idempotency_id": message_id,
+        "target": target,
+        "kind": kind,
+        "ticket_id": ticket.id if ticket is not None else None,
+        "answer_id": answer.id if answer is not None else None,
+        "department_code": department,
+        "payload": payload,
+        "state": OutboxState.pending.value,
+        "attempts": 0,
+    }
+
+
 async def enqueue(
     session: AsyncSession,
     *,
@@ -43,27 +76,14 @@ async def enqueue(
     answer: TicketAnswer | None = None,
 ) -> OutboxMessage:
     """Store a message to send in the caller's transaction; the same idempotency id is one row."""
-    message_id = idempotency_id or f"msg_{uuid.uuid4().hex}"
-    department = ticket.department_code if ticket is not None else payload.get("department")
-    if ticket is not None:
-        # The relay addresses source messages by the item's id: make sure it is there.
-        payload = {
-            "ticket_number": ticket.number,
-            "source_id": ticket.source_id,
-            "source_url": ticket.source_url,
-            **payload,
-        }
-    values = {
-        "idempotency_id": message_id,
-        "target": target,
-        "kind": kind,
-        "ticket_id": ticket.id if ticket is not None else None,
-        "answer_id": answer.id if answer is not None else None,
-        "department_code": department,
-        "payload": payload,
-        "state": OutboxState.pending.value,
-        "attempts": 0,
-    }
+    values = message(
+        target=target,
+        kind=kind,
+        payload=payload,
+        ticket=ticket,
+        idempotency_id=idempotency_id,
+        answer=answer,
+    )
     stmt = (
         insert(OutboxMessage)
         .values(**values)
@@ -75,7 +95,9 @@ async def enqueue(
     if row is None:
         row = (
             await session.exec(
-                select(OutboxMessage).where(OutboxMessage.idempotency_id == message_id)
+                select(OutboxMessage).where(
+                    OutboxMessage.idempotency_id == values["idempotency_id"]
+                )
             )
         ).one()
     if answer is not None:
@@ -84,6 +106,25 @@ async def enqueue(
         session, catalog.OUTBOX_ENQUEUED, {"target": target, "kind": kind}
     )
     return row
+
+
+async def enqueue_many(session: AsyncSession, messages: list[dict[str, Any]]) -> None:
+    """Store ``message`` rows that need nothing back (no answer's delivery status, no row) in
+    one statement, in their order; an id already queued stays the one row, as in ``enqueue``."""
+    if not messages:
+        return
+    await session.execute(
+        insert(OutboxMessage)
+        .values(messages)
+        .on_conflict_do_nothing(index_elements=["idempotency_id"])
+    )
+    await metrics_store.increment_many(
+        session,
+        [
+            (catalog.OUTBOX_ENQUEUED, {"target": m["target"], "kind": m["kind"]}, 1.0)
+            for m in messages
+        ],
+    )
 
 
 # One ticket's messages to one target go in the order they were queued: a message waits while
