@@ -16,6 +16,7 @@ from app.directory import reference
 from app.errors import ValidationFailed
 from app.models.common import Kind, Status
 from app.models.routing import DuplicateSuggestion
+from app.models.rows import new_row
 from app.models.tickets import Ticket, TicketAnswer
 from app.outbox import answers_back
 from app.tickets.events import record_event
@@ -169,7 +170,8 @@ async def _link(
                 merged = True
                 continue
         session.add(
-            DuplicateSuggestion(
+            new_row(
+                DuplicateSuggestion,
                 ticket_id=ticket.id,
                 candidate_id=verdict.candidate_id,
                 score=verdict.score.score,

@@ -168,14 +168,21 @@ def concepts_of(sequence: list[str]) -> frozenset[str]:
     return frozenset(c for c in found if c in narrow or not (_BROAD[c] & narrow))
 
 
-@lru_cache(maxsize=16384)
 def problem_of(text: str, place_words: frozenset[str] = frozenset()) -> Problem:
     """The concepts and the telling lemmas of a text (street names and numbers left out)."""
+    whole = _problem(text)
+    if not whole.lemmas & place_words:
+        return whole
+    return Problem(whole.concepts, whole.lemmas - place_words)
+
+
+@lru_cache(maxsize=16384)
+def _problem(text: str) -> Problem:
+    """``problem_of`` before the place's words are left out: the text is read once, whichever
+    pair it is compared in (each pair has its own place words)."""
     sequence = lemmas(text)
     telling = frozenset(
-        w
-        for w in sequence
-        if len(w) > 1 and not w[:1].isdigit() and w not in _generic() and w not in place_words
+        w for w in sequence if len(w) > 1 and not w[:1].isdigit() and w not in _generic()
     )
     return Problem(concepts_of(sequence), telling)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from app.models.routing import DuplicateSuggestion
 from app.models.rows import new_row
 from app.models.tickets import Applicant, Ticket
 
@@ -58,3 +59,17 @@ def test_a_default_factory_runs_for_every_row():
     second = new_row(Applicant, full_name="Б")
     assert first.created_at is not None and second.created_at >= first.created_at
     assert new_row(Applicant, created_at=NOW).created_at == NOW
+
+
+def test_a_suggestion_row_equals_the_constructed_suggestion():
+    values = {
+        "ticket_id": 7,
+        "candidate_id": 3,
+        "score": 0.71,
+        "reasons": {"place": "same address", "text": 0.4},
+        "created_at": NOW,
+    }
+    made, constructed = new_row(DuplicateSuggestion, **values), DuplicateSuggestion(**values)
+    assert _fields(made) == _fields(constructed)
+    assert made.__pydantic_fields_set__ == constructed.__pydantic_fields_set__
+    assert made.reasons is not values["reasons"]  # its own copy, as for tickets
