@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import text
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -265,6 +266,27 @@ def source_signal(feedback: FeedbackDraft | None) -> tuple[int | None, Sentiment
     return None
 
 
+_SOURCE_LATEST = text(
+    "SELECT source_value, score, sentiment FROM ticket_feedback "
+    "WHERE ticket_id = :ticket AND source = :source ORDER BY updated_at DESC, id DESC LIMIT 1"
+)
+
+
+async def _source_still_says(
+    session: AsyncSession, ticket: Ticket, value: str, score: int | None, sentiment: Sentiment
+) -> bool:
+    """Whether the source's latest rating of this ticket is this one. A source keeps showing the
+    citizen's rating until the citizen rates again: the same rating in a later snapshot (a
+    re-sent webhook, the poller's re-read, an export imported again) is not a new rating of
+    an answer given since, and must not reopen the ticket once more."""
+    latest = (
+        await session.exec(  # type: ignore[call-overload]
+            _SOURCE_LATEST, params={"ticket": ticket.id, "source": ticket.source}
+        )
+    ).first()
+    return latest is not None and tuple(latest) == (value.strip()[:200], score, sentiment.value)
+
+
 async def record_source_feedback(
     session: AsyncSession,
     ticket: Ticket,
@@ -282,6 +304,8 @@ async def record_source_feedback(
     if feedback is None or signal is None:
         return None
     score, sentiment = signal
+    if not first and await _source_still_says(session, ticket, feedback.value, score, sentiment):
+        return None
     return await record_feedback(
         session,
         ticket,

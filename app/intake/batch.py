@@ -23,7 +23,7 @@ from app.config import Settings
 from app.connectors import registry
 from app.connectors.registry import inbound_connector
 from app.feedback.first_ratings import NewRating, record_first_ratings
-from app.feedback.service import record_source_feedback
+from app.feedback.service import record_source_feedback, source_signal
 from app.incidents import surge as incidents
 from app.intake.inbound import connector_actor
 from app.intake.ingestion import create_items, ingest_draft, is_older, item_lock_key
@@ -114,8 +114,12 @@ def _newest(items: list[Item]) -> Item:
 
     def order(item: Item) -> tuple[bool, datetime, int]:
         at = item.draft.source_updated_at
-        # The same snapshot twice (a row repeated in an export): the first one received counts.
-        return (at is not None, at or item.delivery.received_at, -item.delivery.id)
+        if at is None:
+            # An export's undated rows of one item: the last one counts, as when a later batch
+            # takes the later row — the outcome is the same wherever the batches cut the file.
+            return (False, item.delivery.received_at, item.delivery.id)
+        # The same snapshot twice (one time): the first one received counts.
+        return (True, at, -item.delivery.id)
 
     return max(items, key=order)
 
@@ -191,10 +195,20 @@ async def process(session: AsyncSession, waiting: list[Waiting], settings: Setti
             older = is_older(item.draft.source_updated_at, newest.draft.source_updated_at)
             item.outcome = DeliveryOutcome.stale if older else DeliveryOutcome.unchanged
             item.ticket_id = ticket.id
-            # A rating only adds to the ticket: an older snapshot still carries it.
-            await record_source_feedback(
-                session, ticket, item.draft.feedback, now=item.delivery.received_at, actor=actor
-            )
+        # A rating only adds to the ticket: an older snapshot still carries it when the newest
+        # carries none (the latest such one; one rating per item and batch, so that a file
+        # with the item twice, imported again, changes nothing).
+        if source_signal(newest.draft.feedback) is None:
+            rated = [i for i in items if source_signal(i.draft.feedback) is not None]
+            if rated:
+                latest = _newest(rated)
+                await record_source_feedback(
+                    session,
+                    ticket,
+                    latest.draft.feedback,
+                    now=latest.delivery.received_at,
+                    actor=actor,
+                )
     finished = [item for items in groups.values() for item in items]
     # New tickets of an open mass incident join it now (app.incidents.surge).
     await incidents.join_new_tickets(
