@@ -27,7 +27,6 @@ from app.models.drafts import FeedbackDraft
 from app.models.feedback import Sentiment, TicketFeedback
 from app.models.tickets import Ticket
 from app.outbox import service as outbox
-from app.tickets.events import record_event
 
 _LATEST_ANSWERS = text(
     "SELECT DISTINCT ON (ticket_id) ticket_id, id FROM ticket_answers "
@@ -95,24 +94,9 @@ async def _act(
     ]
     webhooks = await _webhooks(session, {item.ticket.department_code for item, _, _ in told})
     messages: list[dict[str, Any]] = []
-    for (item, (score, sentiment)), row in zip(rated, rows, strict=True):
+    for (item, (_, sentiment)), row in zip(rated, rows, strict=True):
         ticket = item.ticket
-        reopen = (
-            service.should_reopen(score, sentiment, threshold)
-            and ticket.status in service.REOPENABLE
-        )
-        record_event(
-            session,
-            ticket,
-            actor=item.actor,
-            type="feedback",
-            feedback_id=row.id,
-            source=row.source,
-            source_value=row.source_value,
-            sentiment=sentiment.value,
-            score=score,
-            reopen=reopen,
-        )
+        reopen = service.note_rating(session, ticket, row, actor=item.actor, threshold=threshold)
         if reopen:
             status = service.reopen_ticket(session, ticket, row, actor=item.actor, now=item.now)
             if status is not None:

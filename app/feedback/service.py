@@ -97,8 +97,23 @@ async def record_feedback(
     )
     if not changed:
         return row  # the same signal again (a re-sent webhook, a second import)
-    reopen = should_reopen(score, sentiment, threshold) and ticket.status in REOPENABLE
     await session.flush()
+    reopen = note_rating(session, ticket, row, actor=actor, threshold=threshold)
+    if reopen:
+        await _reopen(session, ticket, row, actor=actor, now=now)
+    if reopen or sentiment == Sentiment.negative:
+        await _notify_department(session, ticket, row, reopened=reopen, now=now)
+    await session.flush()
+    return row
+
+
+def note_rating(
+    session: AsyncSession, ticket: Ticket, row: TicketFeedback, *, actor: str, threshold: int
+) -> bool:
+    """The stored rating's timeline event; whether it reopens the ticket (a low rating of an
+    answered or closed one)."""
+    sentiment = Sentiment(row.sentiment)
+    reopen = should_reopen(row.score, sentiment, threshold) and ticket.status in REOPENABLE
     record_event(
         session,
         ticket,
@@ -107,16 +122,11 @@ async def record_feedback(
         feedback_id=row.id,
         source=row.source,
         source_value=row.source_value,
-        sentiment=sentiment.value,
-        score=score,
+        sentiment=row.sentiment,
+        score=row.score,
         reopen=reopen,
     )
-    if reopen:
-        await _reopen(session, ticket, row, actor=actor, now=now)
-    if reopen or sentiment == Sentiment.negative:
-        await _notify_department(session, ticket, row, reopened=reopen, now=now)
-    await session.flush()
-    return row
+    return reopen
 
 
 async def _store_row(
