@@ -282,19 +282,29 @@ _SOURCE_LATEST = text(
 )
 
 
-async def _source_still_says(
-    session: AsyncSession, ticket: Ticket, value: str, score: int | None, sentiment: Sentiment
+async def _source_stands(
+    session: AsyncSession,
+    ticket: Ticket,
+    value: str,
+    score: int | None,
+    sentiment: Sentiment,
+    *,
+    older: bool,
 ) -> bool:
-    """Whether the source's latest rating of this ticket is this one. A source keeps showing the
-    citizen's rating until the citizen rates again: the same rating in a later snapshot (a
-    re-sent webhook, the poller's re-read, an export imported again) is not a new rating of
-    an answer given since, and must not reopen the ticket once more."""
+    """Whether the source's latest rating of this ticket stands against this one: it is the
+    same (a source keeps showing the citizen's rating until the citizen rates again, so the same
+    rating in a later snapshot — a re-sent webhook, the poller's re-read, an export imported
+    again — is not a new rating of an answer given since and must not reopen the ticket once
+    more), or this one comes from a snapshot older than the one the ticket holds (it only adds
+    a rating where the source has given none)."""
     latest = (
         await session.exec(  # type: ignore[call-overload]
             _SOURCE_LATEST, params={"ticket": ticket.id, "source": ticket.source}
         )
     ).first()
-    return latest is not None and tuple(latest) == (value.strip()[:200], score, sentiment.value)
+    if latest is None:
+        return False
+    return older or tuple(latest) == (value.strip()[:200], score, sentiment.value)
 
 
 async def record_source_feedback(
@@ -305,16 +315,19 @@ async def record_source_feedback(
     now: datetime,
     actor: str,
     first: bool = False,
+    older: bool = False,
 ) -> TicketFeedback | None:
     """The citizen's rating a source item carries, as its connector read it (a 1–5 score, or
     words with their sentiment), recorded once; for ingestion to call after each snapshot.
     ``first``: the ticket was made in this transaction and has no rating yet (nothing to look
-    up)."""
+    up); ``older``: the snapshot is older than the one the ticket holds."""
     signal = source_signal(feedback)
     if feedback is None or signal is None:
         return None
     score, sentiment = signal
-    if not first and await _source_still_says(session, ticket, feedback.value, score, sentiment):
+    if not first and await _source_stands(
+        session, ticket, feedback.value, score, sentiment, older=older
+    ):
         return None
     return await record_feedback(
         session,

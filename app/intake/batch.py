@@ -208,6 +208,7 @@ async def process(session: AsyncSession, waiting: list[Waiting], settings: Setti
                     latest.draft.feedback,
                     now=latest.delivery.received_at,
                     actor=actor,
+                    older=is_older(latest.draft.source_updated_at, newest.draft.source_updated_at),
                 )
     finished = [item for items in groups.values() for item in items]
     # New tickets of an open mass incident join it now (app.incidents.surge).

@@ -148,6 +148,22 @@ def rows_below_header(file: IO[bytes], fmt: ExportFormat) -> int | None:
         workbook.close()
 
 
+def item_key(row: Row, fmt: ExportFormat) -> str:
+    """The row's item as its export names it (ПОС «Номер», IM «Урл блога»), as written."""
+    return str(row.get(fmt.key_column) or "").strip()
+
+
+def last_rows(file: IO[bytes], fmt: ExportFormat) -> dict[str, int]:
+    """Each item's last row in the file (a first pass; the file is rewound for the next)."""
+    last: dict[str, int] = {}
+    try:
+        for number, row in open_rows(file, fmt):
+            last[item_key(row, fmt)] = number
+    finally:
+        file.seek(0)
+    return last
+
+
 def _check_header(titles: list[str], fmt: ExportFormat) -> None:
     """422 when a column the rows need is missing, or one the parser reads is there twice
     (which of the two holds the data cannot be told; the last used to win silently)."""
@@ -182,18 +198,13 @@ def _data_rows(
 
 def _unreadable(exc: BaseException, *, row: int | None) -> ValidationFailed:
     """A cell openpyxl cannot read though its XML is well-formed (a number cell holding letters,
-    a shared string that is not there): the import stops at it, naming the row. The checks
-    before reading catch what is malformed; this is the backstop for what is merely wrong."""
-    if row is None:
-        where, after = "the header rows", "nothing was imported"
-    else:
-        where = f"row {row}"
-        after = (
-            "the import stopped there, rows before it were imported — fix the file and import "
-            "it again (what is stored is skipped)"
-        )
+    a shared string that is not there), naming the row. The checks before reading catch what is
+    malformed; this is the backstop for what is merely wrong, found by the first pass over the
+    rows (``last_rows``) before any row is stored."""
+    where = "the header rows" if row is None else f"row {row}"
     return ValidationFailed(
-        f"the file is corrupt: a cell of {where} cannot be read ({type(exc).__name__}); {after}",
+        f"the file is corrupt: a cell of {where} cannot be read ({type(exc).__name__}); "
+        "nothing was imported — fix the file and import it again",
         field="file",
         cause="corrupt",
         row=row,
@@ -215,8 +226,13 @@ async def import_workbook(
     last one is made. A row whose cells do not parse is rejected at once; one the pipeline
     cannot store is rejected with its cause. ``progress`` counts rows finished."""
     fmt = export_format(source)
+    # An item on several rows: its last row is its state in the file, wherever the batches
+    # cut it; the earlier rows are `stale` and not applied (the file imported again then
+    # changes nothing).
+    last = await asyncio.to_thread(last_rows, file, fmt)
     rows = await asyncio.to_thread(open_rows, file, fmt)
     run = _Run(db, fmt, import_id=str(uuid.uuid4()), tz=tz, now=now, progress=progress)
+    run.last = last
     storing = asyncio.create_task(run.store(rows, batch_rows))
     try:
         await run.follow(storing)
@@ -245,6 +261,7 @@ class _Run:
         self.rows = 0
         self.rejected: list[dict[str, Any]] = []
         self.shown = 0
+        self.last: dict[str, int] = {}  # each item's last row in the file
 
     async def store(self, rows: Iterator[tuple[int, Row]], batch_rows: int) -> None:
         while batch := await asyncio.to_thread(lambda: list(islice(rows, batch_rows))):
@@ -262,6 +279,8 @@ class _Run:
         except ConnectorPayloadError as exc:
             self.rejected.append({"row": number, "reason": str(exc), "errors": exc.errors})
             return None
+        later = self.last.get(item_key(row, self.fmt), number)
+        superseded = later > number  # a later row of the file holds the same item
         return {
             "source": self.fmt.source,
             "kind": DeliveryKind.import_row.value,
@@ -272,7 +291,9 @@ class _Run:
             "body": encode_row(row),
             "headers": {},
             "errors": [],
-            "outcome": DeliveryOutcome.received.value,
+            "outcome": (DeliveryOutcome.stale if superseded else DeliveryOutcome.received).value,
+            "error_detail": f"row {later} of the file holds the same item" if superseded else None,
+            "processed_at": self.now if superseded else None,
             "attempts": 0,
         }
 

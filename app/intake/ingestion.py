@@ -96,8 +96,9 @@ async def ingest_draft(
     else:
         changes = await _apply_snapshot(session, ticket, draft, actor=actor, now=now)
         result = IngestResult("updated" if changes else "unchanged", ticket, changes)
-    # A citizen's rating (ПОС score, IM close reason) only adds to the ticket, so even an older
-    # snapshot or an undated export row carries it; recording is idempotent per answer.
+    # A citizen's rating (ПОС score, IM close reason) only adds to the ticket: an older snapshot
+    # or an undated export row carries it where the source has given none yet, never over the
+    # source's rating from a newer one; recording is idempotent per answer.
     await record_source_feedback(
         session,
         result.ticket,
@@ -105,6 +106,7 @@ async def ingest_draft(
         now=now,
         actor=actor,
         first=result.outcome == "created",
+        older=result.outcome == "stale",
     )
     return result
 

@@ -99,3 +99,25 @@ def test_invalid_config_is_rejected_with_a_reason(tmp_path):
 def test_example_config_is_valid():
     config = read_city_config(EXAMPLE)
     assert sum(d.triage for d in config.departments) == 1
+
+
+@pytest.mark.parametrize("url", ["not a url", "ftp://x.ru/h", "https://", "zhkh.example.ru/hook"])
+def test_a_department_webhook_must_be_an_http_url(tmp_path, url):
+    raw = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+    raw["departments"][1]["webhook_url"] = url
+    path = tmp_path / "city.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ValidationFailed) as info:
+        read_city_config(path)
+    assert "webhook_url must be an http(s) URL" in info.value.detail
+
+
+@pytest.mark.parametrize(
+    ("url", "kept"), [("", None), ("  https://zhkh.example.ru/h ", "https://zhkh.example.ru/h")]
+)
+def test_a_blank_department_webhook_is_none(tmp_path, url, kept):
+    raw = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+    raw["departments"][1]["webhook_url"] = url
+    path = tmp_path / "city.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    assert read_city_config(path).departments[1].webhook_url == kept

@@ -192,6 +192,11 @@ class TestExportRow:
         assert status_code_for_label("Отклонено модератором") == "MODERATION_DECLINE"
         assert status_code_for_label("Перенос срока обработки утвержден до 01.12") == "POSTPONE"
         assert status_code_for_label("Что-то новое") is None
+        # A sheet holding the API's codes: read as those codes (a later row with the label of
+        # the same status then changes nothing, rather than being blocked by an unknown one).
+        assert status_code_for_label(" send_response ") == "SEND_RESPONSE"
+        assert status_code_for_label("TAKE_TO_WORK") == "TAKE_TO_WORK"
+        assert status_code_for_label("SEND") is None
 
 
 FINISHED, PLANNED = "Дата фактического завершения работ", "Дата планируемого завершения работ"

@@ -61,9 +61,12 @@ _EXTRA_COLUMNS = (
 
 
 def status_code_for_label(label: str | None) -> str | None:
-    """The ПОС status code for a back-office label («Назначен исполнитель» → SET_EXECUTOR)."""
-    text = (label or "").strip().lower()
-    return next((code for prefix, code in LABELS if text.startswith(prefix)), None)
+    """The ПОС status code for a back-office label («Назначен исполнитель» → SET_EXECUTOR), or
+    the code itself where a sheet holds codes (SEND_RESPONSE, as the API names it)."""
+    text = (label or "").strip()
+    if text.upper() in STATUS_MAP:
+        return text.upper()
+    return next((code for prefix, code in LABELS if text.lower().startswith(prefix)), None)
 
 
 @dataclass(frozen=True)
