@@ -156,7 +156,13 @@ class Settings(BaseSettings):
         default=None, pattern=r"^whsec_", description="Signs what the relay sends to IM."
     )
     department_webhook_secret: str | None = Field(
-        default=None, pattern=r"^whsec_", description="Signs notifications to departments."
+        default=None,
+        pattern=r"^whsec_",
+        description=(
+            "Signs notifications to departments (sent to a department's `webhook_url`, set in "
+            'the city YAML: `- {code: zhkh, name: "Отдел ЖКХ", webhook_url: "https://…"}`; a '
+            "department without one is sent none)."
+        ),
     )
     feedback_platform_username: str | None = Field(
         default=None, description="ПОС OAuth username (the client UUID) for polling."
