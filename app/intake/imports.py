@@ -16,6 +16,8 @@ be told).
 from __future__ import annotations
 
 import asyncio
+import struct
+import tempfile
 import uuid
 import zipfile
 import zlib
@@ -38,7 +40,7 @@ from app.db import Database
 from app.errors import ValidationFailed
 from app.intake.pipeline import run_batch
 from app.intake.receipt import WAKE_PIPELINE
-from app.intake.row_codec import encode_row
+from app.intake.row_codec import decode_row, encode_row
 from app.intake.workbook_check import check_workbook
 from app.models.inbound import DeliveryKind, DeliveryOutcome, InboundDelivery
 
@@ -153,15 +155,28 @@ def item_key(row: Row, fmt: ExportFormat) -> str:
     return str(row.get(fmt.key_column) or "").strip()
 
 
-def last_rows(file: IO[bytes], fmt: ExportFormat) -> dict[str, int]:
-    """Each item's last row in the file (a first pass; the file is rewound for the next)."""
+_HEAD = struct.Struct(">II")  # a spooled row: its number and its encoded length
+
+
+def spool_rows(file: IO[bytes], fmt: ExportFormat, spool: IO[bytes]) -> dict[str, int]:
+    """Read every data row once into ``spool``, encoded as the inbox stores it (a 50 000-row
+    export does not sit in memory; a corrupt cell is a 422 before anything is stored); each
+    item's last row."""
     last: dict[str, int] = {}
-    try:
-        for number, row in open_rows(file, fmt):
-            last[item_key(row, fmt)] = number
-    finally:
-        file.seek(0)
+    for number, row in open_rows(file, fmt):
+        last[item_key(row, fmt)] = number
+        body = encode_row(row)
+        spool.write(_HEAD.pack(number, len(body)))
+        spool.write(body)
+    spool.seek(0)
     return last
+
+
+def spooled_rows(spool: IO[bytes]) -> Iterator[tuple[int, bytes]]:
+    """(row number, the row as the inbox stores it), in the file's order."""
+    while head := spool.read(_HEAD.size):
+        number, size = _HEAD.unpack(head)
+        yield number, spool.read(size)
 
 
 def _check_header(titles: list[str], fmt: ExportFormat) -> None:
@@ -200,7 +215,7 @@ def _unreadable(exc: BaseException, *, row: int | None) -> ValidationFailed:
     """A cell openpyxl cannot read though its XML is well-formed (a number cell holding letters,
     a shared string that is not there), naming the row. The checks before reading catch what is
     malformed; this is the backstop for what is merely wrong, found by the first pass over the
-    rows (``last_rows``) before any row is stored."""
+    rows (``spool_rows``) before any row is stored."""
     where = "the header rows" if row is None else f"row {row}"
     return ValidationFailed(
         f"the file is corrupt: a cell of {where} cannot be read ({type(exc).__name__}); "
@@ -221,25 +236,26 @@ async def import_workbook(
     batch_rows: int = 500,
     progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
-    """Store every row in the intake inbox (a multi-row insert per batch, committed as it is
-    read) while the intake pipeline makes the tickets, and report each row's outcome once the
-    last one is made. A row whose cells do not parse is rejected at once; one the pipeline
-    cannot store is rejected with its cause. ``progress`` counts rows finished."""
+    """Read the file through once, then store every row in the intake inbox (a multi-row
+    insert per batch, committed as it goes) while the intake pipeline makes the tickets, and
+    report each row's outcome once the last one is made. A row whose cells do not parse is
+    rejected at once; one the pipeline cannot store is rejected with its cause. ``progress``
+    counts rows finished."""
     fmt = export_format(source)
     # An item on several rows: its last row is its state in the file, wherever the batches
     # cut it; the earlier rows are `stale` and not applied (the file imported again then
-    # changes nothing).
-    last = await asyncio.to_thread(last_rows, file, fmt)
-    rows = await asyncio.to_thread(open_rows, file, fmt)
-    run = _Run(db, fmt, import_id=str(uuid.uuid4()), tz=tz, now=now, progress=progress)
-    run.last = last
-    storing = asyncio.create_task(run.store(rows, batch_rows))
-    try:
-        await run.follow(storing)
-    finally:
-        if not storing.done():
-            storing.cancel()
-    storing.result()  # a file that turned out corrupt half-way: 422 after its rows are made
+    # changes nothing). So the rows are read through first, and stored from the spool.
+    with tempfile.TemporaryFile() as spool:
+        last = await asyncio.to_thread(spool_rows, file, fmt, spool)
+        run = _Run(db, fmt, import_id=str(uuid.uuid4()), tz=tz, now=now, progress=progress)
+        run.last = last
+        storing = asyncio.create_task(run.store(spooled_rows(spool), batch_rows))
+        try:
+            await run.follow(storing)
+        finally:
+            if not storing.done():
+                storing.cancel()
+    storing.result()  # what storing raised, once the rows it stored are made
     return await run.report()
 
 
@@ -263,9 +279,9 @@ class _Run:
         self.shown = 0
         self.last: dict[str, int] = {}  # each item's last row in the file
 
-    async def store(self, rows: Iterator[tuple[int, Row]], batch_rows: int) -> None:
+    async def store(self, rows: Iterator[tuple[int, bytes]], batch_rows: int) -> None:
         while batch := await asyncio.to_thread(lambda: list(islice(rows, batch_rows))):
-            values = [v for number, row in batch if (v := self._value(number, row)) is not None]
+            values = [v for number, body in batch if (v := self._value(number, body)) is not None]
             self.rows += len(batch)
             if values:
                 async with self.db.sessionmaker() as session:
@@ -273,7 +289,8 @@ class _Run:
                     await session.exec(WAKE_PIPELINE)  # type: ignore[call-overload]
                     await session.commit()
 
-    def _value(self, number: int, row: Row) -> dict[str, Any] | None:
+    def _value(self, number: int, body: bytes) -> dict[str, Any] | None:
+        row = decode_row(body)  # the row as the pipeline will read it from the inbox
         try:
             draft = self.fmt.parse(row, tz=self.tz, now=self.now)
         except ConnectorPayloadError as exc:
@@ -288,7 +305,7 @@ class _Run:
             "row_number": number,
             "source_item_id": draft.source_id,
             "received_at": self.now,
-            "body": encode_row(row),
+            "body": body,
             "headers": {},
             "errors": [],
             "outcome": (DeliveryOutcome.stale if superseded else DeliveryOutcome.received).value,
