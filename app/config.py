@@ -160,8 +160,9 @@ class Settings(BaseSettings):
         pattern=r"^whsec_",
         description=(
             "Signs notifications to departments (sent to a department's `webhook_url`, set in "
-            'the city YAML: `- {code: zhkh, name: "Отдел ЖКХ", webhook_url: "https://…"}`; a '
-            "department without one is sent none)."
+            'the city YAML: `- {code: zhkh, name: "Отдел ЖКХ", webhook_url: "https://…"}`, an '
+            "http(s) URL with a host, else the config is refused; blank or absent: the "
+            "department is sent none)."
         ),
     )
     feedback_platform_username: str | None = Field(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -38,9 +39,34 @@ class DepartmentSpec(BaseModel):
         if value is None or not value.strip():
             return None
         parts = urlsplit(value.strip())
-        if parts.scheme not in ("http", "https") or not parts.hostname:
+        try:
+            port_ok = parts.port is None or parts.port > 0
+        except ValueError:  # out of range, or not a number
+            port_ok = False
+        if parts.scheme not in ("http", "https") or not _host_ok(parts.hostname) or not port_ok:
             raise ValueError(f"webhook_url must be an http(s) URL with a host, not {value!r}")
         return value.strip()
+
+
+def _host_ok(host: str | None) -> bool:
+    """A DNS name (letters of any script, digits, hyphens inside its labels: «мэрия.рф» too)
+    or an IP address."""
+    if not host:
+        return False
+    try:
+        ipaddress.ip_address(host)
+        return True
+    except ValueError:
+        pass
+    labels = host.rstrip(".").split(".")
+    return all(
+        label
+        and len(label) <= 63
+        and label[0] != "-"
+        and label[-1] != "-"
+        and all(c.isalnum() or c == "-" for c in label)
+        for label in labels
+    )
 
 
 class CategorySpec(BaseModel):

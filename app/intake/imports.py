@@ -40,7 +40,7 @@ from app.db import Database
 from app.errors import ValidationFailed
 from app.intake.pipeline import run_batch
 from app.intake.receipt import WAKE_PIPELINE
-from app.intake.row_codec import decode_row, encode_row
+from app.intake.row_codec import encode_row
 from app.intake.workbook_check import check_workbook
 from app.models.inbound import DeliveryKind, DeliveryOutcome, InboundDelivery
 
@@ -150,33 +150,7 @@ def rows_below_header(file: IO[bytes], fmt: ExportFormat) -> int | None:
         workbook.close()
 
 
-def item_key(row: Row, fmt: ExportFormat) -> str:
-    """The row's item as its export names it (ПОС «Номер», IM «Урл блога»), as written."""
-    return str(row.get(fmt.key_column) or "").strip()
-
-
-_HEAD = struct.Struct(">II")  # a spooled row: its number and its encoded length
-
-
-def spool_rows(file: IO[bytes], fmt: ExportFormat, spool: IO[bytes]) -> dict[str, int]:
-    """Read every data row once into ``spool``, encoded as the inbox stores it (a 50 000-row
-    export does not sit in memory; a corrupt cell is a 422 before anything is stored); each
-    item's last row."""
-    last: dict[str, int] = {}
-    for number, row in open_rows(file, fmt):
-        last[item_key(row, fmt)] = number
-        body = encode_row(row)
-        spool.write(_HEAD.pack(number, len(body)))
-        spool.write(body)
-    spool.seek(0)
-    return last
-
-
-def spooled_rows(spool: IO[bytes]) -> Iterator[tuple[int, bytes]]:
-    """(row number, the row as the inbox stores it), in the file's order."""
-    while head := spool.read(_HEAD.size):
-        number, size = _HEAD.unpack(head)
-        yield number, spool.read(size)
+_HEAD = struct.Struct(">III")  # a spooled row: its number, its body's and its item's lengths
 
 
 def _check_header(titles: list[str], fmt: ExportFormat) -> None:
@@ -215,7 +189,7 @@ def _unreadable(exc: BaseException, *, row: int | None) -> ValidationFailed:
     """A cell openpyxl cannot read though its XML is well-formed (a number cell holding letters,
     a shared string that is not there), naming the row. The checks before reading catch what is
     malformed; this is the backstop for what is merely wrong, found by the first pass over the
-    rows (``spool_rows``) before any row is stored."""
+    rows (``_Run.read``) before any row is stored."""
     where = "the header rows" if row is None else f"row {row}"
     return ValidationFailed(
         f"the file is corrupt: a cell of {where} cannot be read ({type(exc).__name__}); "
@@ -245,11 +219,10 @@ async def import_workbook(
     # An item on several rows: its last row is its state in the file, wherever the batches
     # cut it; the earlier rows are `stale` and not applied (the file imported again then
     # changes nothing). So the rows are read through first, and stored from the spool.
+    run = _Run(db, fmt, import_id=str(uuid.uuid4()), tz=tz, now=now, progress=progress)
     with tempfile.TemporaryFile() as spool:
-        last = await asyncio.to_thread(spool_rows, file, fmt, spool)
-        run = _Run(db, fmt, import_id=str(uuid.uuid4()), tz=tz, now=now, progress=progress)
-        run.last = last
-        storing = asyncio.create_task(run.store(spooled_rows(spool), batch_rows))
+        await asyncio.to_thread(run.read, file, spool)
+        storing = asyncio.create_task(run.store(run.spooled(spool), batch_rows))
         try:
             await run.follow(storing)
         finally:
@@ -277,33 +250,48 @@ class _Run:
         self.rows = 0
         self.rejected: list[dict[str, Any]] = []
         self.shown = 0
-        self.last: dict[str, int] = {}  # each item's last row in the file
+        self.last: dict[str, int] = {}  # each item's last row in the file that parses
 
-    async def store(self, rows: Iterator[tuple[int, bytes]], batch_rows: int) -> None:
+    def read(self, file: IO[bytes], spool: IO[bytes]) -> None:
+        """Read every data row once (a corrupt cell is a 422 before anything is stored): a row
+        whose cells do not parse is rejected; the others go to ``spool`` encoded as the inbox
+        stores them (a 50 000-row export does not sit in memory), with their item, whose last
+        row is noted."""
+        for number, row in open_rows(file, self.fmt):
+            self.rows += 1
+            try:
+                draft = self.fmt.parse(row, tz=self.tz, now=self.now)
+            except ConnectorPayloadError as exc:
+                self.rejected.append({"row": number, "reason": str(exc), "errors": exc.errors})
+                continue
+            body, item = encode_row(row), draft.source_id.encode()
+            spool.write(_HEAD.pack(number, len(body), len(item)) + body + item)
+            self.last[draft.source_id] = number
+        spool.seek(0)
+
+    def spooled(self, spool: IO[bytes]) -> Iterator[tuple[int, bytes, str]]:
+        """(row number, the row as the inbox stores it, its item), in the file's order."""
+        while head := spool.read(_HEAD.size):
+            number, body_size, item_size = _HEAD.unpack(head)
+            yield number, spool.read(body_size), spool.read(item_size).decode()
+
+    async def store(self, rows: Iterator[tuple[int, bytes, str]], batch_rows: int) -> None:
         while batch := await asyncio.to_thread(lambda: list(islice(rows, batch_rows))):
-            values = [v for number, body in batch if (v := self._value(number, body)) is not None]
-            self.rows += len(batch)
-            if values:
-                async with self.db.sessionmaker() as session:
-                    await session.exec(insert(InboundDelivery), params=values)  # type: ignore[call-overload]
-                    await session.exec(WAKE_PIPELINE)  # type: ignore[call-overload]
-                    await session.commit()
+            values = [self._value(*row) for row in batch]
+            async with self.db.sessionmaker() as session:
+                await session.exec(insert(InboundDelivery), params=values)  # type: ignore[call-overload]
+                await session.exec(WAKE_PIPELINE)  # type: ignore[call-overload]
+                await session.commit()
 
-    def _value(self, number: int, body: bytes) -> dict[str, Any] | None:
-        row = decode_row(body)  # the row as the pipeline will read it from the inbox
-        try:
-            draft = self.fmt.parse(row, tz=self.tz, now=self.now)
-        except ConnectorPayloadError as exc:
-            self.rejected.append({"row": number, "reason": str(exc), "errors": exc.errors})
-            return None
-        later = self.last.get(item_key(row, self.fmt), number)
+    def _value(self, number: int, body: bytes, item: str) -> dict[str, Any]:
+        later = self.last[item]
         superseded = later > number  # a later row of the file holds the same item
         return {
             "source": self.fmt.source,
             "kind": DeliveryKind.import_row.value,
             "import_id": self.import_id,
             "row_number": number,
-            "source_item_id": draft.source_id,
+            "source_item_id": item,
             "received_at": self.now,
             "body": body,
             "headers": {},

@@ -101,7 +101,19 @@ def test_example_config_is_valid():
     assert sum(d.triage for d in config.departments) == 1
 
 
-@pytest.mark.parametrize("url", ["not a url", "ftp://x.ru/h", "https://", "zhkh.example.ru/hook"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "not a url",
+        "ftp://x.ru/h",
+        "https://",
+        "zhkh.example.ru/hook",
+        "http:// zhkh.example.ru",
+        "http://zhkh example.ru/x",
+        "https://zhkh.example.ru:99999/x",
+        "https://-zhkh.ru/x",
+    ],
+)
 def test_a_department_webhook_must_be_an_http_url(tmp_path, url):
     raw = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
     raw["departments"][1]["webhook_url"] = url
@@ -113,7 +125,14 @@ def test_a_department_webhook_must_be_an_http_url(tmp_path, url):
 
 
 @pytest.mark.parametrize(
-    ("url", "kept"), [("", None), ("  https://zhkh.example.ru/h ", "https://zhkh.example.ru/h")]
+    ("url", "kept"),
+    [
+        ("", None),
+        ("  https://zhkh.example.ru/h ", "https://zhkh.example.ru/h"),
+        ("https://мэрия-спасск.рф/обращения", "https://мэрия-спасск.рф/обращения"),
+        ("http://10.0.4.7:8080/hook", "http://10.0.4.7:8080/hook"),
+        ("http://[::1]:9/hook", "http://[::1]:9/hook"),
+    ],
 )
 def test_a_blank_department_webhook_is_none(tmp_path, url, kept):
     raw = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))

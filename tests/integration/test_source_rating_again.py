@@ -175,6 +175,14 @@ async def test_an_export_imported_again_after_a_new_answer_changes_nothing(clien
             ],
             ("answered", [(5, "positive", False)]),
         ),
+        # the item's number written two ways («Номер» with leading zeros, then without)
+        (
+            [
+                pos_row("000563007400", Статус=ANSWERED, **{RATING: 1}),
+                pos_row(563007400, Статус=ANSWERED, **{RATING: 5}),
+            ],
+            ("answered", [(5, "positive", False)]),
+        ),
         # answered and rated 4, then a row of the item in work
         (
             [
