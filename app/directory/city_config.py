@@ -38,6 +38,9 @@ class DepartmentSpec(BaseModel):
         """Blank: no webhook. Else an http(s) URL with a host, or notices could only fail."""
         if value is None or not value.strip():
             return None
+        if any(c.isspace() or not c.isprintable() for c in value.strip()):
+            # urlsplit drops tabs and newlines silently; the sender would refuse the URL
+            raise ValueError(f"webhook_url must be an http(s) URL with a host, not {value!r}")
         parts = urlsplit(value.strip())
         try:
             port_ok = parts.port is None or parts.port > 0

@@ -112,6 +112,9 @@ def test_example_config_is_valid():
         "http://zhkh example.ru/x",
         "https://zhkh.example.ru:99999/x",
         "https://-zhkh.ru/x",
+        "http://zhkh\texample.ru/x",
+        "http://zhkh.exam\nple.ru/x",
+        "http://zhkh.example.ru\t/x",
     ],
 )
 def test_a_department_webhook_must_be_an_http_url(tmp_path, url):
