@@ -15,6 +15,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import text
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -56,8 +57,13 @@ _FINISH = text(
 )
 # The batch's keys as a relation joined to the unique (source, source_id) index: a long
 # ``IN`` list of pairs took PostgreSQL longer to plan than to run.
+# The model's columns by name, not ``tickets.*``: a migration adding a column while this
+# process runs would change a prepared ``*`` statement's result type, and PostgreSQL refuses
+# such a cached plan once per connection («cached plan must not change result type»).
 _STORED = text(
-    "SELECT tickets.* FROM unnest(CAST(:sources AS text[]), CAST(:items AS text[])) AS k(s, i) "
+    "SELECT "
+    + ", ".join(f'tickets."{c.name}"' for c in sa_inspect(Ticket).columns)
+    + " FROM unnest(CAST(:sources AS text[]), CAST(:items AS text[])) AS k(s, i) "
     "JOIN tickets ON tickets.source = k.s AND tickets.source_id = k.i FOR UPDATE OF tickets"
 )
 # A poll that found the item as the ticket holds it says nothing worth keeping.

@@ -255,3 +255,33 @@ async def test_the_same_snapshot_twice_counts_the_first(hooks, db):
     await run_batch(db, limit=500)
     stored = await rows(db)
     assert (stored[first].outcome, stored[again].outcome) == ("created", "unchanged")
+
+
+async def test_a_column_added_while_running_does_not_poison_stored_items(hooks, db):
+    """A migration adds a column to tickets while this process runs: the statements it has
+    prepared must not change result type (PostgreSQL refuses such a cached plan), or a stored
+    item's next snapshot would be quarantined."""
+    from sqlalchemy import text
+
+    from app.db import Database
+
+    one = Database(db.url, db.settings.model_copy(update={"db_pool_size": 1, "db_max_overflow": 0}))
+    try:
+        first = await deliver(hooks, im_post(1))
+        assert await run_batch(one, limit=500) == 1  # the item's ticket; the statements prepared
+        async with db.engine.begin() as conn:
+            await conn.execute(text("ALTER TABLE tickets ADD COLUMN probe_added integer"))
+        try:
+            later = im_post(1, updated_at="2026-11-30T12:00:00+00:00", text="Яма стала больше")
+            again = await deliver(hooks, later)
+            assert await run_batch(one, limit=500) == 1
+            stored = await rows(db)
+            assert stored[first].outcome == "created"
+            assert stored[again].outcome in ("updated", "unchanged"), stored[again].error_detail
+        finally:
+            await one.dispose()
+            async with db.engine.begin() as conn:
+                await conn.execute(text("ALTER TABLE tickets DROP COLUMN probe_added"))
+            await db.engine.dispose()
+    finally:
+        await one.dispose()
