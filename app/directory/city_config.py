@@ -38,17 +38,21 @@ class DepartmentSpec(BaseModel):
         """Blank: no webhook. Else an http(s) URL with a host, or notices could only fail."""
         if value is None or not value.strip():
             return None
-        if any(c.isspace() or not c.isprintable() for c in value.strip()):
-            # urlsplit drops tabs and newlines silently; the sender would refuse the URL
-            raise ValueError(f"webhook_url must be an http(s) URL with a host, not {value!r}")
-        parts = urlsplit(value.strip())
-        try:
-            port_ok = parts.port is None or parts.port > 0
-        except ValueError:  # out of range, or not a number
-            port_ok = False
-        if parts.scheme not in ("http", "https") or not _host_ok(parts.hostname) or not port_ok:
+        if not _http_url_ok(value.strip()):
             raise ValueError(f"webhook_url must be an http(s) URL with a host, not {value!r}")
         return value.strip()
+
+
+def _http_url_ok(url: str) -> bool:
+    # urlsplit drops tabs and newlines silently; the sender would refuse the URL
+    if any(c.isspace() or not c.isprintable() for c in url):
+        return False
+    parts = urlsplit(url)
+    try:
+        port_ok = parts.port is None or parts.port > 0
+    except ValueError:  # out of range, or not a number
+        return False
+    return parts.scheme in ("http", "https") and _host_ok(parts.hostname) and port_ok
 
 
 def _host_ok(host: str | None) -> bool:

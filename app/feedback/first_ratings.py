@@ -32,7 +32,6 @@ _LATEST_ANSWERS = text(
     "SELECT DISTINCT ON (ticket_id) ticket_id, id FROM ticket_answers "
     "WHERE ticket_id = ANY(:ids) ORDER BY ticket_id, id DESC"
 )
-_WEBHOOKS = text("SELECT code, webhook_url FROM departments WHERE code = ANY(:codes) AND active")
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,12 +86,9 @@ async def _act(
     threshold: int,
 ) -> None:
     """The events, reopenings and messages of the stored ratings, in their order."""
-    told = [
-        (item, row, sentiment)
-        for (item, (_, sentiment)), row in zip(rated, rows, strict=True)
-        if sentiment == Sentiment.negative or service.should_reopen(row.score, sentiment, threshold)
-    ]
-    webhooks = await _webhooks(session, {item.ticket.department_code for item, _, _ in told})
+    webhooks = await outbox.department_webhook_urls(
+        session, {item.ticket.department_code for item, _ in rated}
+    )
     messages: list[dict[str, Any]] = []
     for (item, (_, sentiment)), row in zip(rated, rows, strict=True):
         ticket = item.ticket
@@ -110,11 +106,3 @@ async def _act(
 async def _latest_answers(session: AsyncSession, ticket_ids: list[int]) -> dict[int, int]:
     found = await session.exec(_LATEST_ANSWERS, params={"ids": ticket_ids})  # type: ignore[call-overload]
     return {ticket_id: answer_id for ticket_id, answer_id in found.all()}
-
-
-async def _webhooks(session: AsyncSession, codes: set[str | None]) -> dict[str | None, str]:
-    wanted = sorted(code for code in codes if code is not None)
-    if not wanted:
-        return {}
-    found = await session.exec(_WEBHOOKS, params={"codes": wanted})  # type: ignore[call-overload]
-    return {code: url for code, url in found.all() if url}

@@ -144,14 +144,15 @@ async def _store_row(
     """The one row per answer, created or updated (locked); False when it already said this."""
     assert ticket.id is not None
     answer = await _latest_answer(session, ticket)
-    answer_key = answer.id if answer is not None and answer.id is not None else 0
+    answer_id = answer.id if answer is not None else None
     row = None
     if not first:
         row = (
             await session.exec(
                 select(TicketFeedback)
                 .where(
-                    TicketFeedback.ticket_id == ticket.id, TicketFeedback.answer_key == answer_key
+                    TicketFeedback.ticket_id == ticket.id,
+                    TicketFeedback.answer_key == (answer_id or 0),
                 )
                 .with_for_update()
             )
@@ -165,7 +166,7 @@ async def _store_row(
     await rated_answers.on_first_rating(session, ticket, known_unrated=first)
     row = new_rating(
         ticket,
-        answer.id if answer is not None else None,
+        answer_id,
         value=value,
         score=score,
         sentiment=sentiment,

@@ -56,10 +56,9 @@ _FINISH = text(
     "WHERE d.id = f.id RETURNING d.processed_at"
 )
 # The batch's keys as a relation joined to the unique (source, source_id) index: a long
-# ``IN`` list of pairs took PostgreSQL longer to plan than to run.
-# The model's columns by name, not ``tickets.*``: a migration adding a column while this
-# process runs would change a prepared ``*`` statement's result type, and PostgreSQL refuses
-# such a cached plan once per connection («cached plan must not change result type»).
+# ``IN`` list of pairs took PostgreSQL longer to plan than to run. The model's columns by name,
+# not ``tickets.*``: a migration adding a column while this process runs would change a
+# prepared ``*`` statement's result type, which PostgreSQL refuses once per connection.
 _STORED = text(
     "SELECT "
     + ", ".join(f'tickets."{c.name}"' for c in sa_inspect(Ticket).columns)

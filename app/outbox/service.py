@@ -276,14 +276,25 @@ async def _mark_answer(session: AsyncSession, message: OutboxMessage, status: st
 
 async def department_webhook_url(session: AsyncSession, department_code: str | None) -> str | None:
     """Where a department wants its notifications (``departments.webhook_url``)."""
-    if department_code is None:
-        return None
-    row = await session.exec(  # type: ignore[call-overload]
-        text("SELECT webhook_url FROM departments WHERE code = :c AND active"),
-        params={"c": department_code},
-    )
-    found = row.first()
-    return found[0] if found else None
+    found = await department_webhook_urls(session, {department_code})
+    return found.get(department_code)
+
+
+_WEBHOOK_URLS = text(
+    "SELECT code, webhook_url FROM departments "
+    "WHERE code = ANY(:codes) AND active AND webhook_url IS NOT NULL"
+)
+
+
+async def department_webhook_urls(
+    session: AsyncSession, codes: set[str | None]
+) -> dict[str | None, str]:
+    """``department_webhook_url`` of several departments in one statement (those with one)."""
+    wanted = sorted(code for code in codes if code is not None)
+    if not wanted:
+        return {}
+    found = await session.exec(_WEBHOOK_URLS, params={"codes": wanted})  # type: ignore[call-overload]
+    return dict(found.all())
 
 
 async def get_message(session: AsyncSession, message_id: int) -> OutboxMessage:
